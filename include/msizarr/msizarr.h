@@ -1,0 +1,77 @@
+/*
+ * msizarr — convert mass spectrometry imaging data into SpatialData Zarr stores.
+ *
+ * This header holds what every module shares: the status codes, error messages, logging and
+ * the library version. Module headers (store.h, ...) include it.
+ *
+ * Error model: every fallible function returns an msiz_status. MSIZ_OK (0) is success,
+ * MSIZ_END (1) ends an iteration, negative values are errors. After an error the calling
+ * thread's message (msiz_last_error) names the file and the problem. The library never prints
+ * and never exits: diagnostics go through the optional log callback.
+ */
+#ifndef MSIZARR_MSIZARR_H
+#define MSIZARR_MSIZARR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define MSIZ_API __attribute__((visibility("default")))
+#define MSIZ_NODISCARD __attribute__((warn_unused_result))
+#define MSIZ_PRINTF(fmt_idx, arg_idx) __attribute__((format(printf, fmt_idx, arg_idx)))
+#else
+#define MSIZ_API
+#define MSIZ_NODISCARD
+#define MSIZ_PRINTF(fmt_idx, arg_idx)
+#endif
+
+typedef enum msiz_status {
+    MSIZ_OK = 0,
+    MSIZ_END = 1,              /* iteration finished (not an error) */
+    MSIZ_E_NOMEM = -1,         /* allocation failed */
+    MSIZ_E_IO = -2,            /* a read, write, rename or remove failed */
+    MSIZ_E_FORMAT = -3,        /* input does not follow its format */
+    MSIZ_E_UNSUPPORTED = -4,   /* valid input using a feature msizarr does not handle */
+    MSIZ_E_LIMIT = -5,         /* a size or memory cap was reached */
+    MSIZ_E_ARG = -6,           /* invalid argument or option */
+    MSIZ_E_STATE = -7,         /* call out of order (e.g. write after finish) */
+    MSIZ_E_CODEC = -8,         /* compression or decompression failed */
+    MSIZ_E_EXISTS = -9,        /* output exists and overwriting was not requested */
+    MSIZ_E_INTERRUPTED = -10,  /* cancelled by the caller (e.g. Ctrl-C) */
+    MSIZ_E_NOTFOUND = -11      /* a required file, table or element is missing */
+} msiz_status;
+
+/* Static text for a status code; never NULL. */
+MSIZ_API const char *msiz_strerror(msiz_status status);
+
+/* The message of the last error raised on the calling thread, with context (file, index, byte
+ * offset...). Empty string when none. Valid until the next failing call on this thread. */
+MSIZ_API const char *msiz_last_error(void);
+
+/* Clears the calling thread's last error message. */
+MSIZ_API void msiz_clear_error(void);
+
+typedef enum msiz_log_level {
+    MSIZ_LOG_ERROR = 0,
+    MSIZ_LOG_WARNING = 1,
+    MSIZ_LOG_INFO = 2,
+    MSIZ_LOG_DEBUG = 3
+} msiz_log_level;
+
+typedef void (*msiz_log_fn)(void *user, msiz_log_level level, const char *message);
+
+/* Installs a process-wide log callback (NULL: messages are dropped) and the most verbose level
+ * passed to it. Set it before starting work; not synchronised with running conversions. */
+MSIZ_API void msiz_set_log_callback(msiz_log_fn fn, void *user, msiz_log_level max_level);
+
+/* Library version, e.g. "0.1.0". */
+MSIZ_API const char *msiz_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,125 @@
+/*
+ * The spectrum source: one interface in front of every input format (imzML, Bruker TSF/TDF).
+ * Like htslib's sam_read1: the caller owns one msiz_spectrum and reuses it; the source grows
+ * its arrays (up to a cap) so a long run allocates nothing per spectrum.
+ *
+ *   msiz_source_opts o; msiz_source_opts_init(&o);
+ *   msiz_source *src; if (msiz_source_open(path, &o, &src) < 0) -> msiz_last_error()
+ *   const msiz_source_info *info = msiz_source_get_info(src);
+ *   msiz_spectrum sp; msiz_spectrum_init(&sp);
+ *   while ((st = msiz_source_next(src, &sp)) == MSIZ_OK) { ... }   // MSIZ_END when done
+ *   msiz_spectrum_destroy(&sp); msiz_source_close(src);
+ */
+#ifndef MSIZARR_SOURCE_H
+#define MSIZARR_SOURCE_H
+
+#include "msizarr/msizarr.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct msiz_source msiz_source;
+
+typedef enum msiz_source_format {
+    MSIZ_FORMAT_IMZML = 0,
+    MSIZ_FORMAT_BRUKER_TSF = 1,
+    MSIZ_FORMAT_BRUKER_TDF = 2
+} msiz_source_format;
+
+typedef enum msiz_spectrum_type {
+    MSIZ_SPECTRUM_UNKNOWN = 0,
+    MSIZ_SPECTRUM_CENTROID = 1,
+    MSIZ_SPECTRUM_PROFILE = 2
+} msiz_spectrum_type;
+
+typedef enum msiz_polarity {
+    MSIZ_POLARITY_UNKNOWN = 0,
+    MSIZ_POLARITY_POSITIVE = 1,
+    MSIZ_POLARITY_NEGATIVE = 2,
+    MSIZ_POLARITY_MIXED = 3
+} msiz_polarity;
+
+/* Element type of an array as stored in the file (values always reach the caller as double). */
+typedef enum msiz_value_type {
+    MSIZ_VALUE_F32 = 0,
+    MSIZ_VALUE_F64 = 1,
+    MSIZ_VALUE_I32 = 2,
+    MSIZ_VALUE_I64 = 3,
+    MSIZ_VALUE_I8 = 4,
+    MSIZ_VALUE_I16 = 5,
+    MSIZ_VALUE_TOF_INDEX = 6 /* Bruker: m/z computed from TOF indices */
+} msiz_value_type;
+
+typedef struct msiz_source_opts {
+    int region;                    /* Bruker: only this region (-1: all) */
+    int bruker_profile;            /* Bruker TSF: read profile instead of line spectra */
+    int ignore_uuid_mismatch;      /* imzML: warn instead of failing on a UUID mismatch */
+    int verify_checksums;          /* imzML: hash the .ibd and compare (warning on mismatch) */
+    size_t max_peaks;              /* cap on one spectrum's length (0: default 2^31-1) */
+} msiz_source_opts;
+
+MSIZ_API void msiz_source_opts_init(msiz_source_opts *opts);
+
+/* What a source knows before any spectrum is read. Strings are owned by the source. */
+typedef struct msiz_source_info {
+    msiz_source_format format;
+    const char *path;              /* the input as opened (.imzML file or .d folder) */
+    uint64_t n_spectra;            /* spectra next() will yield (empty ones included) */
+    int32_t n_x, n_y, n_z;         /* grid of 0-based coordinates (see msiz_spectrum) */
+    int has_pixel_size;
+    double pixel_size_x_um, pixel_size_y_um;
+    msiz_spectrum_type spectrum_type;
+    int spectrum_type_declared;    /* 0: guessed (a warning was logged) */
+    msiz_polarity polarity;
+    int continuous;                /* every spectrum shares one m/z array */
+    int has_mass_range;            /* the format states an m/z range (acquisition or computed) */
+    double mz_min, mz_max;
+    msiz_value_type mz_type, intensity_type;
+    uint64_t total_peaks;          /* sum of spectrum lengths when known, else 0 */
+    /* Metadata for the store as one JSON object text with up to four members:
+     * "format_specific", "acquisition_params", "instrument_info", "raw_metadata"
+     * (output-layout.md §4-5). Never NULL ("{}" when nothing is known). */
+    const char *metadata_json;
+} msiz_source_info;
+
+typedef struct msiz_spectrum {
+    uint64_t index;            /* 0-based position in the source's order */
+    int32_t x, y, z;           /* 0-based grid position (x = file x - 1 for imzML; may be < 0
+                                  for a 0-based file: the converter skips those) */
+    int32_t raw_x, raw_y, raw_z; /* coordinates exactly as written in the file */
+    int32_t region;            /* region number (Bruker), 0 when the format has none */
+    size_t n;                  /* number of peaks (0 for an empty spectrum) */
+    double *mz;                /* n values, file order */
+    double *intensity;         /* n values */
+    size_t capacity;           /* owned by the struct; grown by the source */
+} msiz_spectrum;
+
+MSIZ_API void msiz_spectrum_init(msiz_spectrum *sp);
+MSIZ_API void msiz_spectrum_destroy(msiz_spectrum *sp);
+
+/* Opens `path`: a .imzML file (its .ibd beside it) or a Bruker .d folder. The format is sniffed.
+ * On failure *out = NULL and msiz_last_error() names the file and the problem. */
+MSIZ_API MSIZ_NODISCARD msiz_status msiz_source_open(const char *path,
+                                                     const msiz_source_opts *opts,
+                                                     msiz_source **out);
+
+MSIZ_API const msiz_source_info *msiz_source_get_info(const msiz_source *src);
+
+/* Reads the next spectrum into `sp`: MSIZ_OK, MSIZ_END after the last, or an error. */
+MSIZ_API MSIZ_NODISCARD msiz_status msiz_source_next(msiz_source *src, msiz_spectrum *sp);
+
+/* Reads spectrum `index` (0-based, source order) into `sp` without moving the iteration. */
+MSIZ_API MSIZ_NODISCARD msiz_status msiz_source_read(msiz_source *src, uint64_t index,
+                                                     msiz_spectrum *sp);
+
+/* Restarts iteration at the first spectrum. */
+MSIZ_API MSIZ_NODISCARD msiz_status msiz_source_rewind(msiz_source *src);
+
+/* Frees the source; NULL is fine. */
+MSIZ_API void msiz_source_close(msiz_source *src);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,64 @@
+#include "common/alloc.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static atomic_long g_fail_after = -1;
+
+void msiz_alloc_fail_after(long n) { atomic_store(&g_fail_after, n); }
+
+static int should_fail(void)
+{
+    long left = atomic_load(&g_fail_after);
+    while (left >= 0) {
+        if (left == 0)
+            return 1;
+        if (atomic_compare_exchange_weak(&g_fail_after, &left, left - 1))
+            return 0;
+    }
+    return 0;
+}
+
+void *msiz_malloc(size_t size) { return should_fail() ? NULL : malloc(size ? size : 1); }
+
+void *msiz_calloc(size_t count, size_t size)
+{
+    return should_fail() ? NULL : calloc(count ? count : 1, size ? size : 1);
+}
+
+void *msiz_realloc(void *ptr, size_t size)
+{
+    return should_fail() ? NULL : realloc(ptr, size ? size : 1);
+}
+
+void msiz_free(void *ptr) { free(ptr); }
+
+char *msiz_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *copy = msiz_malloc(n);
+    if (copy)
+        memcpy(copy, s, n);
+    return copy;
+}
+
+int msiz_grow(void **buf, size_t *capacity, size_t need, size_t elem, size_t cap_elems)
+{
+    if (need <= *capacity)
+        return 0;
+    if (need > cap_elems || elem == 0)
+        return -1;
+    size_t cap = *capacity ? *capacity : 16;
+    while (cap < need)
+        cap = cap > cap_elems / 2 ? cap_elems : cap * 2;
+    if (cap > SIZE_MAX / elem)
+        return -1;
+    void *grown = msiz_realloc(*buf, cap * elem);
+    if (!grown)
+        return -1;
+    *buf = grown;
+    *capacity = cap;
+    return 0;
+}

@@ -1,0 +1,170 @@
+#include "io/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/error.h"
+
+msiz_status msiz_pread_full(int fd, const char *path, void *buf, size_t n, uint64_t offset)
+{
+    unsigned char *p = buf;
+    size_t done = 0;
+    while (done < n) {
+        ssize_t got = pread(fd, p + done, n - done, (off_t)(offset + done));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return msiz_fail(MSIZ_E_IO, "%s: read of %zu bytes at offset %llu failed: %s", path,
+                             n, (unsigned long long)offset, strerror(errno));
+        if (got == 0)
+            return msiz_fail(MSIZ_E_FORMAT,
+                             "%s: file ends at byte %llu, %zu bytes needed at offset %llu", path,
+                             (unsigned long long)(offset + done), n, (unsigned long long)offset);
+        done += (size_t)got;
+    }
+    return MSIZ_OK;
+}
+
+msiz_status msiz_write_full(int fd, const char *path, const void *buf, size_t n)
+{
+    const unsigned char *p = buf;
+    while (n > 0) {
+        ssize_t put = write(fd, p, n);
+        if (put < 0 && errno == EINTR)
+            continue;
+        if (put < 0)
+            return msiz_fail(MSIZ_E_IO, "%s: write failed: %s", path, strerror(errno));
+        p += put;
+        n -= (size_t)put;
+    }
+    return MSIZ_OK;
+}
+
+msiz_status msiz_write_file(const char *path, const void *buf, size_t n)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return msiz_fail(MSIZ_E_IO, "%s: cannot create file: %s", path, strerror(errno));
+    msiz_status status = msiz_write_full(fd, path, buf, n);
+    if (close(fd) != 0 && status == MSIZ_OK)
+        status = msiz_fail(MSIZ_E_IO, "%s: close failed: %s", path, strerror(errno));
+    return status;
+}
+
+msiz_status msiz_mkdir_p(const char *path)
+{
+    char buf[4096];
+    size_t len = strlen(path);
+    if (len == 0 || len >= sizeof buf)
+        return msiz_fail(MSIZ_E_ARG, "invalid directory path '%s'", path);
+    memcpy(buf, path, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char saved = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return msiz_fail(MSIZ_E_IO, "%s: cannot create directory: %s", buf, strerror(errno));
+        buf[i] = saved;
+    }
+    return MSIZ_OK;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path) != 0 && errno != ENOENT ? -1 : 0;
+}
+
+msiz_status msiz_remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? MSIZ_OK
+                               : msiz_fail(MSIZ_E_IO, "%s: cannot stat: %s", path, strerror(errno));
+    if (nftw(path, remove_entry, 32, FTW_DEPTH | FTW_PHYS) != 0)
+        return msiz_fail(MSIZ_E_IO, "%s: cannot remove: %s", path, strerror(errno));
+    return MSIZ_OK;
+}
+
+int msiz_path_exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+msiz_status msiz_file_size(const char *path, uint64_t *size)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return msiz_fail(errno == ENOENT ? MSIZ_E_NOTFOUND : MSIZ_E_IO, "%s: cannot stat: %s",
+                         path, strerror(errno));
+    *size = (uint64_t)st.st_size;
+    return MSIZ_OK;
+}
+
+msiz_status msiz_path_join(char *out, size_t out_size, const char *a, const char *b)
+{
+    size_t la = strlen(a);
+    int sep = la > 0 && a[la - 1] != '/';
+    int n = snprintf(out, out_size, "%s%s%s", a, sep ? "/" : "", b);
+    if (n < 0 || (size_t)n >= out_size)
+        return msiz_fail(MSIZ_E_LIMIT, "path too long: '%s/%s'", a, b);
+    return MSIZ_OK;
+}
+
+msiz_status msiz_temp_sibling(const char *final_path, char *out, size_t out_size)
+{
+    static atomic_uint counter;
+    char dir[4096];
+    size_t len = strlen(final_path);
+    while (len > 1 && final_path[len - 1] == '/')
+        len--;
+    if (len == 0 || len >= sizeof dir)
+        return msiz_fail(MSIZ_E_ARG, "invalid output path '%s'", final_path);
+    memcpy(dir, final_path, len);
+    dir[len] = '\0';
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : dir;
+    const char *parent = slash ? (slash == dir ? "/" : dir) : ".";
+    if (slash && slash != dir)
+        *slash = '\0';
+    int n = snprintf(out, out_size, "%s/.%s.tmp-%ld-%u", parent, base, (long)getpid(),
+                     atomic_fetch_add(&counter, 1u));
+    if (n < 0 || (size_t)n >= out_size)
+        return msiz_fail(MSIZ_E_LIMIT, "output path too long: '%s'", final_path);
+    return MSIZ_OK;
+}
+
+msiz_status msiz_commit_path(const char *temp_path, const char *final_path, int overwrite)
+{
+    char aside[4200];
+    int moved_aside = 0;
+    if (msiz_path_exists(final_path)) {
+        if (!overwrite)
+            return msiz_fail(MSIZ_E_EXISTS, "%s: output exists (use overwrite to replace it)",
+                             final_path);
+        msiz_status status = msiz_temp_sibling(final_path, aside, sizeof aside);
+        if (status < 0)
+            return status;
+        if (rename(final_path, aside) != 0)
+            return msiz_fail(MSIZ_E_IO, "%s: cannot move old output aside: %s", final_path,
+                             strerror(errno));
+        moved_aside = 1;
+    }
+    if (rename(temp_path, final_path) != 0) {
+        int err = errno;
+        if (moved_aside)
+            (void)rename(aside, final_path);
+        return msiz_fail(MSIZ_E_IO, "%s: cannot rename finished output into place: %s",
+                         final_path, strerror(err));
+    }
+    return moved_aside ? msiz_remove_tree(aside) : MSIZ_OK;
+}
