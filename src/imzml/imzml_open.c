@@ -1,0 +1,10 @@
+/* Placeholder until the imzML reader lands (issue 3): refuses with a clear message. */
+#include "common/error.h"
+#include "source/source_internal.h"
+
+msiz_status msiz_imzml_open(msiz_source *src, const char *path, const msiz_source_opts *opts)
+{
+    (void)src;
+    (void)opts;
+    return msiz_fail(MSIZ_E_UNSUPPORTED, "%s: the imzML reader is not built yet", path);
+}

@@ -1,0 +1,141 @@
+/* The spectrum-source front: option defaults, spectrum buffers, format sniffing, dispatch. */
+#include <dirent.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "common/alloc.h"
+#include "common/error.h"
+#include "source/source_internal.h"
+
+#define MSIZ_DEFAULT_MAX_PEAKS ((size_t)INT32_MAX)
+
+void msiz_source_opts_init(msiz_source_opts *opts)
+{
+    memset(opts, 0, sizeof *opts);
+    opts->region = -1;
+    opts->max_peaks = MSIZ_DEFAULT_MAX_PEAKS;
+}
+
+void msiz_spectrum_init(msiz_spectrum *sp) { memset(sp, 0, sizeof *sp); }
+
+void msiz_spectrum_destroy(msiz_spectrum *sp)
+{
+    if (!sp)
+        return;
+    msiz_free(sp->mz);
+    msiz_free(sp->intensity);
+    memset(sp, 0, sizeof *sp);
+}
+
+msiz_status msiz_spectrum_reserve(msiz_spectrum *sp, size_t n, size_t cap)
+{
+    if (n <= sp->capacity)
+        return MSIZ_OK;
+    if (cap == 0)
+        cap = MSIZ_DEFAULT_MAX_PEAKS;
+    if (n > cap)
+        return msiz_fail(MSIZ_E_LIMIT, "spectrum of %zu peaks exceeds the cap of %zu peaks", n,
+                         cap);
+    size_t new_cap = sp->capacity ? sp->capacity : 1024;
+    while (new_cap < n)
+        new_cap = new_cap > cap / 2 ? cap : new_cap * 2;
+    double *mz = msiz_realloc(sp->mz, new_cap * sizeof *mz);
+    if (!mz)
+        return msiz_fail(MSIZ_E_NOMEM, "out of memory for a spectrum of %zu peaks", n);
+    sp->mz = mz;
+    double *in = msiz_realloc(sp->intensity, new_cap * sizeof *in);
+    if (!in)
+        return msiz_fail(MSIZ_E_NOMEM, "out of memory for a spectrum of %zu peaks", n);
+    sp->intensity = in;
+    sp->capacity = new_cap;
+    return MSIZ_OK;
+}
+
+static int has_suffix_ci(const char *s, const char *suffix)
+{
+    size_t ls = strlen(s), lx = strlen(suffix);
+    return ls >= lx && strcasecmp(s + ls - lx, suffix) == 0;
+}
+
+/* A folder that is not itself a .d but holds several: refuse and list them (edge case #4). */
+static msiz_status refuse_folder_of_d(const char *path)
+{
+    char names[768] = "";
+    size_t used = 0;
+    int count = 0;
+    DIR *dir = opendir(path);
+    struct dirent *ent;
+    while (dir && (ent = readdir(dir)) != NULL) {
+        if (!has_suffix_ci(ent->d_name, ".d"))
+            continue;
+        count++;
+        int n = snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "", ent->d_name);
+        if (n > 0 && (size_t)n < sizeof names - used)
+            used += (size_t)n;
+    }
+    if (dir)
+        closedir(dir);
+    if (count > 1)
+        return msiz_fail(MSIZ_E_ARG, "%s: folder holds %d .d runs (%s); give one of them", path,
+                         count, names);
+    return msiz_fail(MSIZ_E_ARG, "%s: not an imzML file or a Bruker .d folder", path);
+}
+
+msiz_status msiz_source_open(const char *path, const msiz_source_opts *opts, msiz_source **out)
+{
+    msiz_status status = MSIZ_OK;
+    msiz_source_opts defaults;
+    struct stat st;
+    *out = NULL;
+    if (!opts) {
+        msiz_source_opts_init(&defaults);
+        opts = &defaults;
+    }
+    if (stat(path, &st) != 0)
+        return msiz_fail(MSIZ_E_NOTFOUND, "%s: input not found", path);
+    msiz_source *src = msiz_calloc(1, sizeof *src);
+    if (!src)
+        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", path);
+    if (S_ISREG(st.st_mode) && has_suffix_ci(path, ".imzml"))
+        status = msiz_imzml_open(src, path, opts);
+    else if (S_ISDIR(st.st_mode) && has_suffix_ci(path, ".d"))
+        status = msiz_bruker_open(src, path, opts);
+    else if (S_ISDIR(st.st_mode))
+        status = refuse_folder_of_d(path);
+    else
+        status = msiz_fail(MSIZ_E_ARG, "%s: not an .imzML file or a Bruker .d folder", path);
+    if (status < 0) {
+        msiz_free(src);
+        return status;
+    }
+    *out = src;
+    return MSIZ_OK;
+}
+
+const msiz_source_info *msiz_source_get_info(const msiz_source *src) { return &src->info; }
+
+msiz_status msiz_source_next(msiz_source *src, msiz_spectrum *sp)
+{
+    return src->ops->next(src, sp);
+}
+
+msiz_status msiz_source_read(msiz_source *src, uint64_t index, msiz_spectrum *sp)
+{
+    if (index >= src->info.n_spectra)
+        return msiz_fail(MSIZ_E_ARG, "%s: spectrum index %llu out of range (%llu spectra)",
+                         src->info.path, (unsigned long long)index,
+                         (unsigned long long)src->info.n_spectra);
+    return src->ops->read(src, index, sp);
+}
+
+msiz_status msiz_source_rewind(msiz_source *src) { return src->ops->rewind(src); }
+
+void msiz_source_close(msiz_source *src)
+{
+    if (!src)
+        return;
+    if (src->ops && src->ops->close)
+        src->ops->close(src);
+    msiz_free(src);
+}
