@@ -1,5 +1,6 @@
 /* The spectrum-source front: option defaults, spectrum buffers, format sniffing, dispatch. */
 #include <dirent.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
