@@ -1,0 +1,39 @@
+/* Page compression for the Parquet writer: none, ZSTD (one zstd frame) or GZIP (one gzip member,
+ * zlib windowBits 31), as Parquet's CompressionCodec UNCOMPRESSED / ZSTD / GZIP expect.
+ * A compressor is caller storage holding a reusable codec context; not thread safe. */
+#ifndef MSIZ_PARQUET_PAGE_CODEC_H
+#define MSIZ_PARQUET_PAGE_CODEC_H
+
+#include <stddef.h>
+
+#include "msizarr/compression.h"
+
+/* Parquet CompressionCodec values (parquet.thrift). */
+enum { MSIZ_PQ_UNCOMPRESSED = 0, MSIZ_PQ_GZIP = 2, MSIZ_PQ_ZSTD = 6 };
+
+typedef struct msiz_pq_compressor {
+    int pq_codec;   /* MSIZ_PQ_* */
+    int level;      /* resolved codec level */
+    void *zstd_ctx; /* ZSTD_CCtx * (ZSTD only) */
+    void *zstream;  /* z_stream * (GZIP only) */
+} msiz_pq_compressor;
+
+/* Maps an msizarr codec to a Parquet one and creates its context. Blosc codecs have no Parquet
+ * counterpart: both map to ZSTD (blosc-zstd keeps its level, blosc-lz4 gets zstd's default),
+ * with an info log line. MSIZ_LEVEL_DEFAULT picks zstd 3 / gzip 6; level 0 with zstd is zstd's
+ * default too. Out-of-range levels or unknown codecs: MSIZ_E_ARG. On failure *c needs no
+ * destroy (destroying it is harmless). */
+MSIZ_NODISCARD msiz_status msiz_pq_compressor_init(msiz_pq_compressor *c, msiz_codec codec,
+                                                   int level);
+/* Frees the contexts; accepts a zeroed or failed-init compressor. */
+void msiz_pq_compressor_destroy(msiz_pq_compressor *c);
+
+/* Largest output of msiz_pq_compress for `n` input bytes. */
+size_t msiz_pq_compress_bound(const msiz_pq_compressor *c, size_t n);
+
+/* Compresses src into dst (capacity dst_cap >= msiz_pq_compress_bound(n)); *out_len gets the
+ * size. For MSIZ_PQ_UNCOMPRESSED it copies. MSIZ_E_CODEC if the library fails. */
+MSIZ_NODISCARD msiz_status msiz_pq_compress(msiz_pq_compressor *c, const void *src, size_t n,
+                                            void *dst, size_t dst_cap, size_t *out_len);
+
+#endif
