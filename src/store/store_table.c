@@ -1,0 +1,281 @@
+/* AnnData table: group layout, X streamed as CSC/CSR, table metadata. Dataframe columns are in
+ * store_columns.c, uns in store_uns.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/error.h"
+#include "store/store_internal.h"
+#include "store/store_table.h"
+
+void msiz_table_opts_init(msiz_table_opts *opts)
+{
+    memset(opts, 0, sizeof *opts);
+    opts->region_key = "region";
+    opts->instance_key = "instance_key";
+    opts->format = MSIZ_SPARSE_CSC;
+    opts->nnz = UINT64_MAX;
+}
+
+msiz_status msiz_table_path(const msiz_table *t, const char *rel, char *out, size_t size)
+{
+    int n = snprintf(out, size, "%s/%s", t->path, rel);
+    if (n < 0 || (size_t)n >= size)
+        return msiz_fail(MSIZ_E_LIMIT, "path too long: '%s/%s'", t->path, rel);
+    return MSIZ_OK;
+}
+
+static msiz_status check_table_opts(const msiz_store *s, const msiz_table_opts *o)
+{
+    const char *p = s->final_path;
+    if (!o->region || !msiz_store_valid_key(o->region))
+        return msiz_fail(MSIZ_E_ARG, "%s: invalid table region name '%s'", p,
+                         o->region ? o->region : "(null)");
+    if (!msiz_store_valid_key(o->region_key) || !msiz_store_valid_key(o->instance_key))
+        return msiz_fail(MSIZ_E_ARG, "%s: invalid region_key or instance_key", p);
+    if (o->n_obs >= (uint64_t)INT32_MAX || o->n_var >= (uint64_t)INT32_MAX)
+        return msiz_fail(MSIZ_E_LIMIT,
+                         "%s: table of %llu x %llu exceeds the int32 index limit (2^31 - 1)", p,
+                         (unsigned long long)o->n_obs, (unsigned long long)o->n_var);
+    if (o->format != MSIZ_SPARSE_CSC && o->format != MSIZ_SPARSE_CSR)
+        return msiz_fail(MSIZ_E_ARG, "%s: unknown sparse format %d", p, (int)o->format);
+    return MSIZ_OK;
+}
+
+static msiz_status empty_dict(msiz_table *t, const char *rel)
+{
+    char path[MSIZ_STORE_PATH_MAX];
+    msiz_status status = msiz_table_path(t, rel, path, sizeof path);
+    if (status < 0)
+        return status;
+    json_t *attrs = msiz_store_encoding("dict", "0.1.0");
+    status = msiz_zarr_group(t->store->z, path, attrs);
+    json_decref(attrs);
+    return status;
+}
+
+static msiz_status write_table_group(msiz_table *t)
+{
+    const msiz_table_opts *o = &t->opts;
+    json_t *attrs =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "encoding-type", "anndata",
+                  "encoding-version", "0.1.0", "spatialdata-encoding-type", "ngff:regions_table",
+                  "region", o->region, "region_key", o->region_key, "instance_key", o->instance_key,
+                  "version", t->store->opts.zarr_format == 3 ? "0.2" : "0.1");
+    msiz_status status = msiz_zarr_group(t->store->z, t->path, attrs);
+    json_decref(attrs);
+    return status;
+}
+
+/* uns/spatialdata_attrs repeats the table semantics (spatialdata reads them from there). */
+static msiz_status write_uns_spatialdata_attrs(msiz_table *t)
+{
+    json_t *v = json_pack("{s:s, s:s, s:s}", "region", t->opts.region, "region_key",
+                          t->opts.region_key, "instance_key", t->opts.instance_key);
+    char path[MSIZ_STORE_PATH_MAX];
+    msiz_status status = msiz_table_path(t, "uns/spatialdata_attrs", path, sizeof path);
+    if (status == MSIZ_OK)
+        status = msiz_store_write_uns_value(t->store->z, path, v);
+    json_decref(v);
+    return status;
+}
+
+static msiz_status create_x_array(msiz_table *t, const char *name, msiz_dtype dtype, uint64_t len,
+                                  uint64_t chunk, msiz_zarr_array **out)
+{
+    char path[MSIZ_STORE_PATH_MAX];
+    msiz_zarr_array_opts ao;
+    msiz_zarr_array_opts_init(&ao, dtype, 1);
+    ao.shape[0] = len;
+    ao.chunks[0] = chunk ? chunk : 1;
+    ao.attrs = msiz_store_encoding("array", "0.2.0");
+    msiz_status status = msiz_table_path(t, name, path, sizeof path);
+    if (status == MSIZ_OK)
+        status = msiz_zarr_array_create(t->store->z, path, &ao, out);
+    json_decref(ao.attrs);
+    return status;
+}
+
+static msiz_status write_x_group(msiz_table *t)
+{
+    char path[MSIZ_STORE_PATH_MAX];
+    const char *kind = t->opts.format == MSIZ_SPARSE_CSC ? "csc_matrix" : "csr_matrix";
+    json_t *attrs =
+        json_pack("{s:[I, I], s:s, s:s}", "shape", (json_int_t)t->opts.n_obs,
+                  (json_int_t)t->opts.n_var, "encoding-type", kind, "encoding-version", "0.1.0");
+    msiz_status status = msiz_table_path(t, "X", path, sizeof path);
+    if (status == MSIZ_OK)
+        status = msiz_zarr_group(t->store->z, path, attrs);
+    json_decref(attrs);
+    return status;
+}
+
+static msiz_status open_x(msiz_table *t)
+{
+    msiz_status status = MSIZ_OK;
+    uint64_t nnz = t->opts.nnz;
+    uint64_t chunk = t->store->opts.chunk_elems;
+    if (nnz != UINT64_MAX && nnz < chunk)
+        chunk = nnz;
+    MSIZ_TRY(write_x_group(t));
+    MSIZ_TRY(create_x_array(t, "X/data", MSIZ_DT_FLOAT64,
+                            nnz == UINT64_MAX ? MSIZ_ZARR_UNKNOWN_LEN : nnz, chunk, &t->x_data));
+    MSIZ_TRY(create_x_array(t, "X/indices", MSIZ_DT_INT32,
+                            nnz == UINT64_MAX ? MSIZ_ZARR_UNKNOWN_LEN : nnz, chunk, &t->x_indices));
+    uint64_t ptr_len = t->n_major + 1;
+    MSIZ_TRY(create_x_array(t, "X/indptr", MSIZ_DT_INT64, ptr_len,
+                            ptr_len < MSIZ_STORE_INDPTR_CHUNK ? ptr_len : MSIZ_STORE_INDPTR_CHUNK,
+                            &t->x_indptr));
+    int64_t zero = 0;
+    MSIZ_TRY(msiz_zarr_array_append(t->x_indptr, &zero, 1));
+cleanup:
+    return status;
+}
+
+static msiz_status open_groups(msiz_table *t)
+{
+    static const char *const dicts[] = {"layers", "obsm", "obsp", "varm", "varp", "uns"};
+    char path[MSIZ_STORE_PATH_MAX];
+    msiz_status status = MSIZ_OK;
+    MSIZ_TRY(write_table_group(t));
+    MSIZ_TRY(open_x(t));
+    for (int axis = 0; axis < 2; axis++) {
+        MSIZ_TRY(msiz_table_path(t, axis == MSIZ_OBS ? "obs" : "var", path, sizeof path));
+        MSIZ_TRY(msiz_zarr_group(t->store->z, path, NULL));
+    }
+    for (size_t i = 0; i < sizeof dicts / sizeof dicts[0]; i++)
+        MSIZ_TRY(empty_dict(t, dicts[i]));
+    MSIZ_TRY(write_uns_spatialdata_attrs(t));
+cleanup:
+    return status;
+}
+
+static void table_free(msiz_table *t)
+{
+    if (!t)
+        return;
+    msiz_zarr_array_free(t->x_data);
+    msiz_zarr_array_free(t->x_indices);
+    msiz_zarr_array_free(t->x_indptr);
+    for (int axis = 0; axis < 2; axis++) {
+        json_decref(t->df[axis].columns);
+        json_decref(t->df[axis].names);
+        msiz_free(t->df[axis].index);
+    }
+    json_decref(t->uns_dicts);
+    msiz_free(t->region);
+    msiz_free(t->region_key);
+    msiz_free(t->instance_key);
+    msiz_free(t);
+}
+
+static msiz_status copy_names(msiz_table *t, const msiz_table_opts *o)
+{
+    t->opts = *o;
+    t->region = msiz_strdup(o->region);
+    t->region_key = msiz_strdup(o->region_key);
+    t->instance_key = msiz_strdup(o->instance_key);
+    if (!t->region || !t->region_key || !t->instance_key)
+        return msiz_fail(MSIZ_E_NOMEM, "out of memory");
+    t->opts.region = t->region;
+    t->opts.region_key = t->region_key;
+    t->opts.instance_key = t->instance_key;
+    for (int axis = 0; axis < 2; axis++) {
+        t->df[axis].columns = json_array();
+        t->df[axis].names = json_object();
+        if (!t->df[axis].columns || !t->df[axis].names)
+            return msiz_fail(MSIZ_E_NOMEM, "out of memory");
+    }
+    t->uns_dicts = json_object();
+    return t->uns_dicts ? MSIZ_OK : msiz_fail(MSIZ_E_NOMEM, "out of memory");
+}
+
+msiz_status msiz_store_table_begin(msiz_store *s, const msiz_table_opts *opts, msiz_table **out)
+{
+    msiz_status status = MSIZ_OK;
+    msiz_table *t = NULL;
+    *out = NULL;
+    MSIZ_TRY(check_table_opts(s, opts));
+    t = msiz_calloc(1, sizeof *t);
+    MSIZ_FAIL_IF(!t, MSIZ_E_NOMEM, "out of memory");
+    t->store = s;
+    MSIZ_TRY(copy_names(t, opts));
+    MSIZ_TRY(msiz_store_claim_element(s, "tables", opts->name, t->path, sizeof t->path));
+    t->csc = opts->format == MSIZ_SPARSE_CSC;
+    t->n_major = t->csc ? opts->n_var : opts->n_obs;
+    t->n_minor = t->csc ? opts->n_obs : opts->n_var;
+    MSIZ_TRY(open_groups(t));
+    s->open_tables++;
+    *out = t;
+    t = NULL;
+cleanup:
+    table_free(t);
+    return status;
+}
+
+static msiz_status check_slice(const msiz_table *t, const int32_t *minor, const double *values,
+                               size_t n)
+{
+    const char *what = t->csc ? "column" : "row";
+    for (size_t i = 0; i < n; i++) {
+        if (minor[i] < 0 || (uint64_t)minor[i] >= t->n_minor)
+            return msiz_fail(MSIZ_E_ARG, "%s: X %s %llu: index %d out of range [0, %llu)", t->path,
+                             what, (unsigned long long)t->major_done, (int)minor[i],
+                             (unsigned long long)t->n_minor);
+        if (i > 0 && minor[i] <= minor[i - 1])
+            return msiz_fail(
+                MSIZ_E_ARG, "%s: X %s %llu: indices not strictly increasing (%d after %d)", t->path,
+                what, (unsigned long long)t->major_done, (int)minor[i], (int)minor[i - 1]);
+        if (values[i] == 0.0)
+            return msiz_fail(MSIZ_E_ARG, "%s: X %s %llu: explicit zero at index %d", t->path, what,
+                             (unsigned long long)t->major_done, (int)minor[i]);
+    }
+    return MSIZ_OK;
+}
+
+msiz_status msiz_table_x_append(msiz_table *t, const int32_t *minor, const double *values, size_t n)
+{
+    msiz_status status = MSIZ_OK;
+    MSIZ_FAIL_IF(t->major_done >= t->n_major, MSIZ_E_ARG, "%s: X has only %llu %s", t->path,
+                 (unsigned long long)t->n_major, t->csc ? "columns" : "rows");
+    MSIZ_TRY(check_slice(t, minor, values, n));
+    if (n > 0) {
+        MSIZ_TRY(msiz_zarr_array_append(t->x_data, values, n));
+        MSIZ_TRY(msiz_zarr_array_append(t->x_indices, minor, n));
+    }
+    t->nnz += n;
+    int64_t end = (int64_t)t->nnz;
+    MSIZ_TRY(msiz_zarr_array_append(t->x_indptr, &end, 1));
+    t->major_done++;
+cleanup:
+    return status;
+}
+
+static msiz_status finish_x(msiz_table *t)
+{
+    msiz_status status = MSIZ_OK;
+    MSIZ_FAIL_IF(t->major_done != t->n_major, MSIZ_E_ARG, "%s: X got %llu of %llu %s", t->path,
+                 (unsigned long long)t->major_done, (unsigned long long)t->n_major,
+                 t->csc ? "columns" : "rows");
+    MSIZ_FAIL_IF(t->opts.nnz != UINT64_MAX && t->opts.nnz != t->nnz, MSIZ_E_ARG,
+                 "%s: X got %llu stored entries, %llu announced", t->path,
+                 (unsigned long long)t->nnz, (unsigned long long)t->opts.nnz);
+    MSIZ_TRY(msiz_zarr_array_finish(t->x_data));
+    MSIZ_TRY(msiz_zarr_array_finish(t->x_indices));
+    MSIZ_TRY(msiz_zarr_array_finish(t->x_indptr));
+cleanup:
+    return status;
+}
+
+msiz_status msiz_table_finish(msiz_table *t)
+{
+    msiz_status status = MSIZ_OK;
+    if (!t)
+        return msiz_fail(MSIZ_E_ARG, "msiz_table_finish: NULL table");
+    MSIZ_TRY(finish_x(t));
+    MSIZ_TRY(msiz_table_finish_dataframes(t));
+cleanup:
+    t->store->open_tables--;
+    table_free(t);
+    return status;
+}

@@ -1,0 +1,31 @@
+/* The table handle, shared by store_table.c, store_columns.c and store_uns.c. */
+#ifndef MSIZ_STORE_TABLE_H
+#define MSIZ_STORE_TABLE_H
+
+#include "store/store_internal.h"
+
+typedef struct msiz_dataframe {
+    json_t *columns; /* column-order (array of names, index excluded) */
+    json_t *names;   /* every column written (object used as a set) */
+    char *index;     /* the index column's name, or NULL */
+} msiz_dataframe;
+
+struct msiz_table {
+    msiz_store *store;
+    char path[MSIZ_STORE_PATH_MAX]; /* "tables/<name>" */
+    msiz_table_opts opts;           /* strings point to the copies below */
+    char *region, *region_key, *instance_key;
+    int csc;
+    uint64_t n_major, n_minor, major_done, nnz;
+    msiz_zarr_array *x_data, *x_indices, *x_indptr;
+    msiz_dataframe df[2]; /* MSIZ_OBS, MSIZ_VAR */
+    json_t *uns_dicts;    /* uns sub-dicts created so far (set of paths) */
+};
+
+/* "<table path>/<rel>" into out. */
+msiz_status msiz_table_path(const msiz_table *t, const char *rel, char *out, size_t size);
+
+/* Writes obs/var dataframe attributes after checking index and columns. */
+msiz_status msiz_table_finish_dataframes(msiz_table *t);
+
+#endif

@@ -1,0 +1,251 @@
+/* uns: JSON values written in anndata's encodings (dict, string, numeric-scalar, array,
+ * string-array). */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/error.h"
+#include "store/store_internal.h"
+#include "store/store_table.h"
+
+static msiz_status child_path(const char *parent, const char *key, char *out, size_t size)
+{
+    if (!msiz_store_valid_nested_key(key))
+        return msiz_fail(MSIZ_E_ARG, "%s: invalid uns key '%s'", parent, key);
+    int n = snprintf(out, size, "%s/%s", parent, key);
+    if (n < 0 || (size_t)n >= size)
+        return msiz_fail(MSIZ_E_LIMIT, "%s: uns path too long", parent);
+    return MSIZ_OK;
+}
+
+static msiz_status write_dict(msiz_zarr *z, const char *path, json_t *obj)
+{
+    json_t *attrs = msiz_store_encoding("dict", "0.1.0");
+    msiz_status status = msiz_zarr_group(z, path, attrs);
+    json_decref(attrs);
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        char sub[MSIZ_STORE_PATH_MAX];
+        if (status < 0)
+            break;
+        if (json_is_null(v))
+            continue; /* anndata < 0.9 cannot read "null": omit None values */
+        status = child_path(path, key, sub, sizeof sub);
+        if (status == MSIZ_OK)
+            status = msiz_store_write_uns_value(z, sub, v);
+    }
+    return status;
+}
+
+static msiz_status write_scalar(msiz_zarr *z, const char *path, json_t *v)
+{
+    json_t *attrs = msiz_store_encoding("numeric-scalar", "0.2.0");
+    msiz_status status;
+    if (json_is_boolean(v)) {
+        uint8_t b = json_is_true(v);
+        status = msiz_zarr_write_scalar(z, path, MSIZ_DT_BOOL, &b, attrs);
+    } else if (json_is_integer(v)) {
+        int64_t i = (int64_t)json_integer_value(v);
+        status = msiz_zarr_write_scalar(z, path, MSIZ_DT_INT64, &i, attrs);
+    } else {
+        double d = json_real_value(v);
+        status = msiz_zarr_write_scalar(z, path, MSIZ_DT_FLOAT64, &d, attrs);
+    }
+    json_decref(attrs);
+    return status;
+}
+
+static msiz_status write_json_text(msiz_zarr *z, const char *path, json_t *v)
+{
+    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+    if (!text)
+        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", path);
+    json_t *attrs = msiz_store_encoding("string", "0.2.0");
+    msiz_status status = msiz_zarr_write_scalar_string(z, path, text, attrs);
+    json_decref(attrs);
+    free(text);
+    return status;
+}
+
+/* 'n' numbers (all integers: 'i'), 's' strings, 'x' anything else (incl. empty arrays: 'n'). */
+static char array_kind(json_t *arr, int *all_int)
+{
+    size_t i;
+    json_t *v;
+    int nums = 0, strs = 0;
+    *all_int = 1;
+    json_array_foreach(arr, i, v)
+    {
+        if (json_is_number(v) && !json_is_boolean(v)) {
+            nums++;
+            *all_int &= json_is_integer(v);
+        } else if (json_is_string(v)) {
+            strs++;
+        } else {
+            return 'x';
+        }
+    }
+    if (strs && nums)
+        return 'x';
+    return strs ? 's' : 'n';
+}
+
+static msiz_status json_string_at(void *ctx, uint64_t i, char *buf, size_t cap)
+{
+    const char *s = json_string_value(json_array_get(ctx, (size_t)i));
+    size_t len = strlen(s);
+    if (len >= cap)
+        return msiz_fail(MSIZ_E_LIMIT, "uns string of %zu bytes exceeds %zu", len, cap - 1);
+    memcpy(buf, s, len + 1);
+    return MSIZ_OK;
+}
+
+static msiz_status write_number_array(msiz_zarr *z, const char *path, json_t *arr, int all_int)
+{
+    size_t n = json_array_size(arr);
+    void *buf = msiz_malloc(n ? n * 8 : 8);
+    if (!buf)
+        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", path);
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_array_get(arr, i);
+        if (all_int)
+            ((int64_t *)buf)[i] = (int64_t)json_integer_value(v);
+        else
+            ((double *)buf)[i] = json_number_value(v);
+    }
+    json_t *attrs = msiz_store_encoding("array", "0.2.0");
+    msiz_status status = msiz_zarr_write_array1d(
+        z, path, all_int && n > 0 ? MSIZ_DT_INT64 : MSIZ_DT_FLOAT64, buf, n,
+        n ? (n < MSIZ_STORE_COLUMN_CHUNK ? n : MSIZ_STORE_COLUMN_CHUNK) : 1, attrs);
+    json_decref(attrs);
+    msiz_free(buf);
+    return status;
+}
+
+msiz_status msiz_store_write_uns_value(msiz_zarr *z, const char *path, json_t *v)
+{
+    if (json_is_object(v))
+        return write_dict(z, path, v);
+    if (json_is_string(v)) {
+        json_t *attrs = msiz_store_encoding("string", "0.2.0");
+        msiz_status status = msiz_zarr_write_scalar_string(z, path, json_string_value(v), attrs);
+        json_decref(attrs);
+        return status;
+    }
+    if (json_is_number(v) || json_is_boolean(v))
+        return write_scalar(z, path, v);
+    if (json_is_array(v)) {
+        int all_int;
+        char kind = array_kind(v, &all_int);
+        if (kind == 'n')
+            return write_number_array(z, path, v, all_int);
+        if (kind == 's') {
+            json_t *attrs = msiz_store_encoding("string-array", "0.2.0");
+            msiz_status status = msiz_store_write_string_column(z, path, json_array_size(v),
+                                                                json_string_at, v, attrs);
+            json_decref(attrs);
+            return status;
+        }
+        return write_json_text(z, path, v); /* lists of dicts etc.: JSON text */
+    }
+    return MSIZ_OK; /* null: omitted */
+}
+
+/* Makes sure "uns/<a>/<b>..." dicts exist for every parent of `rel` (a path under uns). */
+static msiz_status ensure_uns_parents(msiz_table *t, const char *rel)
+{
+    char prefix[MSIZ_STORE_PATH_MAX];
+    for (const char *slash = strchr(rel, '/'); slash; slash = strchr(slash + 1, '/')) {
+        size_t len = (size_t)(slash - rel);
+        if (len + 1 > sizeof prefix)
+            return msiz_fail(MSIZ_E_LIMIT, "uns path too long");
+        memcpy(prefix, rel, len);
+        prefix[len] = '\0';
+        if (json_object_get(t->uns_dicts, prefix))
+            continue;
+        char path[MSIZ_STORE_PATH_MAX + 8], uns_rel[MSIZ_STORE_PATH_MAX + 8];
+        snprintf(uns_rel, sizeof uns_rel, "uns/%s", prefix);
+        msiz_status status = msiz_table_path(t, uns_rel, path, sizeof path);
+        json_t *attrs = msiz_store_encoding("dict", "0.1.0");
+        if (status == MSIZ_OK)
+            status = msiz_zarr_group(t->store->z, path, attrs);
+        json_decref(attrs);
+        if (status < 0)
+            return status;
+        json_object_set_new(t->uns_dicts, prefix, json_true());
+    }
+    return MSIZ_OK;
+}
+
+/* Checks an uns path: top-level key by spatialdata's rules, nested keys more liberally. */
+static msiz_status check_uns_path(const msiz_table *t, const char *rel)
+{
+    char part[MSIZ_STORE_PATH_MAX];
+    size_t len = strlen(rel);
+    if (len == 0 || len >= sizeof part)
+        return msiz_fail(MSIZ_E_ARG, "%s/uns: invalid key '%s'", t->path, rel);
+    memcpy(part, rel, len + 1);
+    int depth = 0;
+    for (char *tok = part, *next; tok; tok = next, depth++) {
+        next = strchr(tok, '/');
+        if (next)
+            *next++ = '\0';
+        int ok = depth == 0 ? msiz_store_valid_key(tok) : msiz_store_valid_nested_key(tok);
+        if (!ok || (depth == 0 && strcmp(tok, "spatialdata_attrs") == 0))
+            return msiz_fail(MSIZ_E_ARG, "%s/uns: invalid key '%s' in '%s'", t->path, tok, rel);
+    }
+    return MSIZ_OK;
+}
+
+msiz_status msiz_table_uns_json(msiz_table *t, const char *json_object)
+{
+    json_error_t err;
+    json_t *obj = json_loads(json_object, 0, &err);
+    msiz_status status = MSIZ_OK;
+    if (!obj || !json_is_object(obj)) {
+        json_decref(obj);
+        return msiz_fail(MSIZ_E_ARG, "%s/uns: not a JSON object: %s", t->path,
+                         obj ? "wrong type" : err.text);
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        char rel[MSIZ_STORE_PATH_MAX], path[MSIZ_STORE_PATH_MAX + 8];
+        MSIZ_TRY(check_uns_path(t, key));
+        MSIZ_FAIL_IF(strchr(key, '/') != NULL, MSIZ_E_ARG, "%s/uns: key '%s' contains '/'", t->path,
+                     key);
+        if (json_is_null(v))
+            continue;
+        snprintf(rel, sizeof rel, "uns/%s", key);
+        MSIZ_TRY(msiz_table_path(t, rel, path, sizeof path));
+        MSIZ_TRY(msiz_store_write_uns_value(t->store->z, path, v));
+        if (json_is_object(v))
+            json_object_set_new(t->uns_dicts, key, json_true());
+    }
+cleanup:
+    json_decref(obj);
+    return status;
+}
+
+msiz_status msiz_table_uns_f64(msiz_table *t, const char *rel_path, const double *values,
+                               uint64_t n)
+{
+    char rel[MSIZ_STORE_PATH_MAX + 8], path[MSIZ_STORE_PATH_MAX + 16];
+    msiz_status status = check_uns_path(t, rel_path);
+    if (status == MSIZ_OK)
+        status = ensure_uns_parents(t, rel_path);
+    if (status < 0)
+        return status;
+    snprintf(rel, sizeof rel, "uns/%s", rel_path);
+    status = msiz_table_path(t, rel, path, sizeof path);
+    if (status < 0)
+        return status;
+    json_t *attrs = msiz_store_encoding("array", "0.2.0");
+    uint64_t chunk = n == 0 ? 1 : n < MSIZ_STORE_COLUMN_CHUNK ? n : MSIZ_STORE_COLUMN_CHUNK;
+    status = msiz_zarr_write_array1d(t->store->z, path, MSIZ_DT_FLOAT64, values, n, chunk, attrs);
+    json_decref(attrs);
+    return status;
+}
