@@ -57,6 +57,8 @@ typedef struct msiz_source_opts {
     int ignore_uuid_mismatch;      /* imzML: warn instead of failing on a UUID mismatch */
     int verify_checksums;          /* imzML: hash the .ibd and compare (warning on mismatch) */
     size_t max_peaks;              /* cap on one spectrum's length (0: default 2^31-1) */
+    int bruker_allow_non_imaging;  /* Bruker: open a .d without MaldiFrameInfo (LC runs):
+                                      frame i -> (i, 0); default 0 refuses (edge case #66) */
 } msiz_source_opts;
 
 MSIZ_API void msiz_source_opts_init(msiz_source_opts *opts);

@@ -1,0 +1,541 @@
+/* The SQLite side of a .d folder: GlobalMetadata, Frames (+ MaldiFrameInfo), MzCalibration,
+ * TimsCalibration and the laser settings, loaded once into memory. The database is opened
+ * read-only and immutable (no -wal/-shm files are created in the vendor folder, edge case #64)
+ * and closed before the first spectrum is read. bruker.md §1-3. */
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bruker/bruker_internal.h"
+#include "common/alloc.h"
+#include "common/error.h"
+#include "io/fs.h"
+
+#define MAX_FRAMES ((size_t)1 << 26)
+#define MAX_ROWS   ((size_t)1 << 16)
+
+static char *join_alloc(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *out = msiz_malloc(n);
+    if (out)
+        snprintf(out, n, "%s/%s", a, b);
+    return out;
+}
+
+/* "file:<path with % ? # escaped>?mode=ro&immutable=1" */
+static char *sqlite_uri(const char *path)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const char *tail = "?mode=ro&immutable=1";
+    size_t n = strlen(path);
+    char *uri = msiz_malloc(3 * n + strlen(tail) + 8);
+    if (!uri)
+        return NULL;
+    char *p = uri;
+    memcpy(p, "file:", 5);
+    p += 5;
+    for (const char *c = path; *c; c++) {
+        if (*c == '%' || *c == '?' || *c == '#') {
+            *p++ = '%';
+            *p++ = hex[(unsigned char)*c >> 4];
+            *p++ = hex[(unsigned char)*c & 15];
+        } else {
+            *p++ = *c;
+        }
+    }
+    memcpy(p, tail, strlen(tail) + 1);
+    return uri;
+}
+
+static int col_index(sqlite3_stmt *st, const char *name)
+{
+    int n = sqlite3_column_count(st);
+    for (int i = 0; i < n; i++)
+        if (strcmp(sqlite3_column_name(st, i), name) == 0)
+            return i;
+    return -1;
+}
+
+static double col_double(sqlite3_stmt *st, int i)
+{
+    return i >= 0 ? sqlite3_column_double(st, i) : 0.0;
+}
+
+static int64_t col_int(sqlite3_stmt *st, int i)
+{
+    return i >= 0 ? sqlite3_column_int64(st, i) : 0;
+}
+
+static int table_exists(sqlite3 *sql, const char *table)
+{
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+    if (sqlite3_prepare_v2(sql,
+                           "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') "
+                           "AND name = ?1",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+        found = sqlite3_step(st) == SQLITE_ROW;
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+static msiz_status prepare(const msiz_bruker_db *db, sqlite3 *sql, const char *table,
+                           const char *query, sqlite3_stmt **st)
+{
+    *st = NULL;
+    if (!table_exists(sql, table))
+        return msiz_fail(MSIZ_E_NOTFOUND, "%s: table %s missing", db->sqlite_path, table);
+    int rc = sqlite3_prepare_v2(sql, query, -1, st, NULL);
+    if (rc == SQLITE_NOMEM)
+        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory in SQLite", db->sqlite_path);
+    if (rc != SQLITE_OK)
+        return msiz_fail(MSIZ_E_FORMAT, "%s: table %s: %s", db->sqlite_path, table,
+                         sqlite3_errmsg(sql));
+    return MSIZ_OK;
+}
+
+static msiz_status step_error(const msiz_bruker_db *db, sqlite3 *sql, const char *table, int rc)
+{
+    if (rc == SQLITE_NOMEM)
+        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory in SQLite", db->sqlite_path);
+    return msiz_fail(MSIZ_E_FORMAT, "%s: reading table %s: %s", db->sqlite_path, table,
+                     sqlite3_errmsg(sql));
+}
+
+static msiz_status load_meta(msiz_bruker_db *db, sqlite3 *sql)
+{
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    int rc;
+    msiz_status status =
+        prepare(db, sql, "GlobalMetadata", "SELECT Key, Value FROM GlobalMetadata", &st);
+    while (status == MSIZ_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *k = (const char *)sqlite3_column_text(st, 0);
+        const char *v = (const char *)sqlite3_column_text(st, 1);
+        if (!k)
+            continue;
+        if (msiz_grow((void **)&db->meta, &cap, db->n_meta + 1, sizeof *db->meta, MAX_ROWS)) {
+            status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory (GlobalMetadata)", db->d_path);
+            break;
+        }
+        msiz_bruker_kv *kv = &db->meta[db->n_meta];
+        kv->key = msiz_strdup(k);
+        kv->value = msiz_strdup(v ? v : "");
+        db->n_meta++;
+        if (!kv->key || !kv->value)
+            status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory (GlobalMetadata)", db->d_path);
+    }
+    if (status == MSIZ_OK && rc != SQLITE_DONE)
+        status = step_error(db, sql, "GlobalMetadata", rc);
+    sqlite3_finalize(st);
+    return status;
+}
+
+/* Column positions in Frames. */
+typedef struct frame_cols {
+    int id, tims_id, num_peaks, num_scans, t1, t2, mzcal, timscal, max_int, sum_int, acc, polarity;
+} frame_cols;
+
+static msiz_status frame_columns(const msiz_bruker_db *db, sqlite3_stmt *st, frame_cols *c)
+{
+    c->id = col_index(st, "Id");
+    c->tims_id = col_index(st, "TimsId");
+    c->num_peaks = col_index(st, "NumPeaks");
+    c->num_scans = col_index(st, "NumScans");
+    c->t1 = col_index(st, "T1");
+    c->t2 = col_index(st, "T2");
+    c->mzcal = col_index(st, "MzCalibration");
+    c->timscal = col_index(st, "TimsCalibration");
+    c->max_int = col_index(st, "MaxIntensity");
+    c->sum_int = col_index(st, "SummedIntensities");
+    c->acc = col_index(st, "AccumulationTime");
+    c->polarity = col_index(st, "Polarity");
+    const char *missing = c->id < 0                          ? "Id"
+                          : c->tims_id < 0                   ? "TimsId"
+                          : c->num_peaks < 0                 ? "NumPeaks"
+                          : c->mzcal < 0                     ? "MzCalibration"
+                          : (db->is_tdf && c->num_scans < 0) ? "NumScans"
+                                                             : NULL;
+    if (missing)
+        return msiz_fail(MSIZ_E_FORMAT, "%s: table Frames has no column %s", db->sqlite_path,
+                         missing);
+    return MSIZ_OK;
+}
+
+static void read_frame(sqlite3_stmt *st, const frame_cols *c, msiz_bruker_frame *f)
+{
+    memset(f, 0, sizeof *f);
+    f->id = col_int(st, c->id);
+    f->tims_id = (uint64_t)col_int(st, c->tims_id);
+    f->num_peaks = col_int(st, c->num_peaks);
+    f->num_scans = col_int(st, c->num_scans);
+    f->t1 = col_double(st, c->t1);
+    f->t2 = col_double(st, c->t2);
+    f->mzcal_id = col_int(st, c->mzcal);
+    f->timscal_id = col_int(st, c->timscal);
+    f->max_intensity = col_double(st, c->max_int);
+    f->summed_intensities = col_double(st, c->sum_int);
+    f->accumulation_time = col_double(st, c->acc);
+    const unsigned char *pol = c->polarity >= 0 ? sqlite3_column_text(st, c->polarity) : NULL;
+    f->polarity = pol && (pol[0] == '+' || pol[0] == '-') ? (char)pol[0] : 0;
+}
+
+static msiz_status load_frames(msiz_bruker_db *db, sqlite3 *sql)
+{
+    sqlite3_stmt *st;
+    frame_cols c;
+    size_t cap = 0;
+    int rc = SQLITE_DONE;
+    msiz_status status = prepare(db, sql, "Frames", "SELECT * FROM Frames ORDER BY Id", &st);
+    if (status == MSIZ_OK)
+        status = frame_columns(db, st, &c);
+    while (status == MSIZ_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (msiz_grow((void **)&db->frames, &cap, db->n_frames + 1, sizeof *db->frames,
+                      MAX_FRAMES)) {
+            status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory (Frames)", db->d_path);
+            break;
+        }
+        msiz_bruker_frame *f = &db->frames[db->n_frames];
+        read_frame(st, &c, f);
+        if (f->num_peaks < 0 || f->num_scans < 0)
+            status = msiz_fail(MSIZ_E_FORMAT, "%s: frame %lld: negative NumPeaks/NumScans",
+                               db->sqlite_path, (long long)f->id);
+        db->n_frames++;
+    }
+    if (status == MSIZ_OK && rc != SQLITE_DONE)
+        status = step_error(db, sql, "Frames", rc);
+    sqlite3_finalize(st);
+    return status;
+}
+
+static msiz_bruker_frame *find_frame(msiz_bruker_frame *frames, size_t n, int64_t id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (frames[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && frames[lo].id == id ? &frames[lo] : NULL;
+}
+
+/* Region-split .d files keep RegionNumber 0 but name the region in SpotName "R01X...". */
+static int32_t region_of(int64_t region_number, const char *spot)
+{
+    if (region_number != 0 || !spot || spot[0] != 'R' || spot[1] < '0' || spot[1] > '9')
+        return (int32_t)region_number;
+    long v = 0;
+    for (const char *p = spot + 1; *p >= '0' && *p <= '9' && v < 100000; p++)
+        v = v * 10 + (*p - '0');
+    return (int32_t)v;
+}
+
+typedef struct maldi_cols {
+    int frame, x, y, region, spot, mx, my, power, rate;
+} maldi_cols;
+
+static void maldi_row(sqlite3_stmt *st, const maldi_cols *c, msiz_bruker_frame *f)
+{
+    const char *spot = c->spot >= 0 ? (const char *)sqlite3_column_text(st, c->spot) : NULL;
+    f->raw_x = (int32_t)col_int(st, c->x);
+    f->raw_y = (int32_t)col_int(st, c->y);
+    f->region = region_of(col_int(st, c->region), spot);
+    f->motor_x = col_double(st, c->mx);
+    f->motor_y = col_double(st, c->my);
+    f->laser_power = col_double(st, c->power);
+    f->laser_rep_rate = col_double(st, c->rate);
+    f->has_maldi = 1;
+    if (spot)
+        snprintf(f->spot_name, sizeof f->spot_name, "%s", spot);
+}
+
+/* Reorders db->frames into MaldiFrameInfo order, each with its coordinates. */
+static msiz_status load_maldi(msiz_bruker_db *db, sqlite3 *sql)
+{
+    sqlite3_stmt *st;
+    maldi_cols c;
+    size_t n = 0, cap = 0;
+    int rc = SQLITE_DONE;
+    msiz_bruker_frame *ordered = NULL;
+    msiz_status status =
+        prepare(db, sql, "MaldiFrameInfo", "SELECT * FROM MaldiFrameInfo ORDER BY Frame", &st);
+    if (status == MSIZ_OK) {
+        c = (maldi_cols){col_index(st, "Frame"),          col_index(st, "XIndexPos"),
+                         col_index(st, "YIndexPos"),      col_index(st, "RegionNumber"),
+                         col_index(st, "SpotName"),       col_index(st, "MotorPositionX"),
+                         col_index(st, "MotorPositionY"), col_index(st, "LaserPower"),
+                         col_index(st, "LaserRepRate")};
+        if (c.frame < 0 || c.x < 0 || c.y < 0)
+            status =
+                msiz_fail(MSIZ_E_FORMAT, "%s: MaldiFrameInfo lacks Frame, XIndexPos or YIndexPos",
+                          db->sqlite_path);
+    }
+    while (status == MSIZ_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = col_int(st, c.frame);
+        msiz_bruker_frame *f = find_frame(db->frames, db->n_frames, id);
+        if (!f) {
+            status = msiz_fail(MSIZ_E_FORMAT, "%s: MaldiFrameInfo names frame %lld, not in Frames",
+                               db->sqlite_path, (long long)id);
+            break;
+        }
+        if (msiz_grow((void **)&ordered, &cap, n + 1, sizeof *ordered, MAX_FRAMES)) {
+            status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory (MaldiFrameInfo)", db->d_path);
+            break;
+        }
+        ordered[n] = *f;
+        maldi_row(st, &c, &ordered[n]);
+        n++;
+    }
+    if (status == MSIZ_OK && rc != SQLITE_DONE)
+        status = step_error(db, sql, "MaldiFrameInfo", rc);
+    sqlite3_finalize(st);
+    if (status < 0) {
+        msiz_free(ordered);
+        return status;
+    }
+    msiz_free(db->frames);
+    db->frames = ordered;
+    db->n_frames = n;
+    db->has_maldi_info = 1;
+    return MSIZ_OK;
+}
+
+static void mzcal_row(const msiz_bruker_db *db, sqlite3_stmt *st, msiz_bruker_mzcal *m)
+{
+    char name[8];
+    memset(m, 0, sizeof *m);
+    m->id = col_int(st, col_index(st, "Id"));
+    m->model_type = (int)col_int(st, col_index(st, "ModelType"));
+    m->model = m->model_type == 1   ? MSIZ_BRUKER_MZ_MODEL1
+               : m->model_type == 2 ? MSIZ_BRUKER_MZ_MODEL2
+                                    : MSIZ_BRUKER_MZ_LINEAR_SQRT;
+    m->timebase = col_double(st, col_index(st, "DigitizerTimebase"));
+    m->delay = col_double(st, col_index(st, "DigitizerDelay"));
+    m->t1 = col_double(st, col_index(st, "T1"));
+    m->t2 = col_double(st, col_index(st, "T2"));
+    m->dc1 = col_double(st, col_index(st, "dC1"));
+    m->dc2 = col_double(st, col_index(st, "dC2"));
+    for (int k = 0; k < MSIZ_BRUKER_MAX_COEF; k++) {
+        snprintf(name, sizeof name, "C%d", k);
+        m->c[k] = col_double(st, col_index(st, name));
+    }
+    double lo = 0, hi = 0, n = 0;
+    msiz_bruker_meta_double(db, "MzAcqRangeLower", &lo);
+    msiz_bruker_meta_double(db, "MzAcqRangeUpper", &hi);
+    msiz_bruker_meta_double(db, "DigitizerNumSamples", &n);
+    const char *sw = msiz_bruker_meta(db, "AcquisitionSoftware");
+    double widen = sw && strcmp(sw, "Bruker otofControl") == 0 ? 5.0 : 0.0;
+    m->lin_lo = lo - widen;
+    m->lin_hi = hi + widen;
+    m->lin_n = n;
+}
+
+static msiz_status load_mzcal(msiz_bruker_db *db, sqlite3 *sql)
+{
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    int rc = SQLITE_DONE;
+    msiz_status status = prepare(db, sql, "MzCalibration", "SELECT * FROM MzCalibration", &st);
+    while (status == MSIZ_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (msiz_grow((void **)&db->mzcal, &cap, db->n_mzcal + 1, sizeof *db->mzcal, MAX_ROWS)) {
+            status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory (MzCalibration)", db->d_path);
+            break;
+        }
+        mzcal_row(db, st, &db->mzcal[db->n_mzcal++]);
+    }
+    if (status == MSIZ_OK && rc != SQLITE_DONE)
+        status = step_error(db, sql, "MzCalibration", rc);
+    sqlite3_finalize(st);
+    return status;
+}
+
+static msiz_status load_timscal(msiz_bruker_db *db, sqlite3 *sql)
+{
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    int rc = SQLITE_DONE;
+    char name[8];
+    msiz_status status = prepare(db, sql, "TimsCalibration", "SELECT * FROM TimsCalibration", &st);
+    while (status == MSIZ_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (msiz_grow((void **)&db->timscal, &cap, db->n_timscal + 1, sizeof *db->timscal,
+                      MAX_ROWS)) {
+            status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory (TimsCalibration)", db->d_path);
+            break;
+        }
+        msiz_bruker_timscal *t = &db->timscal[db->n_timscal++];
+        t->id = col_int(st, col_index(st, "Id"));
+        t->model_type = (int)col_int(st, col_index(st, "ModelType"));
+        for (int k = 0; k < 10; k++) {
+            snprintf(name, sizeof name, "C%d", k);
+            t->c[k] = col_double(st, col_index(st, name));
+        }
+    }
+    if (status == MSIZ_OK && rc != SQLITE_DONE)
+        status = step_error(db, sql, "TimsCalibration", rc);
+    sqlite3_finalize(st);
+    return status;
+}
+
+/* First MaldiFrameLaserInfo row: kept as a JSON object text plus the sizes Thyra reads. */
+static msiz_status load_laser(msiz_bruker_db *db, sqlite3 *sql)
+{
+    sqlite3_stmt *st;
+    if (!table_exists(sql, "MaldiFrameLaserInfo"))
+        return MSIZ_OK;
+    msiz_status status = prepare(db, sql, "MaldiFrameLaserInfo",
+                                 "SELECT * FROM MaldiFrameLaserInfo ORDER BY Id LIMIT 1", &st);
+    if (status < 0)
+        return status;
+    json_t *obj = json_object();
+    if (obj && sqlite3_step(st) == SQLITE_ROW) {
+        for (int i = 0; i < sqlite3_column_count(st); i++) {
+            int type = sqlite3_column_type(st, i);
+            json_t *v = type == SQLITE_INTEGER ? json_integer(sqlite3_column_int64(st, i))
+                        : type == SQLITE_FLOAT ? json_real(sqlite3_column_double(st, i))
+                        : type == SQLITE_TEXT
+                            ? json_string((const char *)sqlite3_column_text(st, i))
+                            : json_null();
+            json_object_set_new(obj, sqlite3_column_name(st, i), v);
+        }
+        db->beam_scan_x = col_double(st, col_index(st, "BeamScanSizeX"));
+        db->beam_scan_y = col_double(st, col_index(st, "BeamScanSizeY"));
+        db->spot_size = col_double(st, col_index(st, "SpotSize"));
+        db->has_laser = 1;
+    }
+    sqlite3_finalize(st);
+    db->laser_json = obj ? json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(obj);
+    if (!db->laser_json)
+        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory (MaldiFrameLaserInfo)", db->d_path);
+    return MSIZ_OK;
+}
+
+static msiz_status find_files(msiz_bruker_db *db, const char *d_path)
+{
+    if (!(db->d_path = msiz_strdup(d_path)))
+        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", d_path);
+    static const char *names[2] = {"analysis.tsf", "analysis.tdf"};
+    for (int k = 0; k < 2; k++) {
+        char *p = join_alloc(d_path, names[k]);
+        if (!p)
+            return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", d_path);
+        if (msiz_path_exists(p)) {
+            db->sqlite_path = p;
+            db->is_tdf = k == 1;
+            size_t n = strlen(p) + 5;
+            if (!(db->bin_path = msiz_malloc(n)))
+                return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", d_path);
+            snprintf(db->bin_path, n, "%s_bin", p);
+            return MSIZ_OK;
+        }
+        msiz_free(p);
+    }
+    return msiz_fail(MSIZ_E_NOTFOUND, "%s: neither analysis.tsf nor analysis.tdf in the .d folder",
+                     d_path);
+}
+
+static msiz_status open_sqlite(const msiz_bruker_db *db, sqlite3 **sql)
+{
+    char *uri = sqlite_uri(db->sqlite_path);
+    if (!uri)
+        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", db->d_path);
+    int rc = sqlite3_open_v2(uri, sql, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    msiz_free(uri);
+    if (rc == SQLITE_OK) /* a non-SQLite file fails here, at the first read */
+        rc = sqlite3_exec(*sql, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        return MSIZ_OK;
+    msiz_status st = msiz_fail(rc == SQLITE_NOMEM ? MSIZ_E_NOMEM : MSIZ_E_FORMAT,
+                               "%s: cannot open as SQLite: %s", db->sqlite_path,
+                               *sql ? sqlite3_errmsg(*sql) : sqlite3_errstr(rc));
+    sqlite3_close(*sql);
+    *sql = NULL;
+    return st;
+}
+
+msiz_status msiz_bruker_db_load(msiz_bruker_db *db, const char *d_path)
+{
+    msiz_status status = MSIZ_OK;
+    sqlite3 *sql = NULL;
+    memset(db, 0, sizeof *db);
+    MSIZ_TRY(find_files(db, d_path));
+    MSIZ_TRY(open_sqlite(db, &sql));
+    MSIZ_TRY(load_meta(db, sql));
+    MSIZ_TRY(load_frames(db, sql));
+    if (table_exists(sql, "MaldiFrameInfo"))
+        MSIZ_TRY(load_maldi(db, sql));
+    MSIZ_TRY(load_mzcal(db, sql));
+    if (db->is_tdf)
+        MSIZ_TRY(load_timscal(db, sql));
+    MSIZ_TRY(load_laser(db, sql));
+cleanup:
+    sqlite3_close(sql);
+    if (status < 0)
+        msiz_bruker_db_destroy(db);
+    return status;
+}
+
+void msiz_bruker_db_destroy(msiz_bruker_db *db)
+{
+    if (!db)
+        return;
+    for (size_t i = 0; i < db->n_meta; i++) {
+        msiz_free(db->meta[i].key);
+        msiz_free(db->meta[i].value);
+    }
+    msiz_free(db->meta);
+    msiz_free(db->frames);
+    msiz_free(db->mzcal);
+    msiz_free(db->timscal);
+    free(db->laser_json); /* jansson's allocator */
+    msiz_free(db->d_path);
+    msiz_free(db->sqlite_path);
+    msiz_free(db->bin_path);
+    memset(db, 0, sizeof *db);
+}
+
+const char *msiz_bruker_meta(const msiz_bruker_db *db, const char *key)
+{
+    for (size_t i = 0; i < db->n_meta; i++)
+        if (strcmp(db->meta[i].key, key) == 0)
+            return db->meta[i].value;
+    return NULL;
+}
+
+int msiz_bruker_meta_double(const msiz_bruker_db *db, const char *key, double *out)
+{
+    const char *v = msiz_bruker_meta(db, key);
+    char *end;
+    if (!v || !*v)
+        return -1;
+    double d = strtod(v, &end);
+    while (*end == ' ')
+        end++;
+    if (*end != '\0')
+        return -1;
+    *out = d;
+    return 0;
+}
+
+const msiz_bruker_mzcal *msiz_bruker_find_mzcal(const msiz_bruker_db *db, int64_t id)
+{
+    for (size_t i = 0; i < db->n_mzcal; i++)
+        if (db->mzcal[i].id == id)
+            return &db->mzcal[i];
+    return NULL;
+}
+
+const msiz_bruker_timscal *msiz_bruker_find_timscal(const msiz_bruker_db *db, int64_t id)
+{
+    for (size_t i = 0; i < db->n_timscal; i++)
+        if (db->timscal[i].id == id)
+            return &db->timscal[i];
+    return NULL;
+}

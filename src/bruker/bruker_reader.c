@@ -1,0 +1,579 @@
+/* The msiz_source backend for Bruker .d folders (TSF and TDF): one spectrum per frame in
+ * MaldiFrameInfo order, m/z from the TOF index with the file's own calibration.
+ * Decisions (docs/bruker.md): x/y = XIndexPos/YIndexPos minus the imaging-area minimum, z = 0,
+ * raw_z = 0; TDF intensities are raw counts summed over all mobility scans. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bruker/bruker_internal.h"
+#include "common/alloc.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "io/fs.h"
+#include "source/source_internal.h"
+
+#define MAX_BLOCK_BYTES ((size_t)1 << 31)
+
+typedef struct bruker_src {
+    msiz_bruker_db db;
+    msiz_bruker_mis mis;
+    msiz_source_opts opts;
+    size_t *sel; /* indices into db.frames, iteration order */
+    size_t n_sel;
+    int32_t off_x, off_y;
+    size_t pos;
+    int fd;
+    uint64_t bin_size;
+    uint8_t *block;
+    size_t block_cap;
+    msiz_bruker_scratch scratch;
+    uint32_t *tmp_tof, *tmp_int, *counts;
+    size_t tof_cap, int_cap, counts_cap;
+    int32_t n_x, n_y;
+    size_t num_samples;
+    int profile;
+    msiz_bruker_mzconv conv;
+    const msiz_bruker_mzcal *conv_cal;
+    double conv_t1, conv_t2;
+    char *metadata;
+} bruker_src;
+
+/* ---- reading one frame ---- */
+
+static msiz_status read_block(bruker_src *b, const msiz_bruker_frame *f, size_t *len)
+{
+    uint8_t head[MSIZ_BRUKER_BLOCK_HEADER];
+    const char *bin = b->db.bin_path;
+    if (b->fd < 0)
+        return msiz_fail(MSIZ_E_NOTFOUND, "%s: frame %lld: %s missing: spectra cannot be read",
+                         b->db.d_path, (long long)f->id, bin);
+    if (f->tims_id > b->bin_size || b->bin_size - f->tims_id < sizeof head)
+        return msiz_fail(MSIZ_E_FORMAT,
+                         "%s: frame %lld: block at byte %llu lies beyond the end of %s "
+                         "(%llu bytes)",
+                         b->db.d_path, (long long)f->id, (unsigned long long)f->tims_id, bin,
+                         (unsigned long long)b->bin_size);
+    msiz_status status = msiz_pread_full(b->fd, bin, head, sizeof head, f->tims_id);
+    if (status < 0)
+        return status;
+    size_t size = msiz_bruker_le32(head);
+    if (size < sizeof head || size > b->bin_size - f->tims_id)
+        return msiz_fail(MSIZ_E_FORMAT,
+                         "%s: frame %lld: block of %zu bytes at byte %llu does not fit in %s "
+                         "(%llu bytes; truncated?)",
+                         b->db.d_path, (long long)f->id, size, (unsigned long long)f->tims_id, bin,
+                         (unsigned long long)b->bin_size);
+    if (msiz_grow((void **)&b->block, &b->block_cap, size, 1, MAX_BLOCK_BYTES) != 0)
+        return msiz_fail(MSIZ_E_NOMEM, "%s: frame %lld: out of memory for a %zu-byte block",
+                         b->db.d_path, (long long)f->id, size);
+    *len = size;
+    return msiz_pread_full(b->fd, bin, b->block, size, f->tims_id);
+}
+
+static const msiz_bruker_mzconv *converter(bruker_src *b, const msiz_bruker_frame *f)
+{
+    const msiz_bruker_mzcal *cal = msiz_bruker_find_mzcal(&b->db, f->mzcal_id);
+    if (cal != b->conv_cal || f->t1 != b->conv_t1 || f->t2 != b->conv_t2) {
+        msiz_bruker_mzconv_init(&b->conv, cal, f->t1, f->t2);
+        b->conv_cal = cal;
+        b->conv_t1 = f->t1;
+        b->conv_t2 = f->t2;
+    }
+    return &b->conv;
+}
+
+static msiz_status grow_u32(uint32_t **buf, size_t *cap, size_t n, size_t limit)
+{
+    if (msiz_grow((void **)buf, cap, n ? n : 1, sizeof **buf, limit) != 0)
+        return msiz_fail(MSIZ_E_NOMEM, "out of memory for %zu values", n);
+    return MSIZ_OK;
+}
+
+static msiz_status decode_frame(bruker_src *b, const msiz_bruker_frame *f, size_t len,
+                                msiz_spectrum *sp)
+{
+    msiz_status status;
+    size_t np = (size_t)f->num_peaks, cap = b->opts.max_peaks;
+    if (b->profile) {
+        MSIZ_TRY(msiz_spectrum_reserve(sp, b->num_samples, cap));
+        MSIZ_TRY(grow_u32(&b->counts, &b->counts_cap, b->num_samples, b->num_samples));
+        MSIZ_TRY(msiz_bruker_tsf_profile(&b->scratch, b->block, len, b->num_samples, b->counts));
+        for (size_t i = 0; i < b->num_samples; i++) {
+            sp->mz[i] = (double)i;
+            sp->intensity[i] = (double)b->counts[i];
+        }
+        sp->n = b->num_samples;
+        return MSIZ_OK;
+    }
+    MSIZ_TRY(msiz_spectrum_reserve(sp, np, cap));
+    if (!b->db.is_tdf) {
+        MSIZ_TRY(msiz_bruker_tsf_line(&b->scratch, b->block, len, np, sp->mz, sp->intensity));
+        sp->n = np;
+        return MSIZ_OK;
+    }
+    MSIZ_TRY(grow_u32(&b->tmp_tof, &b->tof_cap, np, cap));
+    MSIZ_TRY(grow_u32(&b->tmp_int, &b->int_cap, np, cap));
+    MSIZ_TRY(msiz_bruker_tdf_frame(&b->scratch, b->block, len, (size_t)f->num_scans, np, b->tmp_tof,
+                                   b->tmp_int, sp->mz, sp->intensity, &sp->n));
+cleanup:
+    return status;
+}
+
+static msiz_status read_at(bruker_src *b, size_t pos, msiz_spectrum *sp)
+{
+    const msiz_bruker_frame *f = &b->db.frames[b->sel[pos]];
+    size_t len = 0;
+    msiz_status status = MSIZ_OK;
+    sp->index = pos;
+    sp->x = f->has_maldi ? f->raw_x - b->off_x : (int32_t)pos;
+    sp->y = f->has_maldi ? f->raw_y - b->off_y : 0;
+    sp->z = 0;
+    sp->raw_x = f->has_maldi ? f->raw_x : (int32_t)pos;
+    sp->raw_y = f->has_maldi ? f->raw_y : 0;
+    sp->raw_z = 0;
+    sp->region = f->region;
+    sp->n = 0;
+    if (f->num_peaks == 0 && !b->profile)
+        return MSIZ_OK; /* empty frame: no read, no zstd (edge case #68) */
+    MSIZ_TRY(read_block(b, f, &len));
+    status = decode_frame(b, f, len, sp);
+    if (status < 0) {
+        sp->n = 0;
+        return msiz_fail_context(status, "%s: frame %lld (block at byte %llu, %zu bytes)",
+                                 b->db.d_path, (long long)f->id, (unsigned long long)f->tims_id,
+                                 len);
+    }
+    const msiz_bruker_mzconv *conv = converter(b, f);
+    for (size_t i = 0; i < sp->n; i++)
+        sp->mz[i] = msiz_bruker_index_to_mz(conv, sp->mz[i]);
+cleanup:
+    return status;
+}
+
+static msiz_status op_next(msiz_source *src, msiz_spectrum *sp)
+{
+    bruker_src *b = src->impl;
+    if (b->pos >= b->n_sel)
+        return MSIZ_END;
+    msiz_status status = read_at(b, b->pos, sp);
+    if (status >= 0)
+        b->pos++;
+    return status;
+}
+
+static msiz_status op_read(msiz_source *src, uint64_t index, msiz_spectrum *sp)
+{
+    bruker_src *b = src->impl;
+    return read_at(b, (size_t)index, sp);
+}
+
+static msiz_status op_rewind(msiz_source *src)
+{
+    ((bruker_src *)src->impl)->pos = 0;
+    return MSIZ_OK;
+}
+
+static void free_impl(bruker_src *b)
+{
+    if (!b)
+        return;
+    if (b->fd >= 0)
+        close(b->fd);
+    msiz_bruker_db_destroy(&b->db);
+    msiz_bruker_mis_destroy(&b->mis);
+    msiz_bruker_scratch_destroy(&b->scratch);
+    msiz_free(b->sel);
+    msiz_free(b->block);
+    msiz_free(b->tmp_tof);
+    msiz_free(b->tmp_int);
+    msiz_free(b->counts);
+    msiz_free(b->metadata);
+    msiz_free(b);
+}
+
+static void op_close(msiz_source *src)
+{
+    free_impl(src->impl);
+    src->impl = NULL;
+}
+
+static const msiz_source_ops bruker_ops = {op_next, op_read, op_rewind, op_close};
+
+/* ---- opening ---- */
+
+static msiz_status check_compression(const bruker_src *b)
+{
+    double type = 2;
+    if (!b->db.is_tdf)
+        return MSIZ_OK; /* TSF: zstd blocks whatever TimsCompressionType says (3 in samples) */
+    if (msiz_bruker_meta_double(&b->db, "TimsCompressionType", &type) != 0)
+        msiz_warn("%s: GlobalMetadata has no TimsCompressionType; assuming 2 (zstd)", b->db.d_path);
+    if (type == 1)
+        return msiz_fail(MSIZ_E_UNSUPPORTED,
+                         "%s: TimsCompressionType 1 (legacy LZF TDF) is not supported",
+                         b->db.d_path);
+    if (type != 2)
+        return msiz_fail(MSIZ_E_UNSUPPORTED, "%s: unknown TimsCompressionType %g (2 = zstd)",
+                         b->db.d_path, type);
+    return MSIZ_OK;
+}
+
+static msiz_status check_spectra_kind(bruker_src *b)
+{
+    const msiz_bruker_db *db = &b->db;
+    double v = 1, n = 0;
+    b->profile = b->opts.bruker_profile != 0;
+    if (!b->profile) {
+        if (!db->is_tdf && msiz_bruker_meta_double(db, "HasLineSpectra", &v) == 0 && v == 0)
+            return msiz_fail(MSIZ_E_UNSUPPORTED,
+                             "%s: the run holds no line spectra (HasLineSpectra = 0); "
+                             "read the profile spectra instead",
+                             db->d_path);
+        return MSIZ_OK;
+    }
+    if (db->is_tdf)
+        return msiz_fail(MSIZ_E_UNSUPPORTED, "%s: profile spectra exist only in TSF runs",
+                         db->d_path);
+    if (msiz_bruker_meta_double(db, "HasProfileSpectra", &v) == 0 && v == 0)
+        return msiz_fail(MSIZ_E_NOTFOUND, "%s: the run holds no profile spectra", db->d_path);
+    if (msiz_bruker_meta_double(db, "DigitizerNumSamples", &n) != 0 || !(n >= 1) ||
+        n > (double)(MAX_BLOCK_BYTES / 4))
+        return msiz_fail(MSIZ_E_FORMAT, "%s: DigitizerNumSamples missing or out of range",
+                         db->d_path);
+    b->num_samples = (size_t)n;
+    return MSIZ_OK;
+}
+
+static msiz_status check_calibration(const bruker_src *b)
+{
+    const msiz_bruker_db *db = &b->db;
+    for (size_t i = 0; i < db->n_frames; i++)
+        if (!msiz_bruker_find_mzcal(db, db->frames[i].mzcal_id))
+            return msiz_fail(MSIZ_E_FORMAT,
+                             "%s: frame %lld uses MzCalibration %lld, not in "
+                             "the table",
+                             db->sqlite_path, (long long)db->frames[i].id,
+                             (long long)db->frames[i].mzcal_id);
+    for (size_t i = 0; i < db->n_mzcal; i++)
+        if (db->mzcal[i].model == MSIZ_BRUKER_MZ_LINEAR_SQRT)
+            msiz_warn("%s: MzCalibration %lld has ModelType %d (not 1 or 2): m/z from the "
+                      "linear-in-sqrt(m/z) approximation over MzAcqRange, expect errors of "
+                      "up to about 20 ppm",
+                      db->d_path, (long long)db->mzcal[i].id, db->mzcal[i].model_type);
+    char p[4096];
+    if (msiz_path_join(p, sizeof p, db->d_path, "calibration.sqlite") == MSIZ_OK &&
+        msiz_path_exists(p))
+        msiz_warn("%s: calibration.sqlite present: a recalibrated state the vendor library would "
+                  "apply is not reproduced; m/z use the MzCalibration table",
+                  db->d_path);
+    return MSIZ_OK;
+}
+
+static msiz_status check_run(bruker_src *b)
+{
+    const msiz_bruker_db *db = &b->db;
+    double lo, hi;
+    msiz_status status;
+    if (msiz_bruker_meta_double(db, "MzAcqRangeLower", &lo) != 0 ||
+        msiz_bruker_meta_double(db, "MzAcqRangeUpper", &hi) != 0 || !(lo < hi))
+        return msiz_fail(MSIZ_E_FORMAT,
+                         "%s: GlobalMetadata lacks a valid MzAcqRangeLower/MzAcqRangeUpper "
+                         "(the mass range)",
+                         db->sqlite_path);
+    if (!db->has_maldi_info && !b->opts.bruker_allow_non_imaging)
+        return msiz_fail(MSIZ_E_UNSUPPORTED,
+                         "%s: no MaldiFrameInfo table: not an imaging run (frames have no "
+                         "pixel coordinates)",
+                         db->d_path);
+    if (db->n_frames == 0)
+        return msiz_fail(MSIZ_E_FORMAT, "%s: the run holds no frames", db->d_path);
+    if ((status = check_compression(b)) < 0 || (status = check_spectra_kind(b)) < 0)
+        return status;
+    return check_calibration(b);
+}
+
+static msiz_status region_missing(const bruker_src *b)
+{
+    char list[256] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < b->db.n_frames && used + 16 < sizeof list; i++) {
+        int32_t r = b->db.frames[i].region;
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = b->db.frames[j].region == r;
+        if (!seen)
+            used +=
+                (size_t)snprintf(list + used, sizeof list - used, "%s%d", used ? ", " : "", (int)r);
+    }
+    return msiz_fail(MSIZ_E_ARG, "%s: region %d not found (regions: %s)", b->db.d_path,
+                     b->opts.region, list);
+}
+
+/* Frames in iteration order (region filter), grid offsets and size. */
+static msiz_status select_frames(bruker_src *b)
+{
+    const msiz_bruker_db *db = &b->db;
+    int all = b->opts.region < 0 || !db->has_maldi_info;
+    if (!(b->sel = msiz_calloc(db->n_frames, sizeof *b->sel)))
+        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", db->d_path);
+    int32_t min_x = INT32_MAX, min_y = INT32_MAX, max_x = INT32_MIN, max_y = INT32_MIN;
+    for (size_t i = 0; i < db->n_frames; i++) {
+        const msiz_bruker_frame *f = &db->frames[i];
+        if (!all && f->region != b->opts.region)
+            continue;
+        b->sel[b->n_sel++] = i;
+        min_x = f->raw_x < min_x ? f->raw_x : min_x;
+        min_y = f->raw_y < min_y ? f->raw_y : min_y;
+        max_x = f->raw_x > max_x ? f->raw_x : max_x;
+        max_y = f->raw_y > max_y ? f->raw_y : max_y;
+    }
+    if (b->n_sel == 0)
+        return region_missing(b);
+    if (!db->has_maldi_info) { /* forced non-imaging run: frame i -> (i, 0) */
+        b->n_x = b->n_sel > INT32_MAX ? INT32_MAX : (int32_t)b->n_sel;
+        b->n_y = 1;
+        return MSIZ_OK;
+    }
+    double v;
+    if (all) { /* the imaging area, widened if a frame lies outside it */
+        if (msiz_bruker_meta_double(db, "ImagingAreaMinXIndexPos", &v) == 0 && v < min_x)
+            min_x = (int32_t)v;
+        if (msiz_bruker_meta_double(db, "ImagingAreaMinYIndexPos", &v) == 0 && v < min_y)
+            min_y = (int32_t)v;
+        if (msiz_bruker_meta_double(db, "ImagingAreaMaxXIndexPos", &v) == 0 && v > max_x)
+            max_x = (int32_t)v;
+        if (msiz_bruker_meta_double(db, "ImagingAreaMaxYIndexPos", &v) == 0 && v > max_y)
+            max_y = (int32_t)v;
+    }
+    b->off_x = min_x;
+    b->off_y = min_y;
+    b->n_x = (int32_t)((int64_t)max_x - min_x + 1);
+    b->n_y = (int32_t)((int64_t)max_y - min_y + 1);
+    return MSIZ_OK;
+}
+
+static msiz_status open_bin(bruker_src *b)
+{
+    b->fd = open(b->db.bin_path, O_RDONLY | O_CLOEXEC);
+    if (b->fd < 0 && errno == ENOENT) {
+        msiz_warn("%s: %s missing: metadata and coordinates only, reading a spectrum fails",
+                  b->db.d_path, b->db.bin_path);
+        return MSIZ_OK;
+    }
+    if (b->fd < 0)
+        return msiz_fail(MSIZ_E_IO, "%s: cannot open %s: %s", b->db.d_path, b->db.bin_path,
+                         strerror(errno));
+    return msiz_file_size(b->db.bin_path, &b->bin_size);
+}
+
+typedef struct motor_pt {
+    int32_t a, b; /* sort keys */
+    double pos;
+} motor_pt;
+
+static int cmp_motor(const void *p, const void *q)
+{
+    const motor_pt *x = p, *y = q;
+    if (x->a != y->a)
+        return x->a < y->a ? -1 : 1;
+    return (x->b > y->b) - (x->b < y->b);
+}
+
+static int cmp_double(const void *p, const void *q)
+{
+    double x = *(const double *)p, y = *(const double *)q;
+    return (x > y) - (x < y);
+}
+
+/* Motor step along one axis: per raster line, |Δmotor| / |Δindex| between its first and last
+ * frame (per-shot jitter averages out); the median over lines, to 0.001 µm. 0 when unknown. */
+static double motor_step(const bruker_src *b, int along_x, motor_pt *pts, double *steps)
+{
+    size_t n = 0, m = 0;
+    for (size_t i = 0; i < b->n_sel; i++) {
+        const msiz_bruker_frame *f = &b->db.frames[b->sel[i]];
+        pts[n++] = along_x ? (motor_pt){f->raw_y, f->raw_x, f->motor_x}
+                           : (motor_pt){f->raw_x, f->raw_y, f->motor_y};
+    }
+    qsort(pts, n, sizeof *pts, cmp_motor);
+    for (size_t start = 0, end; start < n; start = end) {
+        for (end = start + 1; end < n && pts[end].a == pts[start].a; end++)
+            ;
+        const motor_pt *p = &pts[start], *q = &pts[end - 1];
+        if (q->b == p->b)
+            continue;
+        double s = fabs((q->pos - p->pos) / ((double)q->b - (double)p->b));
+        if (s > 0 && isfinite(s))
+            steps[m++] = s;
+    }
+    if (m == 0)
+        return 0;
+    qsort(steps, m, sizeof *steps, cmp_double);
+    double med = m % 2 ? steps[m / 2] : 0.5 * (steps[m / 2 - 1] + steps[m / 2]);
+    return round(med * 1000.0) / 1000.0;
+}
+
+static msiz_status motor_pixel_size(const bruker_src *b, double *x, double *y)
+{
+    motor_pt *pts = msiz_calloc(b->n_sel, sizeof *pts);
+    double *steps = msiz_calloc(b->n_sel, sizeof *steps);
+    msiz_status status = MSIZ_OK;
+    *x = *y = 0;
+    if (!pts || !steps)
+        status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", b->db.d_path);
+    else {
+        *x = motor_step(b, 1, pts, steps);
+        *y = motor_step(b, 0, pts, steps);
+    }
+    msiz_free(pts);
+    msiz_free(steps);
+    return status;
+}
+
+/* Pixel size: .mis raster, else the motor step, else SpotSize (edge case #73). */
+static msiz_status pixel_size(bruker_src *b, msiz_source_info *info, const char **source)
+{
+    const msiz_bruker_db *db = &b->db;
+    double mx = 0, my = 0;
+    msiz_status status = msiz_bruker_mis_load(&b->mis, db->d_path);
+    *source = NULL;
+    if (status < 0)
+        return status;
+    if (b->mis.has_raster) {
+        info->pixel_size_x_um = b->mis.raster_x;
+        info->pixel_size_y_um = b->mis.raster_y;
+        *source = "mis_raster";
+    } else if (db->has_maldi_info && (status = motor_pixel_size(b, &mx, &my)) < 0) {
+        return status;
+    } else if (mx > 0) {
+        info->pixel_size_x_um = mx;
+        info->pixel_size_y_um = my > 0 ? my : mx;
+        *source = "motor_step";
+    } else if (db->spot_size > 0) {
+        info->pixel_size_x_um = info->pixel_size_y_um = db->spot_size;
+        *source = "spot_size";
+    }
+    info->has_pixel_size = *source != NULL;
+    if (!*source && db->has_maldi_info)
+        msiz_warn("%s: no .mis raster, motor positions or SpotSize: pixel size unknown",
+                  db->d_path);
+    else if (*source && strcmp(*source, "mis_raster") != 0)
+        msiz_warn("%s: %s; pixel size %g x %g um from the %s", db->d_path,
+                  b->mis.found ? "the .mis beside the .d has no <Raster>"
+                               : "no .mis file beside the .d",
+                  info->pixel_size_x_um, info->pixel_size_y_um,
+                  strcmp(*source, "motor_step") == 0 ? "motor step (median MotorPosition "
+                                                       "difference)"
+                                                     : "laser SpotSize");
+    if (*source && db->has_laser && db->beam_scan_x > 0 &&
+        fabs(db->beam_scan_x - info->pixel_size_x_um) > 0.01 * info->pixel_size_x_um)
+        msiz_warn("%s: BeamScanSizeX %g um differs from the pixel size %g um (%s); Thyra would "
+                  "use BeamScanSize without a .mis",
+                  db->d_path, db->beam_scan_x, info->pixel_size_x_um, *source);
+    return MSIZ_OK;
+}
+
+static msiz_polarity run_polarity(const bruker_src *b)
+{
+    int pos = 0, neg = 0;
+    for (size_t i = 0; i < b->n_sel; i++) {
+        char p = b->db.frames[b->sel[i]].polarity;
+        pos |= p == '+';
+        neg |= p == '-';
+    }
+    return pos && neg ? MSIZ_POLARITY_MIXED
+           : pos      ? MSIZ_POLARITY_POSITIVE
+           : neg      ? MSIZ_POLARITY_NEGATIVE
+                      : MSIZ_POLARITY_UNKNOWN;
+}
+
+static const char *mz_model_text(const msiz_bruker_db *db)
+{
+    int m1 = 0, m2 = 0, lin = 0;
+    for (size_t i = 0; i < db->n_mzcal; i++) {
+        m1 |= db->mzcal[i].model == MSIZ_BRUKER_MZ_MODEL1;
+        m2 |= db->mzcal[i].model == MSIZ_BRUKER_MZ_MODEL2;
+        lin |= db->mzcal[i].model == MSIZ_BRUKER_MZ_LINEAR_SQRT;
+    }
+    if (lin)
+        return "linear_sqrt_approximation (MzCalibration ModelType unknown)";
+    if (m2)
+        return "MzCalibration ModelType 2 (physical model + polynomial), temperature corrected";
+    return m1 ? "MzCalibration ModelType 1 (physical model), temperature corrected" : "none";
+}
+
+static msiz_status fill_info(bruker_src *b, msiz_source_info *info)
+{
+    const msiz_bruker_db *db = &b->db;
+    const char *px_source = NULL;
+    msiz_status status = pixel_size(b, info, &px_source);
+    if (status < 0)
+        return status;
+    info->format = db->is_tdf ? MSIZ_FORMAT_BRUKER_TDF : MSIZ_FORMAT_BRUKER_TSF;
+    info->path = db->d_path;
+    info->n_spectra = b->n_sel;
+    info->n_x = b->n_x;
+    info->n_y = b->n_y;
+    info->n_z = 1;
+    info->spectrum_type = b->profile ? MSIZ_SPECTRUM_PROFILE : MSIZ_SPECTRUM_CENTROID;
+    info->spectrum_type_declared = 1;
+    info->polarity = run_polarity(b);
+    info->continuous = 0;
+    info->has_mass_range = 1;
+    msiz_bruker_meta_double(db, "MzAcqRangeLower", &info->mz_min);
+    msiz_bruker_meta_double(db, "MzAcqRangeUpper", &info->mz_max);
+    info->mz_type = MSIZ_VALUE_TOF_INDEX;
+    info->intensity_type = db->is_tdf || b->profile ? MSIZ_VALUE_I32 : MSIZ_VALUE_F32;
+    info->total_peaks = 0; /* TDF: merged lengths unknown before decoding */
+    if (b->profile)
+        info->total_peaks = (uint64_t)b->num_samples * b->n_sel;
+    else if (!db->is_tdf)
+        for (size_t i = 0; i < b->n_sel; i++)
+            info->total_peaks += (uint64_t)db->frames[b->sel[i]].num_peaks;
+    const msiz_bruker_frame *first = &db->frames[b->sel[0]];
+    char cal_path[4096];
+    msiz_bruker_meta_in in = {.db = db,
+                              .mis = &b->mis,
+                              .pixel_size_source = px_source,
+                              .pixel_x = info->pixel_size_x_um,
+                              .pixel_y = info->pixel_size_y_um,
+                              .profile = b->profile,
+                              .mz_model = mz_model_text(db),
+                              .laser_power_set = first->has_maldi,
+                              .laser_rep_set = first->has_maldi,
+                              .laser_power = first->laser_power,
+                              .laser_rep_rate = first->laser_rep_rate};
+    in.calibration_sqlite =
+        msiz_path_join(cal_path, sizeof cal_path, db->d_path, "calibration.sqlite") == MSIZ_OK &&
+        msiz_path_exists(cal_path);
+    if ((status = msiz_bruker_meta_json(&in, &b->metadata)) < 0)
+        return status;
+    info->metadata_json = b->metadata;
+    return MSIZ_OK;
+}
+
+msiz_status msiz_bruker_open(msiz_source *src, const char *path, const msiz_source_opts *opts)
+{
+    msiz_status status = MSIZ_OK;
+    bruker_src *b = msiz_calloc(1, sizeof *b);
+    if (!b)
+        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", path);
+    b->fd = -1;
+    b->opts = *opts;
+    MSIZ_TRY(msiz_bruker_scratch_init(&b->scratch, MAX_BLOCK_BYTES));
+    MSIZ_TRY(msiz_bruker_db_load(&b->db, path));
+    MSIZ_TRY(check_run(b));
+    MSIZ_TRY(select_frames(b));
+    MSIZ_TRY(open_bin(b));
+    MSIZ_TRY(fill_info(b, &src->info));
+    src->ops = &bruker_ops;
+    src->impl = b;
+    return MSIZ_OK;
+cleanup:
+    free_impl(b);
+    return status;
+}
