@@ -148,11 +148,11 @@ msiz_status msiz_pq_column_begin(msiz_pq_writer *w, size_t col)
 
 static msiz_status compress_page(msiz_pq_writer *w, size_t *clen)
 {
-    size_t bound = msiz_pq_compress_bound(&w->comp, w->page_len);
     if (w->comp.pq_codec == MSIZ_PQ_UNCOMPRESSED) {
         *clen = w->page_len;
         return MSIZ_OK;
     }
+    size_t bound = msiz_pq_compress_bound(&w->comp, w->page_len);
     if (msiz_grow((void **)&w->zbuf, &w->zbuf_cap, bound, 1, SIZE_MAX) != 0)
         return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory for a %zu-byte page", w->path, bound);
     return msiz_pq_compress(&w->comp, w->page, w->page_len, w->zbuf, w->zbuf_cap, clen);
@@ -170,7 +170,7 @@ static msiz_status write_page(msiz_pq_writer *w)
     msiz_tc_reset(&w->tc);
     msiz_pq_encode_page_header(&w->tc, (int32_t)w->page_len, (int32_t)clen, w->page_values);
     if ((status = msiz_tc_status(&w->tc)) < 0)
-        return status;
+        return msiz_fail_context(status, "%s", w->path);
     const void *body = w->comp.pq_codec == MSIZ_PQ_UNCOMPRESSED ? (void *)w->page : w->zbuf;
     if ((status = msiz_write_full(w->fd, w->path, w->tc.buf, w->tc.len)) < 0 ||
         (status = msiz_write_full(w->fd, w->path, body, clen)) < 0)

@@ -82,8 +82,7 @@ static void encode_row_group(msiz_tc_writer *w, int64_t num_rows, int64_t offset
     msiz_tc_field_i64(w, 3, num_rows);
     msiz_tc_field_i64(w, 5, offset); /* file_offset */
     msiz_tc_field_i64(w, 6, compressed);
-    msiz_tc_field_header(w, 7, MSIZ_TC_I16); /* ordinal */
-    msiz_tc_i32(w, 0);
+    msiz_tc_field_i16(w, 7, 0); /* ordinal */
     msiz_tc_struct_end(w);
 }
 

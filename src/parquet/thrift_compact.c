@@ -135,6 +135,12 @@ void msiz_tc_field_bool(msiz_tc_writer *w, int16_t id, int value)
     msiz_tc_field_header(w, id, value ? MSIZ_TC_BOOL_TRUE : MSIZ_TC_BOOL_FALSE);
 }
 
+void msiz_tc_field_i16(msiz_tc_writer *w, int16_t id, int16_t value)
+{
+    msiz_tc_field_header(w, id, MSIZ_TC_I16);
+    msiz_tc_varint(w, msiz_tc_zigzag(value));
+}
+
 void msiz_tc_field_i32(msiz_tc_writer *w, int16_t id, int32_t value)
 {
     msiz_tc_field_header(w, id, MSIZ_TC_I32);

@@ -68,6 +68,7 @@ void msiz_tc_struct_end(msiz_tc_writer *w);
 
 /* Scalar fields of the current struct (ids ascending for the short header form). */
 void msiz_tc_field_bool(msiz_tc_writer *w, int16_t id, int value);
+void msiz_tc_field_i16(msiz_tc_writer *w, int16_t id, int16_t value);
 void msiz_tc_field_i32(msiz_tc_writer *w, int16_t id, int32_t value);
 void msiz_tc_field_i64(msiz_tc_writer *w, int16_t id, int64_t value);
 void msiz_tc_field_binary(msiz_tc_writer *w, int16_t id, const void *data, size_t len);

@@ -329,9 +329,10 @@ static void test_field_header_deltas(void **state)
     msiz_tc_field_i32(&w, 34, 0); /* delta 16: long form, type then zigzag(34) = 68 */
     msiz_tc_field_i32(&w, 2, 7);  /* going down: long form */
     msiz_tc_field_i64(&w, 3, -1); /* delta from 2 = 1 again */
+    msiz_tc_field_i16(&w, 4, -3); /* i16: zigzag 5 */
     msiz_tc_struct_end(&w);
     assert_bytes(&w, 0x15, 0x0a, 0x25, 0x02, 0xf5, 0x00, 0x05, 0x44, 0x00, 0x05, 0x04, 0x0e, 0x16,
-                 0x01, 0x00);
+                 0x01, 0x14, 0x05, 0x00);
     assert_int_equal(msiz_tc_status(&w), MSIZ_OK);
     msiz_tc_destroy(&w);
 }
