@@ -309,7 +309,7 @@ static msiz_status load_maldi(msiz_bruker_db *db, sqlite3 *sql)
 
 static void mzcal_row(const msiz_bruker_db *db, sqlite3_stmt *st, msiz_bruker_mzcal *m)
 {
-    char name[8];
+    char name[16];
     memset(m, 0, sizeof *m);
     m->id = col_int(st, col_index(st, "Id"));
     m->model_type = (int)col_int(st, col_index(st, "ModelType"));
@@ -361,7 +361,7 @@ static msiz_status load_timscal(msiz_bruker_db *db, sqlite3 *sql)
     sqlite3_stmt *st;
     size_t cap = 0;
     int rc = SQLITE_DONE;
-    char name[8];
+    char name[16];
     msiz_status status = prepare(db, sql, "TimsCalibration", "SELECT * FROM TimsCalibration", &st);
     while (status == MSIZ_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (msiz_grow((void **)&db->timscal, &cap, db->n_timscal + 1, sizeof *db->timscal,

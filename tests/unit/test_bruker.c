@@ -1,0 +1,910 @@
+/* Unit tests for the Bruker .d reader (src/bruker): TSF/TDF block decoding against the Frames
+ * table, calibration against the vendor-library reference values, coordinates, regions, pixel
+ * size, broken folders and allocation failures. Data: tests/data (see SOURCES.md). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bruker/bruker_internal.h"
+#include "common/alloc.h"
+#include "common/error.h"
+#include "io/fs.h"
+#include "msizarr/source.h"
+
+#define TSF       "imzy_example_tsf/example_tsf.d"
+#define TDF_DDA   "MsBackendTimsTof_ddaPASEF/ddaPASEF.d"
+#define TDF_OT    "opentims_test/test.d"
+#define TDF_NOBIN "imzy_example_tdf_sqlite_only/example_tdf.d"
+
+static char g_path[4096];
+
+static const char *data(const char *rel)
+{
+    const char *root = getenv("MSIZ_TEST_DATA");
+    snprintf(g_path, sizeof g_path, "%s/%s", root ? root : "tests/data", rel);
+    return g_path;
+}
+
+/* ---- log capture ---- */
+static char g_log[8192];
+static void capture(void *user, msiz_log_level level, const char *msg)
+{
+    (void)user;
+    (void)level;
+    size_t used = strlen(g_log);
+    snprintf(g_log + used, sizeof g_log - used, "%s\n", msg);
+}
+static void log_reset(void)
+{
+    g_log[0] = '\0';
+    msiz_set_log_callback(capture, NULL, MSIZ_LOG_WARNING);
+}
+
+/* ---- SQLite helpers (test side, read-write on copies) ---- */
+static sqlite3 *ro_db(const char *path)
+{
+    char uri[8400];
+    sqlite3 *db = NULL;
+    snprintf(uri, sizeof uri, "file:%s?mode=ro&immutable=1", path);
+    assert_int_equal(sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL),
+                     SQLITE_OK);
+    return db;
+}
+
+static void sql_exec(const char *db_path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+    char *err = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+    if (rc != SQLITE_OK)
+        fail_msg("%s: %s", sql, err);
+    sqlite3_close(db);
+}
+
+/* ---- file copies ---- */
+static void copy_file(const char *from, const char *to, long keep)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[65536];
+    size_t n;
+    long done = 0;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) {
+        if (keep >= 0 && done + (long)n > keep)
+            n = (size_t)(keep - done);
+        fwrite(buf, 1, n, out);
+        done += (long)n;
+        if (keep >= 0 && done >= keep)
+            break;
+    }
+    fclose(in);
+    fclose(out);
+}
+
+static char g_tmp[256];
+
+static void make_tmp(void)
+{
+    snprintf(g_tmp, sizeof g_tmp, "/tmp/msiz_bruker_XXXXXX");
+    assert_non_null(mkdtemp(g_tmp));
+}
+
+/* Copies analysis.<ext> (+ _bin unless with_bin == 0; truncated to bin_keep bytes if >= 0)
+ * of data folder `rel` into <tmp>/<name>.d; returns the new .d path in out. */
+static void copy_d(const char *rel, const char *ext, const char *name, int with_bin, long bin_keep,
+                   char *out, size_t out_size)
+{
+    char from[4200], to[4200];
+    snprintf(out, out_size, "%s/%s.d", g_tmp, name);
+    assert_int_equal(mkdir(out, 0755), 0);
+    snprintf(from, sizeof from, "%s/analysis.%s", data(rel), ext);
+    snprintf(to, sizeof to, "%s/analysis.%s", out, ext);
+    copy_file(from, to, -1);
+    if (with_bin) {
+        snprintf(from, sizeof from, "%s/analysis.%s_bin", data(rel), ext);
+        snprintf(to, sizeof to, "%s/analysis.%s_bin", out, ext);
+        copy_file(from, to, bin_keep);
+    }
+}
+
+static void db_path_of(const char *d, const char *ext, char *out, size_t n)
+{
+    snprintf(out, n, "%s/analysis.%s", d, ext);
+}
+
+static msiz_source *open_ok(const char *path, const msiz_source_opts *o)
+{
+    msiz_source *src = NULL;
+    msiz_status st = msiz_source_open(path, o, &src);
+    if (st != MSIZ_OK)
+        fail_msg("open %s: %s", path, msiz_last_error());
+    return src;
+}
+
+static msiz_status read_all(msiz_source *src, uint64_t *count)
+{
+    msiz_spectrum sp;
+    msiz_spectrum_init(&sp);
+    msiz_status st;
+    *count = 0;
+    while ((st = msiz_source_next(src, &sp)) == MSIZ_OK)
+        (*count)++;
+    msiz_spectrum_destroy(&sp);
+    return st;
+}
+
+/* ======================= TSF ======================= */
+
+static void test_tsf_info_and_coordinates(void **state)
+{
+    (void)state;
+    log_reset();
+    msiz_source *src = open_ok(data(TSF), NULL);
+    const msiz_source_info *in = msiz_source_get_info(src);
+    assert_int_equal(in->format, MSIZ_FORMAT_BRUKER_TSF);
+    assert_int_equal(in->n_spectra, 400);
+    assert_int_equal(in->n_x, 20);
+    assert_int_equal(in->n_y, 20);
+    assert_int_equal(in->n_z, 1);
+    assert_int_equal(in->spectrum_type, MSIZ_SPECTRUM_CENTROID);
+    assert_true(in->spectrum_type_declared);
+    assert_int_equal(in->polarity, MSIZ_POLARITY_NEGATIVE);
+    assert_true(in->has_mass_range);
+    assert_true(in->mz_min == 300.0 && in->mz_max == 1500.0);
+    assert_int_equal(in->mz_type, MSIZ_VALUE_TOF_INDEX);
+    assert_int_equal(in->intensity_type, MSIZ_VALUE_F32);
+    assert_int_equal(in->total_peaks, 226855);
+    /* no .mis beside the sample: motor step 20 µm, with a warning naming the source */
+    assert_true(in->has_pixel_size);
+    assert_true(fabs(in->pixel_size_x_um - 20.0) < 1e-9 && fabs(in->pixel_size_y_um - 20.0) < 1e-9);
+    assert_non_null(strstr(g_log, "motor step"));
+    assert_non_null(strstr(in->metadata_json, "\"pixel_size_source\":\"motor_step\""));
+    assert_non_null(strstr(in->metadata_json, "\"bruker_format\":\"bruker_tsf\""));
+    assert_non_null(strstr(in->metadata_json, "\"InstrumentName\":\"timsTOF fleX\""));
+    assert_non_null(strstr(in->metadata_json, "\"instrument_name\":\"timsTOF fleX\""));
+    assert_non_null(strstr(in->metadata_json, "\"laser_spot_size\":20"));
+
+    msiz_spectrum sp;
+    msiz_spectrum_init(&sp);
+    uint64_t i = 0, empty = 0;
+    msiz_status st;
+    while ((st = msiz_source_next(src, &sp)) == MSIZ_OK) {
+        assert_int_equal(sp.index, i);
+        /* flyback raster: row by row, left to right */
+        assert_int_equal(sp.x, (int32_t)(i % 20));
+        assert_int_equal(sp.y, (int32_t)(i / 20));
+        assert_int_equal(sp.raw_x, 1158 + sp.x);
+        assert_int_equal(sp.raw_y, 525 + sp.y);
+        assert_int_equal(sp.z, 0);
+        assert_int_equal(sp.region, 0);
+        empty += sp.n == 0;
+        i++;
+    }
+    assert_int_equal(st, MSIZ_END);
+    assert_int_equal(i, 400);
+    assert_int_equal(empty, 103);
+    assert_int_equal(msiz_source_next(src, &sp), MSIZ_END);
+    /* random access and rewind */
+    assert_int_equal(msiz_source_read(src, 2, &sp), MSIZ_OK);
+    assert_int_equal(sp.n, 105);
+    assert_int_equal(msiz_source_rewind(src), MSIZ_OK);
+    assert_int_equal(msiz_source_next(src, &sp), MSIZ_OK);
+    assert_int_equal(sp.index, 0);
+    assert_int_equal(sp.n, 26);
+    assert_int_equal(msiz_source_read(src, 400, &sp), MSIZ_E_ARG);
+    msiz_spectrum_destroy(&sp);
+    msiz_source_close(src);
+}
+
+/* Every frame: count = NumPeaks, max = MaxIntensity, Σ = SummedIntensities, m/z ascending. */
+static void test_tsf_frames_match_table(void **state)
+{
+    (void)state;
+    char p[4200];
+    snprintf(p, sizeof p, "%s/analysis.tsf", data(TSF));
+    sqlite3 *db = ro_db(p);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT f.NumPeaks, f.MaxIntensity, f.SummedIntensities "
+                                        "FROM MaldiFrameInfo m JOIN Frames f ON f.Id = m.Frame "
+                                        "ORDER BY m.Frame",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    msiz_source *src = open_ok(data(TSF), NULL);
+    msiz_spectrum sp;
+    msiz_spectrum_init(&sp);
+    int frames = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        assert_int_equal(msiz_source_next(src, &sp), MSIZ_OK);
+        double mx = 0, sum = 0;
+        for (size_t k = 0; k < sp.n; k++) {
+            mx = sp.intensity[k] > mx ? sp.intensity[k] : mx;
+            sum += sp.intensity[k];
+            if (k > 0)
+                assert_true(sp.mz[k] > sp.mz[k - 1]);
+            assert_true(sp.mz[k] >= 299.99 && sp.mz[k] <= 1500.02);
+        }
+        assert_int_equal(sp.n, sqlite3_column_int64(q, 0));
+        assert_true(mx == sqlite3_column_double(q, 1));
+        assert_true(fabs(sum - sqlite3_column_double(q, 2)) <= 0.5);
+        frames++;
+    }
+    assert_int_equal(frames, 400);
+    assert_int_equal(msiz_source_next(src, &sp), MSIZ_END);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    msiz_spectrum_destroy(&sp);
+    msiz_source_close(src);
+}
+
+/* TOF indices from the raw decoder are fractional and strictly ascending. */
+static void test_tsf_raw_tof_ascending(void **state)
+{
+    (void)state;
+    msiz_bruker_db db;
+    assert_int_equal(msiz_bruker_db_load(&db, data(TSF)), MSIZ_OK);
+    int fd = open(db.bin_path, O_RDONLY);
+    assert_true(fd >= 0);
+    msiz_bruker_scratch s;
+    assert_int_equal(msiz_bruker_scratch_init(&s, 0), MSIZ_OK);
+    int fractional = 0;
+    for (size_t i = 0; i < db.n_frames; i++) {
+        const msiz_bruker_frame *f = &db.frames[i];
+        uint8_t head[8];
+        assert_int_equal(msiz_pread_full(fd, db.bin_path, head, 8, f->tims_id), MSIZ_OK);
+        size_t len = msiz_bruker_le32(head);
+        uint8_t *blk = malloc(len);
+        double *tof = malloc((f->num_peaks + 1) * sizeof *tof);
+        double *val = malloc((f->num_peaks + 1) * sizeof *val);
+        assert_int_equal(msiz_pread_full(fd, db.bin_path, blk, len, f->tims_id), MSIZ_OK);
+        assert_int_equal(msiz_bruker_tsf_line(&s, blk, len, (size_t)f->num_peaks, tof, val),
+                         MSIZ_OK);
+        for (int64_t k = 0; k < f->num_peaks; k++) {
+            if (k > 0)
+                assert_true(tof[k] > tof[k - 1]);
+            fractional |= tof[k] != floor(tof[k]);
+        }
+        free(blk);
+        free(tof);
+        free(val);
+    }
+    assert_true(fractional);
+    close(fd);
+    msiz_bruker_scratch_destroy(&s);
+    msiz_bruker_db_destroy(&db);
+}
+
+static void test_tsf_profile(void **state)
+{
+    (void)state;
+    msiz_source_opts o;
+    msiz_source_opts_init(&o);
+    o.bruker_profile = 1;
+    msiz_source *src = open_ok(data(TSF), &o);
+    const msiz_source_info *in = msiz_source_get_info(src);
+    assert_int_equal(in->spectrum_type, MSIZ_SPECTRUM_PROFILE);
+    msiz_spectrum sp;
+    msiz_spectrum_init(&sp);
+    assert_int_equal(msiz_source_next(src, &sp), MSIZ_OK);
+    assert_int_equal(sp.n, 273696);
+    double sum = 0;
+    for (size_t k = 0; k < sp.n; k++) {
+        sum += sp.intensity[k];
+        if (k > 0)
+            assert_true(sp.mz[k] > sp.mz[k - 1]);
+    }
+    /* frame 1: the line peaks (Σ 1390) are sums of profile counts; the profile holds more */
+    assert_true(sum >= 1390);
+    assert_true(fabs(sp.mz[0] - 299.9999) < 1e-3 && fabs(sp.mz[sp.n - 1] - 1500.0107) < 0.01);
+    assert_int_equal(msiz_source_next(src, &sp), MSIZ_OK); /* frame 2: empty line part */
+    assert_int_equal(sp.n, 273696);
+    msiz_spectrum_destroy(&sp);
+    msiz_source_close(src);
+}
+
+/* ======================= TDF ======================= */
+
+static void check_tdf_frames(const char *rel, int expect_frames)
+{
+    msiz_bruker_db db;
+    assert_int_equal(msiz_bruker_db_load(&db, data(rel)), MSIZ_OK);
+    assert_int_equal(db.is_tdf, 1);
+    assert_int_equal((int)db.n_frames, expect_frames);
+    int fd = open(db.bin_path, O_RDONLY);
+    assert_true(fd >= 0);
+    msiz_bruker_scratch s;
+    assert_int_equal(msiz_bruker_scratch_init(&s, 0), MSIZ_OK);
+    for (size_t i = 0; i < db.n_frames; i++) {
+        const msiz_bruker_frame *f = &db.frames[i];
+        uint8_t head[8];
+        assert_int_equal(msiz_pread_full(fd, db.bin_path, head, 8, f->tims_id), MSIZ_OK);
+        size_t len = msiz_bruker_le32(head), np = (size_t)f->num_peaks;
+        uint8_t *blk = malloc(len);
+        assert_int_equal(msiz_pread_full(fd, db.bin_path, blk, len, f->tims_id), MSIZ_OK);
+        const uint32_t *w;
+        size_t nw;
+        assert_int_equal(msiz_bruker_tdf_inflate2(&s, blk, len, (size_t)f->num_scans, np, &w, &nw),
+                         MSIZ_OK);
+        msiz_bruker_tdf_peaks pk = {0, malloc(np * 4 + 4), malloc(np * 4 + 4), malloc(np * 4 + 4)};
+        assert_int_equal(msiz_bruker_tdf_parse2(w, nw, (size_t)f->num_scans, np, &pk), MSIZ_OK);
+        assert_int_equal(pk.n, np);
+        uint32_t mx = 0;
+        double raw_sum = 0;
+        for (size_t k = 0; k < np; k++) {
+            mx = pk.intensity[k] > mx ? pk.intensity[k] : mx;
+            raw_sum += pk.intensity[k];
+            assert_true(pk.scan[k] < (uint32_t)f->num_scans);
+            if (k > 0 && pk.scan[k] == pk.scan[k - 1])
+                assert_true(pk.tof[k] > pk.tof[k - 1]);
+        }
+        assert_true((double)mx == f->max_intensity);
+        assert_true(round(raw_sum * 100.0 / f->accumulation_time) == f->summed_intensities);
+        /* summed over scans: TOF ascending and unique, total preserved */
+        double *tof = malloc(np * 8 + 8), *val = malloc(np * 8 + 8);
+        size_t m;
+        assert_int_equal(msiz_bruker_tdf_merge(&s, &pk, tof, val, &m), MSIZ_OK);
+        double merged = 0;
+        for (size_t k = 0; k < m; k++) {
+            merged += val[k];
+            if (k > 0)
+                assert_true(tof[k] > tof[k - 1]);
+        }
+        assert_true(merged == raw_sum);
+        assert_true(m <= np);
+        free(tof);
+        free(val);
+        free(pk.scan);
+        free(pk.tof);
+        free(pk.intensity);
+        free(blk);
+    }
+    close(fd);
+    msiz_bruker_scratch_destroy(&s);
+    msiz_bruker_db_destroy(&db);
+}
+
+static void test_tdf_dda_frames_match_table(void **state)
+{
+    (void)state;
+    check_tdf_frames(TDF_DDA, 52);
+}
+
+static void test_tdf_opentims_frames_match_table(void **state)
+{
+    (void)state;
+    check_tdf_frames(TDF_OT, 2);
+}
+
+/* The same frames through the source (non-imaging runs need the option, edge case #66). */
+static void test_tdf_source_non_imaging(void **state)
+{
+    (void)state;
+    msiz_source *src = NULL;
+    assert_int_equal(msiz_source_open(data(TDF_DDA), NULL, &src), MSIZ_E_UNSUPPORTED);
+    assert_null(src);
+    assert_non_null(strstr(msiz_last_error(), "MaldiFrameInfo"));
+    msiz_source_opts o;
+    msiz_source_opts_init(&o);
+    o.bruker_allow_non_imaging = 1;
+    src = open_ok(data(TDF_DDA), &o);
+    const msiz_source_info *in = msiz_source_get_info(src);
+    assert_int_equal(in->format, MSIZ_FORMAT_BRUKER_TDF);
+    assert_int_equal(in->n_spectra, 52);
+    assert_int_equal(in->n_x, 52);
+    assert_int_equal(in->n_y, 1);
+    assert_int_equal(in->polarity, MSIZ_POLARITY_POSITIVE);
+    assert_int_equal(in->intensity_type, MSIZ_VALUE_I32);
+    msiz_spectrum sp;
+    msiz_spectrum_init(&sp);
+    uint64_t i = 0;
+    msiz_status st;
+    while ((st = msiz_source_next(src, &sp)) == MSIZ_OK) {
+        assert_int_equal(sp.x, (int32_t)i);
+        assert_int_equal(sp.y, 0);
+        assert_true(sp.n > 0);
+        for (size_t k = 1; k < sp.n; k++)
+            assert_true(sp.mz[k] > sp.mz[k - 1]);
+        i++;
+    }
+    assert_int_equal(st, MSIZ_END);
+    assert_int_equal(i, 52);
+    msiz_spectrum_destroy(&sp);
+    msiz_source_close(src);
+}
+
+/* ======================= calibration ======================= */
+
+typedef struct ref_row {
+    int frame, scan;
+    uint32_t tof, intensity;
+    double mz_sdk, mz_open, ook0_sdk;
+} ref_row;
+
+static int load_refs(ref_row *rows, int cap)
+{
+    char line[1024];
+    int n = 0;
+    FILE *f = fopen(data("opentims_test/expected_mz_from_opentims_tests.csv"), "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f) && n < cap) {
+        if (line[0] == '#' || strncmp(line, "frame", 5) == 0)
+            continue;
+        ref_row *r = &rows[n];
+        double ook0_open;
+        if (sscanf(line, "%d,%d,%u,%u,%lf,%lf,%lf,%lf", &r->frame, &r->scan, &r->tof, &r->intensity,
+                   &r->mz_sdk, &r->mz_open, &r->ook0_sdk, &ook0_open) == 8)
+            n++;
+    }
+    fclose(f);
+    return n;
+}
+
+/* m/z (ModelType 2) and 1/K0 against the vendor-library values in opentims' tests; the peaks
+ * themselves (scan, tof, intensity) must be among the decoded ones. */
+static void test_calibration_vs_sdk(void **state)
+{
+    (void)state;
+    ref_row refs[32];
+    int n = load_refs(refs, 32);
+    assert_int_equal(n, 10);
+    msiz_bruker_db db;
+    assert_int_equal(msiz_bruker_db_load(&db, data(TDF_OT)), MSIZ_OK);
+    int fd = open(db.bin_path, O_RDONLY);
+    msiz_bruker_scratch s;
+    assert_int_equal(msiz_bruker_scratch_init(&s, 0), MSIZ_OK);
+    double max_mz_ppm = 0, max_ook0_ppm = 0, max_lin_ppm = 0;
+    for (int r = 0; r < n; r++) {
+        const msiz_bruker_frame *f = &db.frames[refs[r].frame - 1];
+        assert_int_equal(f->id, refs[r].frame);
+        /* the peak is in the decoded frame */
+        uint8_t blk[4096], head[8];
+        assert_int_equal(msiz_pread_full(fd, db.bin_path, head, 8, f->tims_id), MSIZ_OK);
+        size_t len = msiz_bruker_le32(head);
+        assert_true(len <= sizeof blk);
+        assert_int_equal(msiz_pread_full(fd, db.bin_path, blk, len, f->tims_id), MSIZ_OK);
+        const uint32_t *w;
+        size_t nw, np = (size_t)f->num_peaks;
+        uint32_t sc[16], tf[16], it[16];
+        msiz_bruker_tdf_peaks pk = {0, sc, tf, it};
+        assert_int_equal(msiz_bruker_tdf_inflate2(&s, blk, len, (size_t)f->num_scans, np, &w, &nw),
+                         MSIZ_OK);
+        assert_int_equal(msiz_bruker_tdf_parse2(w, nw, (size_t)f->num_scans, np, &pk), MSIZ_OK);
+        int found = 0;
+        for (size_t k = 0; k < pk.n; k++)
+            found |= sc[k] == (uint32_t)refs[r].scan && tf[k] == refs[r].tof &&
+                     it[k] == refs[r].intensity;
+        assert_true(found);
+        /* m/z */
+        const msiz_bruker_mzcal *cal = msiz_bruker_find_mzcal(&db, f->mzcal_id);
+        assert_non_null(cal);
+        assert_int_equal(cal->model_type, 2);
+        msiz_bruker_mzconv conv, lin;
+        msiz_bruker_mzconv_init(&conv, cal, f->t1, f->t2);
+        msiz_bruker_mzconv_init_linear(&lin, cal);
+        double mz = msiz_bruker_index_to_mz(&conv, refs[r].tof);
+        double ppm = fabs(mz - refs[r].mz_sdk) / refs[r].mz_sdk * 1e6;
+        max_mz_ppm = ppm > max_mz_ppm ? ppm : max_mz_ppm;
+        double back = msiz_bruker_mz_to_index(&conv, mz);
+        assert_true(fabs(back - refs[r].tof) < 1e-6);
+        double lm = msiz_bruker_index_to_mz(&lin, refs[r].tof);
+        double lppm = fabs(lm - refs[r].mz_open) / refs[r].mz_open * 1e6;
+        max_lin_ppm = lppm > max_lin_ppm ? lppm : max_lin_ppm;
+        /* 1/K0 */
+        const msiz_bruker_timscal *tc = msiz_bruker_find_timscal(&db, f->timscal_id);
+        assert_non_null(tc);
+        double k0 = msiz_bruker_scan_to_ook0(tc, refs[r].scan);
+        double kppm = fabs(k0 - refs[r].ook0_sdk) / refs[r].ook0_sdk * 1e6;
+        max_ook0_ppm = kppm > max_ook0_ppm ? kppm : max_ook0_ppm;
+    }
+    print_message("opentims SDK reference: max |m/z error| %.3g ppm, max |1/K0 error| %.3g ppm, "
+                  "linear approximation vs opentims open-source values %.3g ppm\n",
+                  max_mz_ppm, max_ook0_ppm, max_lin_ppm);
+    /* documented accuracy (docs/bruker.md): 1e-3 ppm for m/z and 1/K0 */
+    assert_true(max_mz_ppm < 1e-3);
+    assert_true(max_ook0_ppm < 1e-3);
+    assert_true(max_lin_ppm < 1e-6);
+    close(fd);
+    msiz_bruker_scratch_destroy(&s);
+    msiz_bruker_db_destroy(&db);
+}
+
+/* ModelType 1 on the TSF: the index range maps onto the acquisition range (bruker.md §6b) and
+ * the linear approximation stays within its stated error. */
+static void test_model1_vs_linear_tsf(void **state)
+{
+    (void)state;
+    msiz_bruker_db db;
+    assert_int_equal(msiz_bruker_db_load(&db, data(TSF)), MSIZ_OK);
+    const msiz_bruker_frame *f = &db.frames[0];
+    const msiz_bruker_mzcal *cal = msiz_bruker_find_mzcal(&db, f->mzcal_id);
+    assert_int_equal(cal->model_type, 1);
+    msiz_bruker_mzconv conv, lin;
+    msiz_bruker_mzconv_init(&conv, cal, f->t1, f->t2);
+    msiz_bruker_mzconv_init_linear(&lin, cal);
+    double n = cal->lin_n, max_ppm = 0;
+    assert_true(fabs(msiz_bruker_index_to_mz(&conv, 0) - 299.9999) < 2e-4);
+    assert_true(fabs(msiz_bruker_index_to_mz(&conv, n) - 1500.0107) < 2e-4);
+    for (double i = 0; i <= n; i += 97) {
+        double a = msiz_bruker_index_to_mz(&conv, i), b = msiz_bruker_index_to_mz(&lin, i);
+        double ppm = fabs(a - b) / a * 1e6;
+        max_ppm = ppm > max_ppm ? ppm : max_ppm;
+        assert_true(fabs(msiz_bruker_mz_to_index(&conv, a) - i) < 1e-6);
+    }
+    print_message("TSF ModelType 1 vs linear sqrt approximation: max %.2f ppm\n", max_ppm);
+    assert_true(max_ppm > 1.0 && max_ppm < 10.0);
+    /* the temperature correction matters: without it the answer moves */
+    msiz_bruker_mzconv cold;
+    msiz_bruker_mzconv_init(&cold, cal, cal->t1, cal->t2);
+    double d = fabs(msiz_bruker_index_to_mz(&cold, n / 2) - msiz_bruker_index_to_mz(&conv, n / 2));
+    assert_true(d > 1e-5);
+    msiz_bruker_db_destroy(&db);
+}
+
+/* A cubic term (C3 != 0) goes through Newton's method; the inverse must round-trip. */
+static void test_model1_cubic(void **state)
+{
+    (void)state;
+    msiz_bruker_mzcal cal;
+    memset(&cal, 0, sizeof cal);
+    cal.model = MSIZ_BRUKER_MZ_MODEL1;
+    cal.model_type = 1;
+    cal.timebase = 0.2;
+    cal.delay = 44606.8;
+    cal.c[0] = 324.95;
+    cal.c[1] = 152985.4;
+    cal.c[2] = 0.00122;
+    cal.c[3] = 1e-6;
+    cal.c[4] = -0.0185;
+    msiz_bruker_mzconv conv;
+    msiz_bruker_mzconv_init(&conv, &cal, 0, 0);
+    for (double mz = 100; mz < 3000; mz += 123.4) {
+        double idx = msiz_bruker_mz_to_index(&conv, mz);
+        assert_true(fabs(msiz_bruker_index_to_mz(&conv, idx) - mz) < 1e-9 * mz);
+    }
+}
+
+/* ======================= SQLite-only TDF, regions, .mis ======================= */
+
+static void test_tdf_without_binary(void **state)
+{
+    (void)state;
+    log_reset();
+    msiz_source *src = open_ok(data(TDF_NOBIN), NULL);
+    const msiz_source_info *in = msiz_source_get_info(src);
+    assert_int_equal(in->format, MSIZ_FORMAT_BRUKER_TDF);
+    assert_int_equal(in->n_spectra, 342);
+    assert_int_equal(in->n_x, 19);
+    assert_int_equal(in->n_y, 18);
+    assert_true(in->mz_min == 400.0 && in->mz_max == 2200.0);
+    /* motor step 10 µm, not BeamScanSize 14 µm (edge case #73) */
+    assert_true(fabs(in->pixel_size_x_um - 10.0) < 0.01);
+    assert_non_null(strstr(g_log, "BeamScanSizeX 14"));
+    assert_non_null(strstr(g_log, "analysis.tdf_bin missing"));
+    assert_non_null(strstr(in->metadata_json, "\"instrument_name\":\" timsTOF MALDI\""));
+    msiz_spectrum sp;
+    msiz_spectrum_init(&sp);
+    msiz_status st = msiz_source_next(src, &sp);
+    assert_int_equal(st, MSIZ_E_NOTFOUND);
+    assert_non_null(strstr(msiz_last_error(), "analysis.tdf_bin missing"));
+    assert_non_null(strstr(msiz_last_error(), "frame 1"));
+    msiz_spectrum_destroy(&sp);
+    msiz_source_close(src);
+}
+
+static void test_regions_and_mis(void **state)
+{
+    (void)state;
+    char d[512], db[600], mis[600];
+    make_tmp();
+    copy_d(TSF, "tsf", "regions", 1, -1, d, sizeof d);
+    db_path_of(d, "tsf", db, sizeof db);
+    /* region-split .d (edge case #75): RegionNumber 0, SpotName R01 for the lower half */
+    sql_exec(db, "UPDATE MaldiFrameInfo SET SpotName = 'R01' || substr(SpotName, 4) "
+                 "WHERE Frame > 200");
+    msiz_source_opts o;
+    msiz_source_opts_init(&o);
+    o.region = 1;
+    log_reset();
+    msiz_source *src = open_ok(d, &o);
+    const msiz_source_info *in = msiz_source_get_info(src);
+    assert_int_equal(in->n_spectra, 200);
+    assert_int_equal(in->n_x, 20);
+    assert_int_equal(in->n_y, 10); /* per-region minima */
+    msiz_spectrum sp;
+    msiz_spectrum_init(&sp);
+    assert_int_equal(msiz_source_next(src, &sp), MSIZ_OK);
+    assert_int_equal(sp.region, 1);
+    assert_int_equal(sp.y, 0);
+    assert_int_equal(sp.raw_y, 535);
+    msiz_source_close(src);
+    o.region = 7;
+    src = NULL;
+    assert_int_equal(msiz_source_open(d, &o, &src), MSIZ_E_ARG);
+    assert_non_null(strstr(msiz_last_error(), "region 7 not found (regions: 0, 1)"));
+    /* a .mis beside the .d gives the pixel size */
+    snprintf(mis, sizeof mis, "%s/regions.mis", g_tmp);
+    const char *xml = "<?xml version=\"1.0\"?>\n<ImagingSequence>\n <Raster>25,30</Raster>\n"
+                      " <Area Type=\"3\" Name=\"kidney\"><Point>1,2</Point></Area>\n"
+                      "</ImagingSequence>\n";
+    assert_int_equal(msiz_write_file(mis, xml, strlen(xml)), MSIZ_OK);
+    log_reset();
+    src = open_ok(d, NULL);
+    in = msiz_source_get_info(src);
+    assert_true(in->pixel_size_x_um == 25.0 && in->pixel_size_y_um == 30.0);
+    assert_non_null(strstr(in->metadata_json, "\"pixel_size_source\":\"mis_raster\""));
+    assert_non_null(strstr(in->metadata_json, "\"mis_area_names\":[\"kidney\"]"));
+    assert_null(strstr(g_log, "motor step"));
+    assert_non_null(strstr(g_log, "BeamScanSizeX 20 um differs"));
+    msiz_source_close(src);
+    /* a broken .mis is an error naming it */
+    assert_int_equal(msiz_write_file(mis, "<a><Raster>", 11), MSIZ_OK);
+    src = NULL;
+    assert_int_equal(msiz_source_open(d, NULL, &src), MSIZ_E_FORMAT);
+    assert_non_null(strstr(msiz_last_error(), "regions.mis"));
+    /* calibration.sqlite inside the .d: warning (edge case #72) */
+    unlink(mis);
+    char cal[700];
+    snprintf(cal, sizeof cal, "%s/calibration.sqlite", d);
+    assert_int_equal(msiz_write_file(cal, "", 0), MSIZ_OK);
+    log_reset();
+    src = open_ok(d, NULL);
+    assert_non_null(strstr(g_log, "calibration.sqlite present"));
+    msiz_source_close(src);
+    msiz_spectrum_destroy(&sp);
+    assert_int_equal(msiz_remove_tree(g_tmp), MSIZ_OK);
+}
+
+/* ======================= broken folders ======================= */
+
+static void expect_open_error(const char *d, msiz_status code, const char *needle)
+{
+    msiz_source *src = NULL;
+    msiz_status st = msiz_source_open(d, NULL, &src);
+    if (st != code || !strstr(msiz_last_error(), needle))
+        fail_msg("open %s: got %d '%s', want %d '%s'", d, st, msiz_last_error(), code, needle);
+    assert_null(src);
+}
+
+static void expect_read_error(const char *d, msiz_status code, const char *needle)
+{
+    msiz_source *src = open_ok(d, NULL);
+    uint64_t count;
+    msiz_status st = read_all(src, &count);
+    if (st != code || !strstr(msiz_last_error(), needle))
+        fail_msg("read %s: got %d '%s', want %d '%s'", d, st, msiz_last_error(), code, needle);
+    msiz_source_close(src);
+}
+
+static void test_broken_tsf(void **state)
+{
+    (void)state;
+    char d[512], db[600];
+    make_tmp();
+    msiz_set_log_callback(NULL, NULL, MSIZ_LOG_ERROR);
+    copy_d(TSF, "tsf", "nobin", 0, -1, d, sizeof d);
+    expect_read_error(d, MSIZ_E_NOTFOUND, "analysis.tsf_bin missing");
+    copy_d(TSF, "tsf", "short", 1, 1500000, d, sizeof d);
+    expect_read_error(d, MSIZ_E_FORMAT,
+                      "frame 200: block of 53018 bytes at byte 1478800 does not fit");
+    copy_d(TSF, "tsf", "edge", 1, 1478804, d, sizeof d);
+    expect_read_error(d, MSIZ_E_FORMAT, "frame 200: block at byte 1478800 lies beyond the end");
+    copy_d(TSF, "tsf", "cut", 1, 64 + 100, d, sizeof d); /* inside frame 1's block */
+    expect_read_error(d, MSIZ_E_FORMAT, "frame 1: block of 671 bytes at byte 64 does not fit");
+    /* damaged zstd payload of frame 1 */
+    copy_d(TSF, "tsf", "zstd", 1, -1, d, sizeof d);
+    char bin[700];
+    snprintf(bin, sizeof bin, "%s/analysis.tsf_bin", d);
+    int fd = open(bin, O_WRONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, "\xff\xff\xff\xff\xff\xff\xff\xff", 8, 64 + 8), 8);
+    close(fd);
+    expect_read_error(d, MSIZ_E_CODEC, "frame 1 (block at byte 64");
+    /* NumPeaks disagreeing with the block */
+    copy_d(TSF, "tsf", "count", 1, -1, d, sizeof d);
+    db_path_of(d, "tsf", db, sizeof db);
+    sql_exec(db, "UPDATE Frames SET NumPeaks = 27 WHERE Id = 1");
+    expect_read_error(d, MSIZ_E_FORMAT, "frame 1");
+    assert_non_null(strstr(msiz_last_error(), "324 expected"));
+    /* dropped tables and keys */
+    copy_d(TSF, "tsf", "nocal", 0, -1, d, sizeof d);
+    db_path_of(d, "tsf", db, sizeof db);
+    sql_exec(db, "DROP TABLE MzCalibration");
+    expect_open_error(d, MSIZ_E_NOTFOUND, "table MzCalibration missing");
+    copy_d(TSF, "tsf", "noframes", 0, -1, d, sizeof d);
+    db_path_of(d, "tsf", db, sizeof db);
+    sql_exec(db, "DROP TABLE Frames");
+    expect_open_error(d, MSIZ_E_NOTFOUND, "table Frames missing");
+    copy_d(TSF, "tsf", "nogm", 0, -1, d, sizeof d);
+    db_path_of(d, "tsf", db, sizeof db);
+    sql_exec(db, "DROP TABLE GlobalMetadata");
+    expect_open_error(d, MSIZ_E_NOTFOUND, "table GlobalMetadata missing");
+    copy_d(TSF, "tsf", "norange", 0, -1, d, sizeof d);
+    db_path_of(d, "tsf", db, sizeof db);
+    sql_exec(db, "DELETE FROM GlobalMetadata WHERE Key = 'MzAcqRangeUpper'");
+    expect_open_error(d, MSIZ_E_FORMAT, "MzAcqRangeLower/MzAcqRangeUpper");
+    copy_d(TSF, "tsf", "nomaldi", 0, -1, d, sizeof d);
+    db_path_of(d, "tsf", db, sizeof db);
+    sql_exec(db, "DROP TABLE MaldiFrameInfo");
+    expect_open_error(d, MSIZ_E_UNSUPPORTED, "no MaldiFrameInfo");
+    copy_d(TSF, "tsf", "model9", 1, -1, d, sizeof d);
+    db_path_of(d, "tsf", db, sizeof db);
+    sql_exec(db, "UPDATE MzCalibration SET ModelType = 9");
+    log_reset();
+    msiz_source *src = open_ok(d, NULL);
+    assert_non_null(strstr(g_log, "ModelType 9"));
+    msiz_source_close(src);
+    /* no SQLite at all, and a file that is not SQLite */
+    snprintf(db, sizeof db, "%s/empty.d", g_tmp);
+    assert_int_equal(mkdir(db, 0755), 0);
+    expect_open_error(db, MSIZ_E_NOTFOUND, "neither analysis.tsf nor analysis.tdf");
+    snprintf(db, sizeof db, "%s/empty.d/analysis.tsf", g_tmp);
+    assert_int_equal(msiz_write_file(db, "not sqlite at all, clearly not", 30), MSIZ_OK);
+    snprintf(db, sizeof db, "%s/empty.d", g_tmp);
+    expect_open_error(db, MSIZ_E_FORMAT, "cannot open as SQLite");
+    assert_int_equal(msiz_remove_tree(g_tmp), MSIZ_OK);
+}
+
+static void test_broken_tdf(void **state)
+{
+    (void)state;
+    char d[512], db[600];
+    make_tmp();
+    msiz_set_log_callback(NULL, NULL, MSIZ_LOG_ERROR);
+    msiz_source_opts o;
+    msiz_source_opts_init(&o);
+    o.bruker_allow_non_imaging = 1;
+    msiz_source *src = NULL;
+    copy_d(TDF_OT, "tdf", "lzf", 1, -1, d, sizeof d);
+    db_path_of(d, "tdf", db, sizeof db);
+    sql_exec(db, "UPDATE GlobalMetadata SET Value = '1' WHERE Key = 'TimsCompressionType'");
+    assert_int_equal(msiz_source_open(d, &o, &src), MSIZ_E_UNSUPPORTED);
+    assert_non_null(strstr(msiz_last_error(), "TimsCompressionType 1 (legacy LZF"));
+    sql_exec(db, "UPDATE GlobalMetadata SET Value = '7' WHERE Key = 'TimsCompressionType'");
+    assert_int_equal(msiz_source_open(d, &o, &src), MSIZ_E_UNSUPPORTED);
+    assert_non_null(strstr(msiz_last_error(), "unknown TimsCompressionType 7"));
+    /* peak count disagreeing with the block */
+    copy_d(TDF_OT, "tdf", "count", 1, -1, d, sizeof d);
+    db_path_of(d, "tdf", db, sizeof db);
+    sql_exec(db, "UPDATE Frames SET NumPeaks = 6 WHERE Id = 2");
+    src = open_ok(d, &o);
+    uint64_t count;
+    assert_int_equal(read_all(src, &count), MSIZ_E_FORMAT);
+    assert_int_equal(count, 1);
+    assert_non_null(strstr(msiz_last_error(), "frame 2"));
+    msiz_source_close(src);
+    /* truncated binary */
+    copy_d(TDF_OT, "tdf", "cut", 1, 120, d, sizeof d);
+    src = open_ok(d, &o);
+    assert_int_equal(read_all(src, &count), MSIZ_E_FORMAT);
+    assert_non_null(strstr(msiz_last_error(), "frame 2: block of 84 bytes at byte 90"));
+    msiz_source_close(src);
+    copy_d(TDF_OT, "tdf", "notims", 1, -1, d, sizeof d);
+    db_path_of(d, "tdf", db, sizeof db);
+    sql_exec(db, "DROP TABLE TimsCalibration");
+    assert_int_equal(msiz_source_open(d, &o, &src), MSIZ_E_NOTFOUND);
+    assert_non_null(strstr(msiz_last_error(), "table TimsCalibration missing"));
+    o.bruker_profile = 1;
+    assert_int_equal(msiz_source_open(data(TDF_OT), &o, &src), MSIZ_E_UNSUPPORTED);
+    assert_int_equal(msiz_remove_tree(g_tmp), MSIZ_OK);
+}
+
+/* Decoders on hostile blocks: truncated, oversized claims, bad words. */
+static void test_decoder_bounds(void **state)
+{
+    (void)state;
+    msiz_bruker_scratch s;
+    assert_int_equal(msiz_bruker_scratch_init(&s, 1 << 20), MSIZ_OK);
+    double t[4], v[4];
+    uint8_t blk[16] = {16, 0, 0, 0, 8, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8};
+    assert_int_equal(msiz_bruker_tsf_line(&s, blk, 7, 1, t, v), MSIZ_E_FORMAT);
+    assert_int_equal(msiz_bruker_tsf_line(&s, blk, 12, 1, t, v), MSIZ_E_FORMAT); /* size 16 */
+    assert_int_equal(msiz_bruker_tsf_line(&s, blk, 16, 1, t, v), MSIZ_E_CODEC);
+    blk[4] = 0;
+    assert_int_equal(msiz_bruker_tsf_line(&s, blk, 16, 0, t, v), MSIZ_OK); /* empty */
+    assert_int_equal(msiz_bruker_tsf_line(&s, blk, 16, 3, t, v), MSIZ_E_FORMAT);
+    assert_int_equal(msiz_bruker_tsf_line(&s, blk, 16, (size_t)1 << 30, t, v), MSIZ_E_FORMAT);
+    blk[4] = 8;
+    assert_int_equal(msiz_bruker_tsf_line(&s, blk, 16, (size_t)1 << 30, t, v), MSIZ_E_LIMIT);
+    /* TDF: header scan count must match */
+    uint8_t tb[16] = {16, 0, 0, 0, 3, 0, 0, 0};
+    const uint32_t *w;
+    size_t nw;
+    assert_int_equal(msiz_bruker_tdf_inflate2(&s, tb, 16, 4, 1, &w, &nw), MSIZ_E_FORMAT);
+    /* parse: per-scan counts over the total, odd counts, zero first delta */
+    uint32_t words[] = {2, 6, 1, 5, 2, 7};
+    uint32_t sc[2], tf[2], it[2];
+    msiz_bruker_tdf_peaks pk = {0, sc, tf, it};
+    assert_int_equal(msiz_bruker_tdf_parse2(words, 6, 2, 2, &pk), MSIZ_E_FORMAT); /* 3 > 2 */
+    words[1] = 4; /* both peaks in scan 0, none in scan 1 */
+    assert_int_equal(msiz_bruker_tdf_parse2(words, 6, 2, 2, &pk), MSIZ_OK);
+    assert_int_equal(sc[1], 0);
+    assert_int_equal(tf[1], 2);
+    words[1] = 2;
+    assert_int_equal(msiz_bruker_tdf_parse2(words, 6, 2, 2, &pk), MSIZ_OK);
+    assert_int_equal(pk.n, 2);
+    assert_int_equal(tf[0], 0);
+    assert_int_equal(it[0], 5);
+    assert_int_equal(sc[1], 1);
+    assert_int_equal(tf[1], 1);
+    words[1] = 3;
+    assert_int_equal(msiz_bruker_tdf_parse2(words, 6, 2, 2, &pk), MSIZ_E_FORMAT);
+    words[1] = 6;
+    assert_int_equal(msiz_bruker_tdf_parse2(words, 6, 2, 2, &pk), MSIZ_E_FORMAT);
+    words[1] = 2;
+    words[2] = 0;
+    assert_int_equal(msiz_bruker_tdf_parse2(words, 6, 2, 2, &pk), MSIZ_E_FORMAT);
+    words[0] = 3;
+    assert_int_equal(msiz_bruker_tdf_parse2(words, 6, 2, 2, &pk), MSIZ_E_FORMAT);
+    msiz_bruker_scratch_destroy(&s);
+}
+
+/* Every allocation on open (and on the first reads) may fail: NOMEM, never a crash or leak. */
+static void alloc_loop(const char *path, const msiz_source_opts *o)
+{
+    msiz_set_log_callback(NULL, NULL, MSIZ_LOG_ERROR);
+    for (long n = 0; n < 100000; n++) {
+        msiz_source *src = NULL;
+        msiz_alloc_fail_after(n);
+        msiz_status st = msiz_source_open(path, o, &src);
+        if (st == MSIZ_OK) {
+            msiz_spectrum sp;
+            msiz_spectrum_init(&sp);
+            for (int k = 0; k < 3 && st == MSIZ_OK; k++)
+                st = msiz_source_next(src, &sp);
+            msiz_alloc_fail_after(-1);
+            msiz_spectrum_destroy(&sp);
+            msiz_source_close(src);
+            if (st >= 0)
+                return;
+        }
+        msiz_alloc_fail_after(-1);
+        if (st != MSIZ_E_NOMEM)
+            fail_msg("allocation %ld: status %d: %s", n, st, msiz_last_error());
+    }
+    fail_msg("never succeeded");
+}
+
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    alloc_loop(data(TSF), NULL);
+    msiz_source_opts o;
+    msiz_source_opts_init(&o);
+    o.bruker_allow_non_imaging = 1;
+    alloc_loop(data(TDF_OT), &o);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tsf_info_and_coordinates),
+        cmocka_unit_test(test_tsf_frames_match_table),
+        cmocka_unit_test(test_tsf_raw_tof_ascending),
+        cmocka_unit_test(test_tsf_profile),
+        cmocka_unit_test(test_tdf_dda_frames_match_table),
+        cmocka_unit_test(test_tdf_opentims_frames_match_table),
+        cmocka_unit_test(test_tdf_source_non_imaging),
+        cmocka_unit_test(test_calibration_vs_sdk),
+        cmocka_unit_test(test_model1_vs_linear_tsf),
+        cmocka_unit_test(test_model1_cubic),
+        cmocka_unit_test(test_tdf_without_binary),
+        cmocka_unit_test(test_regions_and_mis),
+        cmocka_unit_test(test_broken_tsf),
+        cmocka_unit_test(test_broken_tdf),
+        cmocka_unit_test(test_decoder_bounds),
+        cmocka_unit_test(test_alloc_failures),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
