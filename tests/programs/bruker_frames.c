@@ -1,6 +1,7 @@
 /* Test helper: opens a Bruker .d through msiz_source and prints one line per spectrum:
  *   index x y raw_x raw_y region n max sum mz_first mz_last
- * Options: --profile, --region N, --non-imaging, --info (print info and metadata only). */
+ * then, with --peaks, one line "  mz intensity" per peak.
+ * Options: --profile, --region N, --non-imaging, --peaks, --info (info and metadata only). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +19,14 @@ int main(int argc, char **argv)
     msiz_source_opts opts;
     msiz_source_opts_init(&opts);
     const char *path = NULL;
-    int info_only = 0;
+    int info_only = 0, peaks = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--profile") == 0)
             opts.bruker_profile = 1;
         else if (strcmp(argv[i], "--non-imaging") == 0)
             opts.bruker_allow_non_imaging = 1;
+        else if (strcmp(argv[i], "--peaks") == 0)
+            peaks = 1;
         else if (strcmp(argv[i], "--info") == 0)
             info_only = 1;
         else if (strcmp(argv[i], "--region") == 0 && i + 1 < argc)
@@ -33,7 +36,7 @@ int main(int argc, char **argv)
     }
     if (!path) {
         fprintf(stderr, "usage: bruker_frames [--profile] [--region N] [--non-imaging] "
-                        "[--info] DIR.d\n");
+                        "[--peaks] [--info] DIR.d\n");
         return 2;
     }
     msiz_set_log_callback(log_cb, NULL, MSIZ_LOG_WARNING);
@@ -65,6 +68,8 @@ int main(int argc, char **argv)
         printf("%llu %d %d %d %d %d %zu %.17g %.17g %.17g %.17g\n", (unsigned long long)sp.index,
                sp.x, sp.y, sp.raw_x, sp.raw_y, sp.region, sp.n, mx, sum, sp.n ? sp.mz[0] : 0.0,
                sp.n ? sp.mz[sp.n - 1] : 0.0);
+        for (size_t i = 0; peaks && i < sp.n; i++)
+            printf("  %.17g %.17g\n", sp.mz[i], sp.intensity[i]);
     }
     msiz_spectrum_destroy(&sp);
     msiz_source_close(src);

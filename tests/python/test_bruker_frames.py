@@ -1,0 +1,238 @@
+"""Bruker .d reader cross-checks (tests/programs/bruker_frames).
+
+* An independent Python decoding of the TSF and TDF frame blocks (the `zstd` command-line tool
+  for decompression, struct for parsing, bisection for the m/z model) must give the same peaks
+  as the C reader.
+* Coordinates and per-frame statistics are compared with the SQLite tables (python's sqlite3).
+* The comparison with Thyra 1.27.3 and the Bruker vendor library runs only where both are
+  installed; otherwise it is skipped with the reason.
+"""
+import ctypes
+import ctypes.util
+import importlib.metadata
+import importlib.util
+import math
+import os
+import pathlib
+import shutil
+import sqlite3
+import struct
+import subprocess
+
+import pytest
+
+PROG = "bruker_frames"
+
+
+def ro(path):
+    return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+
+
+def parse_output(text):
+    """-> (header, [ {index, x, y, raw_x, raw_y, region, n, max, sum, peaks:[(mz, I)]} ])"""
+    header, spectra = None, []
+    for line in text.splitlines():
+        if line.startswith("#"):
+            header = line
+        elif line.startswith("  "):
+            mz, inten = line.split()
+            spectra[-1]["peaks"].append((float(mz), float(inten)))
+        elif line.strip():
+            f = line.split()
+            spectra.append(dict(index=int(f[0]), x=int(f[1]), y=int(f[2]), raw_x=int(f[3]),
+                                raw_y=int(f[4]), region=int(f[5]), n=int(f[6]),
+                                max=float(f[7]), sum=float(f[8]), peaks=[]))
+    return header, spectra
+
+
+def unzstd(data: bytes) -> bytes:
+    return subprocess.run(["zstd", "-d", "-c", "-q"], input=data, capture_output=True,
+                          check=True).stdout
+
+
+def mz_model(cal, frame_t1, frame_t2, index):
+    """MzCalibration ModelType 1/2 by bisection on tof(m) (the reader uses a closed form)."""
+    beta = 1 + (cal["dC1"] * (cal["T1"] - frame_t1) + cal["dC2"] * (cal["T2"] - frame_t2)) / 1e6
+    c1, c2 = cal["C1"] * beta, cal["C2"] / beta
+    model2 = cal["ModelType"] == 2
+    c3, c4 = (0.0, 0.0) if model2 else (cal["C3"], cal["C4"])
+    tof = cal["DigitizerDelay"] + cal["DigitizerTimebase"] * index
+
+    def t_of(m):
+        x = m + c4
+        return cal["C0"] + math.sqrt(1e12 / c1 * x) + c2 * x + c3 * x ** 1.5
+
+    lo, hi = 1e-6 - c4, 1e5
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if t_of(mid) < tof:
+            lo = mid
+        else:
+            hi = mid
+    m = 0.5 * (lo + hi)
+    if model2 and cal["C5"] <= m <= cal["C6"]:
+        m -= sum(cal[f"C{8 + k}"] * m ** k for k in range(int(cal["C7"])))
+    return m
+
+
+def calibrations(db):
+    cur = db.execute("SELECT * FROM MzCalibration")
+    names = [d[0] for d in cur.description]
+    return {row[0]: dict(zip(names, row)) for row in cur}
+
+
+needs_zstd = pytest.mark.skipif(shutil.which("zstd") is None, reason="zstd CLI not installed")
+
+
+@needs_zstd
+def test_tsf_matches_independent_decoding(run_program, test_data):
+    d = test_data / "imzy_example_tsf" / "example_tsf.d"
+    _, spectra = parse_output(run_program(PROG, "--peaks", d).stdout)
+    db = ro(d / "analysis.tsf")
+    cals = calibrations(db)
+    rows = db.execute("SELECT f.Id, f.TimsId, f.NumPeaks, f.MaxIntensity, f.SummedIntensities, "
+                      "f.MzCalibration, f.T1, f.T2, m.XIndexPos, m.YIndexPos "
+                      "FROM MaldiFrameInfo m JOIN Frames f ON f.Id = m.Frame "
+                      "ORDER BY m.Frame").fetchall()
+    xmin = int(dict(db.execute("SELECT Key, Value FROM GlobalMetadata"))["ImagingAreaMinXIndexPos"])
+    blob = (d / "analysis.tsf_bin").read_bytes()
+    assert len(spectra) == len(rows) == 400
+    worst = 0.0
+    for k, (fid, off, npk, mx, sm, cal_id, t1, t2, xi, yi) in enumerate(rows):
+        sp = spectra[k]
+        assert (sp["raw_x"], sp["raw_y"], sp["x"]) == (xi, yi, xi - xmin)
+        assert sp["n"] == npk and len(sp["peaks"]) == npk
+        if npk == 0:
+            continue
+        assert sp["max"] == mx and abs(sp["sum"] - sm) <= 0.5
+        size, line_len = struct.unpack_from("<II", blob, off)
+        raw = unzstd(blob[off + 8: off + 8 + line_len])
+        assert len(raw) == 12 * npk
+        idx = struct.unpack_from(f"<{npk}d", raw)
+        inten = struct.unpack_from(f"<{npk}f", raw, 8 * npk)
+        # every peak's intensity; m/z of a spread of peaks through the bisection model
+        assert [p[1] for p in sp["peaks"]] == [float(v) for v in inten]
+        for j in sorted({0, npk // 2, npk - 1}):
+            ref = mz_model(cals[cal_id], t1, t2, idx[j])
+            worst = max(worst, abs(sp["peaks"][j][0] - ref) / ref * 1e6)
+    assert worst < 1e-6, f"m/z differs from the bisection model by {worst} ppm"
+
+
+def tdf_frame_python(blob, off, num_scans, num_peaks):
+    size, scans = struct.unpack_from("<II", blob, off)
+    assert scans == num_scans
+    raw = unzstd(blob[off + 8: off + size])
+    n = len(raw) // 4
+    assert n == num_scans + 2 * num_peaks
+    words = [raw[i] | raw[n + i] << 8 | raw[2 * n + i] << 16 | raw[3 * n + i] << 24
+             for i in range(n)]
+    counts = [w // 2 for w in words[1:num_scans]]
+    counts.append(num_peaks - sum(counts))
+    summed, at = {}, 0
+    for c in counts:
+        tof = -1
+        for _ in range(c):
+            tof += words[num_scans + 2 * at]
+            summed[tof] = summed.get(tof, 0) + words[num_scans + 2 * at + 1]
+            at += 1
+    return sorted(summed.items())
+
+
+@needs_zstd
+@pytest.mark.parametrize("rel", ["opentims_test/test.d", "MsBackendTimsTof_ddaPASEF/ddaPASEF.d"])
+def test_tdf_matches_independent_decoding(run_program, test_data, rel):
+    d = test_data / rel
+    _, spectra = parse_output(run_program(PROG, "--peaks", "--non-imaging", d).stdout)
+    db = ro(d / "analysis.tdf")
+    cals = calibrations(db)
+    rows = db.execute("SELECT Id, TimsId, NumScans, NumPeaks, MzCalibration, T1, T2, "
+                      "SummedIntensities, AccumulationTime FROM Frames ORDER BY Id").fetchall()
+    blob = (d / "analysis.tdf_bin").read_bytes()
+    assert len(spectra) == len(rows)
+    for sp, (fid, off, ns, npk, cal_id, t1, t2, sm, acc) in zip(spectra, rows):
+        ref = tdf_frame_python(blob, off, ns, npk)
+        assert [p[1] for p in sp["peaks"]] == [float(v) for _, v in ref]
+        assert round(sum(v for _, v in ref) * 100 / acc) == sm
+        for j in sorted({0, len(ref) // 2, len(ref) - 1}):
+            want = mz_model(cals[cal_id], t1, t2, ref[j][0])
+            assert abs(sp["peaks"][j][0] - want) / want * 1e6 < 1e-6
+
+
+def test_example_tdf_metadata_only(run_program, test_data):
+    d = test_data / "imzy_example_tdf_sqlite_only" / "example_tdf.d"
+    info = run_program(PROG, "--info", d)
+    assert "spectra 342 grid 19 18 1" in info.stdout
+    assert "analysis.tdf_bin missing" in info.stderr
+    proc = run_program(PROG, d, check=False)
+    assert proc.returncode == 1
+    assert "frame 1" in proc.stderr and "analysis.tdf_bin missing" in proc.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# Thyra 1.27.3 + Bruker vendor library (libtimsdata). Skipped, never faked, when absent.
+
+def find_vendor_library():
+    """Where Thyra would find libtimsdata: its package folders, then the loader's paths."""
+    spec = importlib.util.find_spec("thyra")
+    roots = [pathlib.Path(p) for p in (spec.submodule_search_locations or [])] if spec else []
+    names = ("libtimsdata.so", "timsdata.dll", "libtimsdata.dylib")
+    for env in ("BRUKER_SDK_PATH", "TIMSDATA_PATH"):
+        if os.environ.get(env):
+            p = pathlib.Path(os.environ[env])
+            roots.insert(0, p if p.is_dir() else p.parent)
+    for root in roots:
+        for name in names:
+            hits = list(root.rglob(name))
+            if hits:
+                return hits[0]
+    found = ctypes.util.find_library("timsdata")
+    return pathlib.Path(found) if found else None
+
+
+def vendor_reason():
+    if importlib.util.find_spec("thyra") is None:
+        return "Thyra is not installed (pip package 'thyra'); vendor comparison not run"
+    version = importlib.metadata.version("thyra")
+    if version != "1.27.3":
+        return f"Thyra {version} installed, the comparison is defined for 1.27.3"
+    if find_vendor_library() is None:
+        return "Bruker SDK library (libtimsdata) not found where Thyra looks for it"
+    return None
+
+
+@pytest.mark.skipif(vendor_reason() is not None, reason=str(vendor_reason()))
+def test_tsf_vs_vendor_library(run_program, test_data):
+    """Line spectra and m/z as Thyra reads them through the SDK (tsf_read_line_spectrum_v2 +
+    tsf_index_to_mz, recalibrated state on as in Thyra) against the reader."""
+    d = test_data / "imzy_example_tsf" / "example_tsf.d"
+    lib = ctypes.cdll.LoadLibrary(str(find_vendor_library()))
+    lib.tsf_open.restype = ctypes.c_uint64
+    lib.tsf_open.argtypes = [ctypes.c_char_p, ctypes.c_uint32]
+    lib.tsf_read_line_spectrum_v2.restype = ctypes.c_int32
+    lib.tsf_read_line_spectrum_v2.argtypes = [ctypes.c_uint64, ctypes.c_int64,
+                                              ctypes.POINTER(ctypes.c_double),
+                                              ctypes.POINTER(ctypes.c_float), ctypes.c_int32]
+    lib.tsf_index_to_mz.argtypes = [ctypes.c_uint64, ctypes.c_int64,
+                                    ctypes.POINTER(ctypes.c_double),
+                                    ctypes.POINTER(ctypes.c_double), ctypes.c_uint32]
+    handle = lib.tsf_open(str(d).encode(), 1)
+    assert handle != 0
+    _, spectra = parse_output(run_program(PROG, "--peaks", d).stdout)
+    worst = 0.0
+    try:
+        for k, sp in enumerate(spectra):
+            frame = k + 1
+            cap = max(sp["n"], 1)
+            idx = (ctypes.c_double * cap)()
+            inten = (ctypes.c_float * cap)()
+            n = lib.tsf_read_line_spectrum_v2(handle, frame, idx, inten, cap)
+            assert n == sp["n"]
+            mz = (ctypes.c_double * cap)()
+            lib.tsf_index_to_mz(handle, frame, idx, mz, n)
+            for j in range(n):
+                assert sp["peaks"][j][1] == float(inten[j])
+                worst = max(worst, abs(sp["peaks"][j][0] - mz[j]) / mz[j] * 1e6)
+    finally:
+        lib.tsf_close(ctypes.c_uint64(handle))
+    print(f"max |m/z - SDK| = {worst:.3g} ppm")
+    assert worst < 1.0
