@@ -43,7 +43,7 @@ static msiz_status plan(const msiz_zarr *z, const char *path, const msiz_zarr_ar
         return msiz_fail(MSIZ_E_LIMIT, "%s: chunk of %llu elements exceeds %zu bytes", path,
                          (unsigned long long)elems, (size_t)ZARR_MAX_CHUNK_BYTES);
     *chunk_elems = (size_t)elems;
-    return zarr_codec_resolve(o->compression ? o->compression : &z->comp, z->format, &d->comp);
+    return msiz_zarr_codec_resolve(o->compression ? o->compression : &z->comp, z->format, &d->comp);
 }
 
 size_t msiz_zarr_array_memory_estimate(const msiz_zarr *z, const msiz_zarr_array_opts *opts)
@@ -54,15 +54,15 @@ size_t msiz_zarr_array_memory_estimate(const msiz_zarr *z, const msiz_zarr_array
         return SIZE_MAX;
     size_t raw = d.dtype == MSIZ_DT_STRING ? 4 + elems * (4 + ZARR_STRING_EST_BYTES)
                                            : elems * msiz_dtype_size(d.dtype);
-    size_t slot = raw + zarr_codec_bound(&d.comp, raw);
+    size_t slot = raw + msiz_zarr_codec_bound(&d.comp, raw);
     size_t nslots = (size_t)z->threads + 1;
     return nslots * (slot + sizeof(zarr_slot)) + sizeof(msiz_zarr_array);
 }
 
 static void array_destroy(msiz_zarr_array *a)
 {
-    zarr_slots_free(a);
-    zarr_codec_ctx_destroy(&a->ctx);
+    msiz_zarr_slots_free(a);
+    msiz_zarr_codec_ctx_destroy(&a->ctx);
     for (int i = 0; i < MSIZ_ZARR_MAX_DIMS; i++)
         msiz_free(a->d.dim_names[i]);
     json_decref(a->attrs);
@@ -127,13 +127,13 @@ msiz_status msiz_zarr_array_create(msiz_zarr *z, const char *path, const msiz_za
     if (!z || !path || !opts || !out)
         return msiz_fail(MSIZ_E_ARG, "zarr: array_create: NULL argument");
     msiz_zarr_array *a = NULL;
-    msiz_status status = zarr_check_path(path, 0);
+    msiz_status status = msiz_zarr_check_path(path, 0);
     if (status == MSIZ_OK)
         status = array_alloc(z, path, opts, &a);
     if (status == MSIZ_OK)
-        status = zarr_store_add_array(z, a); /* checks parent and duplicates */
+        status = msiz_zarr_store_add_array(z, a); /* checks parent and duplicates */
     if (status == MSIZ_OK && (status = make_dirs(a)) < 0)
-        zarr_store_drop_array(z, a, 1);
+        msiz_zarr_store_drop_array(z, a, 1);
     if (status < 0) {
         if (a)
             array_destroy(a);
@@ -147,7 +147,7 @@ static msiz_status usable(msiz_zarr_array *a, const char *what)
 {
     if (!a)
         return msiz_fail(MSIZ_E_ARG, "zarr: %s: NULL array", what);
-    msiz_status st = zarr_array_sticky(a);
+    msiz_status st = msiz_zarr_array_sticky(a);
     if (st < 0)
         return st;
     if (!a->z)
@@ -162,7 +162,7 @@ static msiz_status append_items(msiz_zarr_array *a, const void *data, uint64_t c
     msiz_status status = MSIZ_OK;
     uint64_t done = 0;
     while (done < count && status == MSIZ_OK) {
-        if (!a->cur && (status = zarr_slot_acquire(a, &a->cur)) < 0)
+        if (!a->cur && (status = msiz_zarr_slot_acquire(a, &a->cur)) < 0)
             break;
         zarr_slot *s = a->cur;
         uint64_t take = a->chunk_elems - s->items;
@@ -171,8 +171,8 @@ static msiz_status append_items(msiz_zarr_array *a, const void *data, uint64_t c
         if (a->d.dtype == MSIZ_DT_STRING) {
             const char *const *strs = (const char *const *)data + done;
             for (uint64_t i = 0; i < take && status == MSIZ_OK; i++)
-                status = zarr_vlen_push(&s->raw, strs[i], a->path);
-            zarr_array_account(a);
+                status = msiz_zarr_vlen_push(&s->raw, strs[i], a->path);
+            msiz_zarr_array_account(a);
         } else {
             memcpy(s->raw.data + s->items * a->elem_size,
                    (const unsigned char *)data + done * a->elem_size, take * a->elem_size);
@@ -183,7 +183,7 @@ static msiz_status append_items(msiz_zarr_array *a, const void *data, uint64_t c
         if (status == MSIZ_OK && s->items == a->chunk_elems) {
             uint64_t idx = a->next_chunk++;
             a->cur = NULL;
-            status = zarr_slot_submit(a, s, &idx);
+            status = msiz_zarr_slot_submit(a, s, &idx);
         }
     }
     return status;
@@ -211,7 +211,7 @@ msiz_status msiz_zarr_array_append(msiz_zarr_array *a, const void *data, uint64_
         a->state = ZARR_APPENDING;
         status = append_items(a, data, count);
     }
-    return status < 0 ? zarr_array_set_error(a, status) : MSIZ_OK;
+    return status < 0 ? msiz_zarr_array_set_error(a, status) : MSIZ_OK;
 }
 
 uint64_t msiz_zarr_array_length(const msiz_zarr_array *a)
@@ -237,7 +237,7 @@ static msiz_status put_row(msiz_zarr_array *a, zarr_slot *s, const void *src, ui
     if (a->d.dtype == MSIZ_DT_STRING) {
         const char *const *strs = src;
         for (uint64_t i = 0; i < row && status == MSIZ_OK; i++)
-            status = zarr_vlen_push(&s->raw, i < valid ? strs[i] : "", a->path);
+            status = msiz_zarr_vlen_push(&s->raw, i < valid ? strs[i] : "", a->path);
     } else {
         unsigned char *dst = s->raw.data + s->items * a->elem_size;
         if (valid)
@@ -278,7 +278,7 @@ static msiz_status fill_chunk(msiz_zarr_array *a, zarr_slot *s, const void *data
             break;
     }
     if (status == MSIZ_OK)
-        zarr_array_account(a);
+        msiz_zarr_array_account(a);
     return status;
 }
 
@@ -294,9 +294,10 @@ static msiz_status write_grid(msiz_zarr_array *a, const void *data)
     msiz_status status = MSIZ_OK;
     for (;;) {
         zarr_slot *s = NULL;
-        if ((status = zarr_slot_acquire(a, &s)) < 0)
+        if ((status = msiz_zarr_slot_acquire(a, &s)) < 0)
             break;
-        if ((status = fill_chunk(a, s, data, g)) < 0 || (status = zarr_slot_submit(a, s, g)) < 0)
+        if ((status = fill_chunk(a, s, data, g)) < 0 ||
+            (status = msiz_zarr_slot_submit(a, s, g)) < 0)
             break;
         int i = d->ndim - 1;
         while (i >= 0 && ++g[i] == grid[i])
@@ -331,7 +332,7 @@ msiz_status msiz_zarr_array_write_full(msiz_zarr_array *a, const void *data)
         status = write_grid(a, data);
         a->length = status == MSIZ_OK ? total_elems(&a->d) : a->length;
     }
-    return status < 0 ? zarr_array_set_error(a, status) : MSIZ_OK;
+    return status < 0 ? msiz_zarr_array_set_error(a, status) : MSIZ_OK;
 }
 
 static msiz_status flush_partial(msiz_zarr_array *a)
@@ -342,8 +343,8 @@ static msiz_status flush_partial(msiz_zarr_array *a)
     a->cur = NULL;
     uint64_t idx = a->next_chunk++;
     msiz_status status = put_row(a, s, NULL, 0, a->chunk_elems - s->items);
-    zarr_array_account(a);
-    return status < 0 ? status : zarr_slot_submit(a, s, &idx);
+    msiz_zarr_array_account(a);
+    return status < 0 ? status : msiz_zarr_slot_submit(a, s, &idx);
 }
 
 static msiz_status check_complete(msiz_zarr_array *a)
@@ -363,15 +364,15 @@ static msiz_status write_meta(msiz_zarr_array *a, zarr_node *node)
 {
     char path[ZARR_PATH_MAX];
     int v3 = a->z->format == 3;
-    json_t *meta = v3 ? zarr_meta_array_v3(&a->d, a->attrs) : zarr_meta_array_v2(&a->d);
+    json_t *meta = v3 ? msiz_zarr_meta_array_v3(&a->d, a->attrs) : msiz_zarr_meta_array_v2(&a->d);
     msiz_status status = msiz_path_join(path, sizeof path, a->dir, v3 ? "zarr.json" : ".zarray");
     if (status == MSIZ_OK)
-        status = zarr_json_write(path, meta);
+        status = msiz_zarr_json_write(path, meta);
     if (status == MSIZ_OK && !v3) {
-        json_t *attrs = zarr_attrs_or_empty(a->attrs);
+        json_t *attrs = msiz_zarr_attrs_or_empty(a->attrs);
         status = msiz_path_join(path, sizeof path, a->dir, ".zattrs");
         if (status == MSIZ_OK)
-            status = zarr_json_write(path, attrs);
+            status = msiz_zarr_json_write(path, attrs);
         json_decref(attrs);
     }
     if (status < 0) {
@@ -389,19 +390,19 @@ msiz_status msiz_zarr_array_finish(msiz_zarr_array *a)
     msiz_status status = usable(a, "finish");
     if (status < 0)
         return status;
-    zarr_node *node = zarr_store_find(a->z, a->path);
+    zarr_node *node = msiz_zarr_store_find(a->z, a->path);
     if (!node)
         status = msiz_fail(MSIZ_E_STATE, "%s: array is not registered", a->path);
     if (status == MSIZ_OK)
         status = flush_partial(a);
     if (status == MSIZ_OK)
-        status = check_complete(a);
+        status = msiz_zarr_array_wait_all(a); /* before touching the shape workers may read */
     if (status == MSIZ_OK)
-        status = zarr_array_wait_all(a);
+        status = check_complete(a);
     if (status == MSIZ_OK)
         status = write_meta(a, node);
     if (status < 0)
-        return zarr_array_set_error(a, status);
+        return msiz_zarr_array_set_error(a, status);
     a->state = ZARR_FINISHED;
     return MSIZ_OK;
 }
@@ -411,11 +412,11 @@ void msiz_zarr_array_free(msiz_zarr_array *a)
     if (!a)
         return;
     if (a->z) {
-        (void)zarr_array_wait_all(a);
+        (void)msiz_zarr_array_wait_all(a);
         int abandoned = a->state != ZARR_FINISHED;
         if (abandoned)
             (void)msiz_remove_tree(a->dir);
-        zarr_store_drop_array(a->z, a, abandoned);
+        msiz_zarr_store_drop_array(a->z, a, abandoned);
     }
     array_destroy(a);
 }

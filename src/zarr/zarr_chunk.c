@@ -12,7 +12,7 @@ static zarr_pool *pool_of(msiz_zarr_array *a)
     return a->z ? a->z->pool : NULL;
 }
 
-void zarr_array_account(msiz_zarr_array *a)
+void msiz_zarr_array_account(msiz_zarr_array *a)
 {
     size_t total = 0;
     for (int i = 0; i < a->nslots; i++)
@@ -22,51 +22,51 @@ void zarr_array_account(msiz_zarr_array *a)
         a->bytes_peak = total;
 }
 
-msiz_status zarr_array_set_error(msiz_zarr_array *a, msiz_status st)
+msiz_status msiz_zarr_array_set_error(msiz_zarr_array *a, msiz_status st)
 {
-    zarr_pool_lock(pool_of(a));
+    msiz_zarr_pool_lock(pool_of(a));
     if (a->status == MSIZ_OK && st < 0) {
         a->status = st;
         snprintf(a->errmsg, sizeof a->errmsg, "%s", msiz_last_error());
     }
-    zarr_pool_unlock(pool_of(a));
+    msiz_zarr_pool_unlock(pool_of(a));
     return st;
 }
 
-msiz_status zarr_array_sticky(msiz_zarr_array *a)
+msiz_status msiz_zarr_array_sticky(msiz_zarr_array *a)
 {
-    zarr_pool_lock(pool_of(a));
+    msiz_zarr_pool_lock(pool_of(a));
     msiz_status st = a->status;
     if (st < 0)
         msiz_set_error_text(a->errmsg);
-    zarr_pool_unlock(pool_of(a));
+    msiz_zarr_pool_unlock(pool_of(a));
     return st;
 }
 
-msiz_status zarr_array_wait_all(msiz_zarr_array *a)
+msiz_status msiz_zarr_array_wait_all(msiz_zarr_array *a)
 {
     zarr_pool *p = pool_of(a);
-    zarr_pool_lock(p);
+    msiz_zarr_pool_lock(p);
     while (a->inflight > 0)
-        zarr_pool_wait_locked(p);
-    zarr_pool_unlock(p);
-    return zarr_array_sticky(a);
+        msiz_zarr_pool_wait_locked(p);
+    msiz_zarr_pool_unlock(p);
+    return msiz_zarr_array_sticky(a);
 }
 
 static zarr_slot *free_slot(msiz_zarr_array *a)
 {
     zarr_pool *p = pool_of(a);
     zarr_slot *s = NULL;
-    zarr_pool_lock(p);
+    msiz_zarr_pool_lock(p);
     for (;;) {
         for (int i = 0; i < a->nslots && !s; i++)
             if (!a->slots[i].busy)
                 s = &a->slots[i];
         if (s || !p)
             break;
-        zarr_pool_wait_locked(p);
+        msiz_zarr_pool_wait_locked(p);
     }
-    zarr_pool_unlock(p);
+    msiz_zarr_pool_unlock(p);
     return s;
 }
 
@@ -79,7 +79,7 @@ static msiz_status alloc_numeric(msiz_zarr_array *a, zarr_slot *s)
                              a->chunk_bytes);
         s->raw.cap = a->chunk_bytes;
     }
-    size_t bound = zarr_codec_bound(&a->d.comp, a->chunk_bytes);
+    size_t bound = msiz_zarr_codec_bound(&a->d.comp, a->chunk_bytes);
     if (bound > 0 && !s->out) {
         s->out = msiz_malloc(bound);
         if (!s->out)
@@ -89,20 +89,20 @@ static msiz_status alloc_numeric(msiz_zarr_array *a, zarr_slot *s)
     return MSIZ_OK;
 }
 
-msiz_status zarr_slot_acquire(msiz_zarr_array *a, zarr_slot **out)
+msiz_status msiz_zarr_slot_acquire(msiz_zarr_array *a, zarr_slot **out)
 {
-    msiz_status status = zarr_array_sticky(a);
+    msiz_status status = msiz_zarr_array_sticky(a);
     if (status < 0)
         return status;
     zarr_slot *s = free_slot(a);
     if (!s)
         return msiz_fail(MSIZ_E_STATE, "%s: no free chunk buffer", a->path);
-    status = zarr_array_sticky(a); /* a worker may have failed meanwhile */
+    status = msiz_zarr_array_sticky(a); /* a worker may have failed meanwhile */
     if (status == MSIZ_OK && a->d.dtype == MSIZ_DT_STRING)
-        status = zarr_vlen_begin(&s->raw);
+        status = msiz_zarr_vlen_begin(&s->raw);
     else if (status == MSIZ_OK)
         status = alloc_numeric(a, s);
-    zarr_array_account(a);
+    msiz_zarr_array_account(a);
     if (status < 0)
         return status;
     s->owner = a;
@@ -114,7 +114,7 @@ msiz_status zarr_slot_acquire(msiz_zarr_array *a, zarr_slot **out)
 
 static msiz_status ensure_out(msiz_zarr_array *a, zarr_slot *s)
 {
-    size_t bound = zarr_codec_bound(&a->d.comp, s->raw.len);
+    size_t bound = msiz_zarr_codec_bound(&a->d.comp, s->raw.len);
     if (bound <= s->out_cap)
         return MSIZ_OK;
     msiz_free(s->out);
@@ -127,16 +127,16 @@ static msiz_status ensure_out(msiz_zarr_array *a, zarr_slot *s)
     return MSIZ_OK;
 }
 
-msiz_status zarr_slot_submit(msiz_zarr_array *a, zarr_slot *s, const uint64_t *grid_idx)
+msiz_status msiz_zarr_slot_submit(msiz_zarr_array *a, zarr_slot *s, const uint64_t *grid_idx)
 {
-    msiz_status status =
-        zarr_chunk_key(a->z->format, a->d.slash_v2, a->d.ndim, grid_idx, s->key, sizeof s->key);
+    msiz_status status = msiz_zarr_chunk_key(a->z->format, a->d.slash_v2, a->d.ndim, grid_idx,
+                                             s->key, sizeof s->key);
     if (status == MSIZ_OK && a->d.dtype == MSIZ_DT_STRING) {
         if (s->items > UINT32_MAX)
             return msiz_fail(MSIZ_E_LIMIT, "%s: too many strings in one chunk", a->path);
-        zarr_vlen_end(&s->raw, (uint32_t)s->items);
+        msiz_zarr_vlen_end(&s->raw, (uint32_t)s->items);
         status = ensure_out(a, s);
-        zarr_array_account(a);
+        msiz_zarr_array_account(a);
     } else {
         s->raw.len = (size_t)s->items * a->elem_size;
     }
@@ -144,12 +144,12 @@ msiz_status zarr_slot_submit(msiz_zarr_array *a, zarr_slot *s, const uint64_t *g
         return status;
     zarr_pool *p = a->z->pool;
     if (!p)
-        return zarr_slot_run(&a->ctx, s);
-    zarr_pool_lock(p);
+        return msiz_zarr_slot_run(&a->ctx, s);
+    msiz_zarr_pool_lock(p);
     s->busy = 1;
     a->inflight++;
-    zarr_pool_unlock(p);
-    zarr_pool_submit(p, s);
+    msiz_zarr_pool_unlock(p);
+    msiz_zarr_pool_submit(p, s);
     return MSIZ_OK;
 }
 
@@ -165,7 +165,7 @@ static msiz_status chunk_path(const msiz_zarr_array *a, const zarr_slot *s, char
     return status;
 }
 
-msiz_status zarr_slot_run(zarr_codec_ctx *ctx, zarr_slot *s)
+msiz_status msiz_zarr_slot_run(zarr_codec_ctx *ctx, zarr_slot *s)
 {
     msiz_zarr_array *a = s->owner;
     char path[ZARR_PATH_MAX];
@@ -173,8 +173,8 @@ msiz_status zarr_slot_run(zarr_codec_ctx *ctx, zarr_slot *s)
     size_t n = s->raw.len;
     msiz_status status = chunk_path(a, s, path, sizeof path);
     if (status == MSIZ_OK && a->d.comp.codec != MSIZ_CODEC_NONE) {
-        status = zarr_codec_compress(ctx, &a->d.comp, zarr_typesize(a->d.dtype), s->raw.data,
-                                     s->raw.len, s->out, s->out_cap, &n);
+        status = msiz_zarr_codec_compress(ctx, &a->d.comp, msiz_zarr_typesize(a->d.dtype),
+                                          s->raw.data, s->raw.len, s->out, s->out_cap, &n);
         bytes = s->out;
         if (status < 0)
             msiz_fail_context(status, "%s: chunk %s", a->path, s->key);
@@ -184,7 +184,7 @@ msiz_status zarr_slot_run(zarr_codec_ctx *ctx, zarr_slot *s)
     return status;
 }
 
-void zarr_slot_done_locked(zarr_slot *s, msiz_status st)
+void msiz_zarr_slot_done_locked(zarr_slot *s, msiz_status st)
 {
     msiz_zarr_array *a = s->owner;
     s->busy = 0;
@@ -195,7 +195,7 @@ void zarr_slot_done_locked(zarr_slot *s, msiz_status st)
     }
 }
 
-void zarr_slots_free(msiz_zarr_array *a)
+void msiz_zarr_slots_free(msiz_zarr_array *a)
 {
     for (int i = 0; a->slots && i < a->nslots; i++) {
         msiz_free(a->slots[i].raw.data);

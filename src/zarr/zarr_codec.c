@@ -6,7 +6,7 @@
 
 #include "zarr/zarr_internal.h"
 
-void zarr_codec_ctx_destroy(zarr_codec_ctx *ctx)
+void msiz_zarr_codec_ctx_destroy(zarr_codec_ctx *ctx)
 {
     if (!ctx)
         return;
@@ -28,7 +28,7 @@ static int default_level(msiz_codec codec, int format)
     return 0;
 }
 
-msiz_status zarr_codec_resolve(const msiz_compression *in, int format, msiz_compression *out)
+msiz_status msiz_zarr_codec_resolve(const msiz_compression *in, int format, msiz_compression *out)
 {
     msiz_compression c = *in;
     if ((unsigned)c.codec > MSIZ_CODEC_NONE)
@@ -46,7 +46,7 @@ msiz_status zarr_codec_resolve(const msiz_compression *in, int format, msiz_comp
     return MSIZ_OK;
 }
 
-size_t zarr_codec_bound(const msiz_compression *c, size_t raw)
+size_t msiz_zarr_codec_bound(const msiz_compression *c, size_t raw)
 {
     switch (c->codec) {
     case MSIZ_CODEC_ZSTD: return ZSTD_compressBound(raw);
@@ -105,8 +105,9 @@ static msiz_status compress_blosc(const msiz_compression *c, size_t typesize, co
     return MSIZ_OK;
 }
 
-msiz_status zarr_codec_compress(zarr_codec_ctx *ctx, const msiz_compression *c, size_t typesize,
-                                const void *src, size_t n, void *dst, size_t cap, size_t *out_len)
+msiz_status msiz_zarr_codec_compress(zarr_codec_ctx *ctx, const msiz_compression *c,
+                                     size_t typesize, const void *src, size_t n, void *dst,
+                                     size_t cap, size_t *out_len)
 {
     if (n > ZARR_MAX_CHUNK_BYTES || cap > ZARR_MAX_CHUNK_BYTES + BLOSC_MAX_OVERHEAD + 4096)
         return msiz_fail(MSIZ_E_LIMIT, "zarr: chunk of %zu bytes is too large", n);
@@ -125,7 +126,7 @@ static const char *shuffle_name(msiz_shuffle s)
     return s == MSIZ_SHUFFLE_BIT ? "bitshuffle" : s == MSIZ_SHUFFLE_BYTE ? "shuffle" : "noshuffle";
 }
 
-json_t *zarr_codec_json_v3(const msiz_compression *c, size_t typesize)
+json_t *msiz_zarr_codec_json_v3(const msiz_compression *c, size_t typesize)
 {
     switch (c->codec) {
     case MSIZ_CODEC_ZSTD:
@@ -144,7 +145,7 @@ json_t *zarr_codec_json_v3(const msiz_compression *c, size_t typesize)
     return NULL;
 }
 
-json_t *zarr_codec_json_v2(const msiz_compression *c)
+json_t *msiz_zarr_codec_json_v2(const msiz_compression *c)
 {
     switch (c->codec) {
     case MSIZ_CODEC_ZSTD:

@@ -60,7 +60,7 @@ static json_t *build_v3(msiz_zarr *z, const zarr_node **v, size_t n)
             return NULL;
         }
     }
-    return meta ? group_v3(zarr_store_find(z, "")->attrs, meta) : NULL;
+    return meta ? group_v3(msiz_zarr_store_find(z, "")->attrs, meta) : NULL;
 }
 
 static int put_key(json_t *meta, const char *path, const char *file, json_t *value)
@@ -76,8 +76,8 @@ static int put_key(json_t *meta, const char *path, const char *file, json_t *val
 static json_t *build_v2(msiz_zarr *z, const zarr_node **v, size_t n)
 {
     json_t *meta = json_object();
-    if (!meta || json_object_set_new(meta, ".zgroup", zarr_meta_group_v2()) != 0 ||
-        json_object_set(meta, ".zattrs", zarr_store_find(z, "")->attrs) != 0) {
+    if (!meta || json_object_set_new(meta, ".zgroup", msiz_zarr_meta_group_v2()) != 0 ||
+        json_object_set(meta, ".zattrs", msiz_zarr_store_find(z, "")->attrs) != 0) {
         json_decref(meta);
         return NULL;
     }
@@ -85,7 +85,7 @@ static json_t *build_v2(msiz_zarr *z, const zarr_node **v, size_t n)
         const zarr_node *nd = v[i];
         if (put_key(meta, nd->path, ".zattrs", json_incref(nd->attrs)) != 0 ||
             put_key(meta, nd->path, nd->is_array ? ".zarray" : ".zgroup",
-                    nd->is_array ? json_incref(nd->meta) : zarr_meta_group_v2()) != 0) {
+                    nd->is_array ? json_incref(nd->meta) : msiz_zarr_meta_group_v2()) != 0) {
             json_decref(meta);
             return NULL;
         }
@@ -93,7 +93,7 @@ static json_t *build_v2(msiz_zarr *z, const zarr_node **v, size_t n)
     return json_pack("{s:o, s:i}", "metadata", meta, "zarr_consolidated_format", 1);
 }
 
-msiz_status zarr_write_consolidated(msiz_zarr *z)
+msiz_status msiz_zarr_write_consolidated(msiz_zarr *z)
 {
     size_t n = 0;
     const zarr_node **v = sorted_nodes(z, &n);
@@ -105,7 +105,7 @@ msiz_status zarr_write_consolidated(msiz_zarr *z)
     msiz_status status =
         msiz_path_join(path, sizeof path, z->root, z->format == 3 ? "zarr.json" : ".zmetadata");
     if (status == MSIZ_OK)
-        status = zarr_json_write(path, doc);
+        status = msiz_zarr_json_write(path, doc);
     json_decref(doc);
     return status;
 }

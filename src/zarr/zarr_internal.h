@@ -35,16 +35,17 @@ typedef struct zarr_codec_ctx {
     void *zstd; /* ZSTD_CCtx, created on first use */
 } zarr_codec_ctx;
 
-void zarr_codec_ctx_destroy(zarr_codec_ctx *ctx);
+void msiz_zarr_codec_ctx_destroy(zarr_codec_ctx *ctx);
 /* Fills a default level for `format` and checks ranges. */
-msiz_status zarr_codec_resolve(const msiz_compression *in, int format, msiz_compression *out);
+msiz_status msiz_zarr_codec_resolve(const msiz_compression *in, int format, msiz_compression *out);
 /* Upper bound of the compressed size of `raw` bytes (raw itself for none). */
-size_t zarr_codec_bound(const msiz_compression *c, size_t raw);
-msiz_status zarr_codec_compress(zarr_codec_ctx *ctx, const msiz_compression *c, size_t typesize,
-                                const void *src, size_t n, void *dst, size_t cap, size_t *out_len);
+size_t msiz_zarr_codec_bound(const msiz_compression *c, size_t raw);
+msiz_status msiz_zarr_codec_compress(zarr_codec_ctx *ctx, const msiz_compression *c,
+                                     size_t typesize, const void *src, size_t n, void *dst,
+                                     size_t cap, size_t *out_len);
 /* v3: the bytes-to-bytes codec object, or NULL for none. v2: compressor object or json null. */
-json_t *zarr_codec_json_v3(const msiz_compression *c, size_t typesize);
-json_t *zarr_codec_json_v2(const msiz_compression *c);
+json_t *msiz_zarr_codec_json_v3(const msiz_compression *c, size_t typesize);
+json_t *msiz_zarr_codec_json_v2(const msiz_compression *c);
 
 /* ---- metadata (zarr_meta.c) ---- */
 typedef struct zarr_array_desc {
@@ -57,17 +58,17 @@ typedef struct zarr_array_desc {
     msiz_compression comp; /* resolved */
 } zarr_array_desc;
 
-size_t zarr_typesize(msiz_dtype dtype); /* 1 for strings (blosc typesize) */
-json_t *zarr_meta_array_v3(const zarr_array_desc *d, json_t *attrs);
-json_t *zarr_meta_array_v2(const zarr_array_desc *d);
-json_t *zarr_meta_group_v3(json_t *attrs);
-json_t *zarr_meta_group_v2(void);
-json_t *zarr_attrs_or_empty(json_t *attrs); /* new reference */
+size_t msiz_zarr_typesize(msiz_dtype dtype); /* 1 for strings (blosc typesize) */
+json_t *msiz_zarr_meta_array_v3(const zarr_array_desc *d, json_t *attrs);
+json_t *msiz_zarr_meta_array_v2(const zarr_array_desc *d);
+json_t *msiz_zarr_meta_group_v3(json_t *attrs);
+json_t *msiz_zarr_meta_group_v2(void);
+json_t *msiz_zarr_attrs_or_empty(json_t *attrs); /* new reference */
 /* Serialises like zarr-python (indent 2, ASCII, key order kept, doubles round-trip). */
-msiz_status zarr_json_write(const char *path, json_t *doc);
+msiz_status msiz_zarr_json_write(const char *path, json_t *doc);
 /* Chunk key of grid position `idx` ("c/0/1", "0.1", "c" / "0" for 0-d). */
-msiz_status zarr_chunk_key(int format, int slash_v2, int ndim, const uint64_t *idx, char *out,
-                           size_t out_size);
+msiz_status msiz_zarr_chunk_key(int format, int slash_v2, int ndim, const uint64_t *idx, char *out,
+                                size_t out_size);
 
 /* ---- vlen-utf8 (zarr_vlen.c) ---- */
 typedef struct zarr_buf {
@@ -75,9 +76,9 @@ typedef struct zarr_buf {
     size_t len, cap;
 } zarr_buf;
 
-msiz_status zarr_vlen_begin(zarr_buf *b);
-msiz_status zarr_vlen_push(zarr_buf *b, const char *s, const char *array_path);
-void zarr_vlen_end(zarr_buf *b, uint32_t count);
+msiz_status msiz_zarr_vlen_begin(zarr_buf *b);
+msiz_status msiz_zarr_vlen_push(zarr_buf *b, const char *s, const char *array_path);
+void msiz_zarr_vlen_end(zarr_buf *b, uint32_t count);
 
 /* ---- chunk slots (zarr_chunk.c) ---- */
 typedef struct zarr_slot {
@@ -92,13 +93,13 @@ typedef struct zarr_slot {
 
 /* ---- worker pool (zarr_pool.c) ---- */
 typedef struct zarr_pool zarr_pool;
-msiz_status zarr_pool_new(int threads, zarr_pool **out);
-void zarr_pool_free(zarr_pool *p); /* drains the queue, joins */
-void zarr_pool_lock(zarr_pool *p); /* NULL: no-op */
-void zarr_pool_unlock(zarr_pool *p);
-void zarr_pool_wait_locked(zarr_pool *p); /* waits for any job to finish; lock held */
+msiz_status msiz_zarr_pool_new(int threads, zarr_pool **out);
+void msiz_zarr_pool_free(zarr_pool *p); /* drains the queue, joins */
+void msiz_zarr_pool_lock(zarr_pool *p); /* NULL: no-op */
+void msiz_zarr_pool_unlock(zarr_pool *p);
+void msiz_zarr_pool_wait_locked(zarr_pool *p); /* waits for any job to finish; lock held */
 /* Queues a job (blocks while the queue is full). Call without the lock. */
-void zarr_pool_submit(zarr_pool *p, zarr_slot *s);
+void msiz_zarr_pool_submit(zarr_pool *p, zarr_slot *s);
 
 /* ---- store and arrays (zarr_store.c, zarr_array.c) ---- */
 typedef struct zarr_node {
@@ -146,24 +147,23 @@ struct msiz_zarr_array {
     zarr_codec_ctx ctx;           /* for threads == 0 */
 };
 
-zarr_node *zarr_store_find(msiz_zarr *z, const char *path);
-msiz_status zarr_check_path(const char *path, int allow_root);
-msiz_status zarr_store_add_array(msiz_zarr *z, msiz_zarr_array *a);
-void zarr_store_drop_array(msiz_zarr *z, msiz_zarr_array *a, int remove_node);
-void zarr_store_detach_array(msiz_zarr_array *a);
-msiz_status zarr_write_consolidated(msiz_zarr *z);
+zarr_node *msiz_zarr_store_find(msiz_zarr *z, const char *path);
+msiz_status msiz_zarr_check_path(const char *path, int allow_root);
+msiz_status msiz_zarr_store_add_array(msiz_zarr *z, msiz_zarr_array *a);
+void msiz_zarr_store_drop_array(msiz_zarr *z, msiz_zarr_array *a, int remove_node);
+msiz_status msiz_zarr_write_consolidated(msiz_zarr *z);
 
 /* zarr_chunk.c */
-msiz_status zarr_slot_acquire(msiz_zarr_array *a, zarr_slot **out);
-msiz_status zarr_slot_submit(msiz_zarr_array *a, zarr_slot *s, const uint64_t *grid_idx);
-msiz_status zarr_array_wait_all(msiz_zarr_array *a);
-msiz_status zarr_array_sticky(msiz_zarr_array *a); /* returns (and re-raises) a stored error */
-msiz_status zarr_array_set_error(msiz_zarr_array *a, msiz_status st); /* keeps first */
+msiz_status msiz_zarr_slot_acquire(msiz_zarr_array *a, zarr_slot **out);
+msiz_status msiz_zarr_slot_submit(msiz_zarr_array *a, zarr_slot *s, const uint64_t *grid_idx);
+msiz_status msiz_zarr_array_wait_all(msiz_zarr_array *a);
+msiz_status msiz_zarr_array_sticky(msiz_zarr_array *a); /* returns (and re-raises) a stored error */
+msiz_status msiz_zarr_array_set_error(msiz_zarr_array *a, msiz_status st); /* keeps first */
 /* Runs on a worker (or the caller): encode + write one chunk. */
-msiz_status zarr_slot_run(zarr_codec_ctx *ctx, zarr_slot *s);
+msiz_status msiz_zarr_slot_run(zarr_codec_ctx *ctx, zarr_slot *s);
 /* Lock held: marks the job done and records a failure (message from this thread). */
-void zarr_slot_done_locked(zarr_slot *s, msiz_status st);
-void zarr_slots_free(msiz_zarr_array *a);
-void zarr_array_account(msiz_zarr_array *a); /* updates bytes_now / bytes_peak */
+void msiz_zarr_slot_done_locked(zarr_slot *s, msiz_status st);
+void msiz_zarr_slots_free(msiz_zarr_array *a);
+void msiz_zarr_array_account(msiz_zarr_array *a); /* updates bytes_now / bytes_peak */
 
 #endif

@@ -24,7 +24,7 @@ size_t msiz_dtype_size(msiz_dtype dtype)
     return (unsigned)dtype <= MSIZ_DT_STRING ? g_dtypes[dtype].size : 0;
 }
 
-size_t zarr_typesize(msiz_dtype dtype)
+size_t msiz_zarr_typesize(msiz_dtype dtype)
 {
     return dtype == MSIZ_DT_STRING ? 1 : g_dtypes[dtype].size;
 }
@@ -51,7 +51,7 @@ static json_t *u64_array(const uint64_t *v, int n)
     return a;
 }
 
-json_t *zarr_attrs_or_empty(json_t *attrs)
+json_t *msiz_zarr_attrs_or_empty(json_t *attrs)
 {
     return attrs ? json_incref(attrs) : json_object();
 }
@@ -81,7 +81,7 @@ static json_t *codecs_v3(const zarr_array_desc *d)
         return NULL;
     }
     if (d->comp.codec != MSIZ_CODEC_NONE) {
-        json_t *c = zarr_codec_json_v3(&d->comp, zarr_typesize(d->dtype));
+        json_t *c = msiz_zarr_codec_json_v3(&d->comp, msiz_zarr_typesize(d->dtype));
         if (!c || json_array_append_new(list, c) != 0) {
             json_decref(list);
             return NULL;
@@ -111,7 +111,7 @@ static int has_dim_names(const zarr_array_desc *d)
     return 0;
 }
 
-json_t *zarr_meta_array_v3(const zarr_array_desc *d, json_t *attrs)
+json_t *msiz_zarr_meta_array_v3(const zarr_array_desc *d, json_t *attrs)
 {
     json_t *o = json_object();
     if (!o || put(o, "shape", u64_array(d->shape, d->ndim)) ||
@@ -122,7 +122,7 @@ json_t *zarr_meta_array_v3(const zarr_array_desc *d, json_t *attrs)
         put(o, "chunk_key_encoding",
             json_pack("{s:s, s:{s:s}}", "name", "default", "configuration", "separator", "/")) ||
         put(o, "fill_value", fill_value(d->dtype)) || put(o, "codecs", codecs_v3(d)) ||
-        put(o, "attributes", zarr_attrs_or_empty(attrs)))
+        put(o, "attributes", msiz_zarr_attrs_or_empty(attrs)))
         return NULL;
     if (has_dim_names(d) && put(o, "dimension_names", dim_names(d)))
         return NULL;
@@ -132,7 +132,7 @@ json_t *zarr_meta_array_v3(const zarr_array_desc *d, json_t *attrs)
     return o;
 }
 
-json_t *zarr_meta_array_v2(const zarr_array_desc *d)
+json_t *msiz_zarr_meta_array_v2(const zarr_array_desc *d)
 {
     json_t *filters =
         d->dtype == MSIZ_DT_STRING ? json_pack("[{s:s}]", "id", "vlen-utf8") : json_null();
@@ -147,32 +147,50 @@ json_t *zarr_meta_array_v2(const zarr_array_desc *d)
         put(o, "fill_value", fill_value(d->dtype)) || put(o, "order", json_string("C")) ||
         put(o, "filters", filters) ||
         put(o, "dimension_separator", json_string(d->slash_v2 ? "/" : ".")) ||
-        put(o, "compressor", zarr_codec_json_v2(&d->comp)) ||
+        put(o, "compressor", msiz_zarr_codec_json_v2(&d->comp)) ||
         put(o, "zarr_format", json_integer(2)))
         return NULL;
     return o;
 }
 
-json_t *zarr_meta_group_v3(json_t *attrs)
+json_t *msiz_zarr_meta_group_v3(json_t *attrs)
 {
     json_t *o = json_object();
-    if (!o || put(o, "attributes", zarr_attrs_or_empty(attrs)) ||
+    if (!o || put(o, "attributes", msiz_zarr_attrs_or_empty(attrs)) ||
         put(o, "zarr_format", json_integer(3)) || put(o, "node_type", json_string("group")))
         return NULL;
     return o;
 }
 
-json_t *zarr_meta_group_v2(void)
+json_t *msiz_zarr_meta_group_v2(void)
 {
     return json_pack("{s:i}", "zarr_format", 2);
 }
 
-msiz_status zarr_json_write(const char *path, json_t *doc)
+/* The fewest digits (15, 16 or 17) with which every double of `doc` reads back exactly, so
+ * that 0.1 is written "0.1" rather than "0.10000000000000001"; 20.0 stays "20.0". */
+static char *dump_shortest(json_t *doc)
+{
+    const size_t base = JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII;
+    for (int prec = 15; prec <= 17; prec++) {
+        char *text = json_dumps(doc, base | JSON_REAL_PRECISION(prec));
+        if (!text || prec == 17)
+            return text;
+        json_t *back = json_loads(text, JSON_DECODE_ANY, NULL);
+        int same = back && json_equal(back, doc);
+        json_decref(back);
+        if (same)
+            return text;
+        free(text);
+    }
+    return NULL;
+}
+
+msiz_status msiz_zarr_json_write(const char *path, json_t *doc)
 {
     if (!doc)
         return msiz_fail(MSIZ_E_NOMEM, "%s: cannot build JSON", path);
-    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII |
-                                     JSON_REAL_PRECISION(17));
+    char *text = dump_shortest(doc);
     if (!text)
         return msiz_fail(MSIZ_E_NOMEM, "%s: cannot serialise JSON", path);
     msiz_status status = msiz_write_file(path, text, strlen(text));
@@ -180,8 +198,8 @@ msiz_status zarr_json_write(const char *path, json_t *doc)
     return status;
 }
 
-msiz_status zarr_chunk_key(int format, int slash_v2, int ndim, const uint64_t *idx, char *out,
-                           size_t out_size)
+msiz_status msiz_zarr_chunk_key(int format, int slash_v2, int ndim, const uint64_t *idx, char *out,
+                                size_t out_size)
 {
     size_t len = 0;
     int n = 0;

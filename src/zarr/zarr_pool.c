@@ -35,13 +35,13 @@ static void *worker_main(void *arg)
             break;
         zarr_slot *s = pop_locked(p);
         pthread_mutex_unlock(&p->mu);
-        msiz_status st = zarr_slot_run(&ctx, s);
+        msiz_status st = msiz_zarr_slot_run(&ctx, s);
         pthread_mutex_lock(&p->mu);
-        zarr_slot_done_locked(s, st);
+        msiz_zarr_slot_done_locked(s, st);
         pthread_cond_broadcast(&p->done);
     }
     pthread_mutex_unlock(&p->mu);
-    zarr_codec_ctx_destroy(&ctx);
+    msiz_zarr_codec_ctx_destroy(&ctx);
     return NULL;
 }
 
@@ -56,7 +56,7 @@ static void stop_and_join(zarr_pool *p)
     p->started = 0;
 }
 
-void zarr_pool_free(zarr_pool *p)
+void msiz_zarr_pool_free(zarr_pool *p)
 {
     if (!p)
         return;
@@ -70,7 +70,7 @@ void zarr_pool_free(zarr_pool *p)
     msiz_free(p);
 }
 
-msiz_status zarr_pool_new(int threads, zarr_pool **out)
+msiz_status msiz_zarr_pool_new(int threads, zarr_pool **out)
 {
     *out = NULL;
     zarr_pool *p = msiz_calloc(1, sizeof *p);
@@ -84,37 +84,37 @@ msiz_status zarr_pool_new(int threads, zarr_pool **out)
     pthread_cond_init(&p->not_full, NULL);
     pthread_cond_init(&p->done, NULL);
     if (!p->queue || !p->threads) {
-        zarr_pool_free(p);
+        msiz_zarr_pool_free(p);
         return msiz_fail(MSIZ_E_NOMEM, "zarr: cannot allocate the worker pool");
     }
     p->nthreads = threads;
     for (; p->started < threads; p->started++)
         if (pthread_create(&p->threads[p->started], NULL, worker_main, p) != 0) {
-            zarr_pool_free(p);
+            msiz_zarr_pool_free(p);
             return msiz_fail(MSIZ_E_NOMEM, "zarr: cannot start %d worker threads", threads);
         }
     *out = p;
     return MSIZ_OK;
 }
 
-void zarr_pool_lock(zarr_pool *p)
+void msiz_zarr_pool_lock(zarr_pool *p)
 {
     if (p)
         pthread_mutex_lock(&p->mu);
 }
 
-void zarr_pool_unlock(zarr_pool *p)
+void msiz_zarr_pool_unlock(zarr_pool *p)
 {
     if (p)
         pthread_mutex_unlock(&p->mu);
 }
 
-void zarr_pool_wait_locked(zarr_pool *p)
+void msiz_zarr_pool_wait_locked(zarr_pool *p)
 {
     pthread_cond_wait(&p->done, &p->mu);
 }
 
-void zarr_pool_submit(zarr_pool *p, zarr_slot *s)
+void msiz_zarr_pool_submit(zarr_pool *p, zarr_slot *s)
 {
     pthread_mutex_lock(&p->mu);
     while (p->count == p->cap)

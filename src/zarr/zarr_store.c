@@ -41,7 +41,7 @@ static int reserved(const char *c, size_t n)
            (n >= 2 && c[0] == '_' && c[1] == '_');
 }
 
-msiz_status zarr_check_path(const char *path, int allow_root)
+msiz_status msiz_zarr_check_path(const char *path, int allow_root)
 {
     size_t len = strlen(path);
     if (len == 0)
@@ -67,7 +67,7 @@ msiz_status zarr_check_path(const char *path, int allow_root)
 
 /* ---- registry ---- */
 
-zarr_node *zarr_store_find(msiz_zarr *z, const char *path)
+zarr_node *msiz_zarr_store_find(msiz_zarr *z, const char *path)
 {
     for (size_t i = 0; i < z->n_nodes; i++)
         if (strcmp(z->nodes[i].path, path) == 0)
@@ -77,13 +77,13 @@ zarr_node *zarr_store_find(msiz_zarr *z, const char *path)
 
 static msiz_status check_new_node(msiz_zarr *z, const char *path)
 {
-    if (zarr_store_find(z, path))
+    if (msiz_zarr_store_find(z, path))
         return msiz_fail(MSIZ_E_EXISTS, "%s: a group or array of this name already exists", path);
     const char *slash = strrchr(path, '/');
     char parent[1100] = "";
     if (slash)
         snprintf(parent, sizeof parent, "%.*s", (int)(slash - path), path);
-    zarr_node *p = zarr_store_find(z, parent);
+    zarr_node *p = msiz_zarr_store_find(z, parent);
     if (!p || p->is_array)
         return msiz_fail(MSIZ_E_NOTFOUND, "%s: parent group '%s' was not created", path, parent);
     return MSIZ_OK;
@@ -98,7 +98,7 @@ static msiz_status add_node(msiz_zarr *z, const char *path, int is_array, json_t
     zarr_node *n = &z->nodes[z->n_nodes];
     memset(n, 0, sizeof *n);
     n->path = msiz_strdup(path);
-    n->attrs = zarr_attrs_or_empty(attrs);
+    n->attrs = msiz_zarr_attrs_or_empty(attrs);
     if (!n->path || !n->attrs) {
         msiz_free(n->path);
         json_decref(n->attrs);
@@ -120,7 +120,7 @@ static void remove_node(msiz_zarr *z, zarr_node *n)
     z->n_nodes--;
 }
 
-msiz_status zarr_store_add_array(msiz_zarr *z, msiz_zarr_array *a)
+msiz_status msiz_zarr_store_add_array(msiz_zarr *z, msiz_zarr_array *a)
 {
     msiz_status status = check_new_node(z, a->path);
     if (status < 0)
@@ -135,14 +135,14 @@ msiz_status zarr_store_add_array(msiz_zarr *z, msiz_zarr_array *a)
     return status;
 }
 
-void zarr_store_drop_array(msiz_zarr *z, msiz_zarr_array *a, int drop_node)
+void msiz_zarr_store_drop_array(msiz_zarr *z, msiz_zarr_array *a, int drop_node)
 {
     for (size_t i = 0; i < z->n_live; i++)
         if (z->live[i] == a) {
             z->live[i] = z->live[--z->n_live];
             break;
         }
-    zarr_node *n = drop_node ? zarr_store_find(z, a->path) : NULL;
+    zarr_node *n = drop_node ? msiz_zarr_store_find(z, a->path) : NULL;
     if (n)
         remove_node(z, n);
 }
@@ -153,10 +153,10 @@ msiz_status msiz_zarr_set_attrs(msiz_zarr *z, const char *path, json_t *attrs)
 {
     if (!z || !path)
         return msiz_fail(MSIZ_E_ARG, "zarr: set_attrs: NULL argument");
-    zarr_node *n = zarr_store_find(z, path);
+    zarr_node *n = msiz_zarr_store_find(z, path);
     if (!n || n->is_array)
         return msiz_fail(MSIZ_E_NOTFOUND, "%s: no such group", path);
-    json_t *copy = zarr_attrs_or_empty(attrs);
+    json_t *copy = msiz_zarr_attrs_or_empty(attrs);
     if (!copy)
         return msiz_fail(MSIZ_E_NOMEM, "%s: cannot store attributes", path);
     json_decref(n->attrs);
@@ -171,7 +171,7 @@ msiz_status msiz_zarr_group(msiz_zarr *z, const char *path, json_t *attrs)
     if (path[0] == '\0')
         return msiz_zarr_set_attrs(z, "", attrs);
     char dir[ZARR_PATH_MAX];
-    msiz_status status = zarr_check_path(path, 0);
+    msiz_status status = msiz_zarr_check_path(path, 0);
     if (status == MSIZ_OK)
         status = check_new_node(z, path);
     if (status == MSIZ_OK)
@@ -195,19 +195,19 @@ static msiz_status write_group(msiz_zarr *z, const zarr_node *n)
     if (status < 0)
         return status;
     if (z->format == 3) {
-        json_t *meta = zarr_meta_group_v3(n->attrs);
+        json_t *meta = msiz_zarr_meta_group_v3(n->attrs);
         status = msiz_path_join(path, sizeof path, dir, "zarr.json");
-        status = status < 0 ? status : zarr_json_write(path, meta);
+        status = status < 0 ? status : msiz_zarr_json_write(path, meta);
         json_decref(meta);
         return status;
     }
-    json_t *meta = zarr_meta_group_v2();
+    json_t *meta = msiz_zarr_meta_group_v2();
     status = msiz_path_join(path, sizeof path, dir, ".zgroup");
-    status = status < 0 ? status : zarr_json_write(path, meta);
+    status = status < 0 ? status : msiz_zarr_json_write(path, meta);
     json_decref(meta);
     if (status == MSIZ_OK)
         status = msiz_path_join(path, sizeof path, dir, ".zattrs");
-    return status < 0 ? status : zarr_json_write(path, n->attrs);
+    return status < 0 ? status : msiz_zarr_json_write(path, n->attrs);
 }
 
 /* ---- open / close ---- */
@@ -218,21 +218,21 @@ static msiz_status check_opts(const msiz_zarr_opts *o, msiz_compression *comp)
         return msiz_fail(MSIZ_E_ARG, "zarr: format must be 2 or 3, not %d", o->zarr_format);
     if (o->threads < 0 || o->threads > ZARR_MAX_THREADS)
         return msiz_fail(MSIZ_E_ARG, "zarr: threads must be 0..%d", ZARR_MAX_THREADS);
-    return zarr_codec_resolve(&o->compression, o->zarr_format, comp);
+    return msiz_zarr_codec_resolve(&o->compression, o->zarr_format, comp);
 }
 
 static void store_free(msiz_zarr *z)
 {
     for (size_t i = 0; i < z->n_live; i++) {
         msiz_zarr_array *a = z->live[i];
-        (void)zarr_array_wait_all(a);
+        (void)msiz_zarr_array_wait_all(a);
         if (a->status == MSIZ_OK && a->state != ZARR_FINISHED) {
             a->status = MSIZ_E_STATE;
             snprintf(a->errmsg, sizeof a->errmsg, "%s: the store was closed", a->path);
         }
         a->z = NULL;
     }
-    zarr_pool_free(z->pool);
+    msiz_zarr_pool_free(z->pool);
     for (size_t i = 0; i < z->n_nodes; i++) {
         msiz_free(z->nodes[i].path);
         json_decref(z->nodes[i].attrs);
@@ -271,7 +271,7 @@ msiz_status msiz_zarr_open(const char *root, const msiz_zarr_opts *opts, msiz_za
     z->comp = comp;
     status = add_node(z, "", 0, NULL);
     if (status == MSIZ_OK && z->threads > 0)
-        status = zarr_pool_new(z->threads, &z->pool);
+        status = msiz_zarr_pool_new(z->threads, &z->pool);
     if (status < 0) {
         store_free(z);
         rmdir(root);
@@ -302,7 +302,7 @@ msiz_status msiz_zarr_close(msiz_zarr *z, int consolidate)
             status = write_group(z, n);
     }
     if (status == MSIZ_OK && consolidate)
-        status = zarr_write_consolidated(z);
+        status = msiz_zarr_write_consolidated(z);
     store_free(z);
     return status;
 }

@@ -25,7 +25,7 @@ static msiz_status reserve(zarr_buf *b, size_t extra, const char *array_path)
     return MSIZ_OK;
 }
 
-msiz_status zarr_vlen_begin(zarr_buf *b)
+msiz_status msiz_zarr_vlen_begin(zarr_buf *b)
 {
     b->len = 0;
     msiz_status status = reserve(b, 4, "vlen");
@@ -34,7 +34,7 @@ msiz_status zarr_vlen_begin(zarr_buf *b)
     return status;
 }
 
-msiz_status zarr_vlen_push(zarr_buf *b, const char *s, const char *array_path)
+msiz_status msiz_zarr_vlen_push(zarr_buf *b, const char *s, const char *array_path)
 {
     if (!s)
         return msiz_fail(MSIZ_E_ARG, "%s: NULL string element", array_path);
@@ -50,7 +50,7 @@ msiz_status zarr_vlen_push(zarr_buf *b, const char *s, const char *array_path)
     return MSIZ_OK;
 }
 
-void zarr_vlen_end(zarr_buf *b, uint32_t count)
+void msiz_zarr_vlen_end(zarr_buf *b, uint32_t count)
 {
     put_u32le(b->data, count);
 }

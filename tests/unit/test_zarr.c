@@ -673,7 +673,7 @@ static void test_consolidated_v3(void **state)
     (void)state;
     char root[256];
     msiz_zarr *z = open_store(3, MSIZ_CODEC_ZSTD, 0, root, sizeof root);
-    json_t *attrs = json_pack("{s:f, s:s}", "f", 20.0, "u", "\xc2\xb5m");
+    json_t *attrs = json_pack("{s:f, s:s, s:f}", "f", 20.0, "u", "\xc2\xb5m", "p", 0.1);
     assert_int_equal(msiz_zarr_group(z, "t", attrs), MSIZ_OK);
     assert_int_equal(msiz_zarr_set_attrs(z, "", attrs), MSIZ_OK);
     json_decref(attrs);
@@ -699,6 +699,7 @@ static void test_consolidated_v3(void **state)
     char *text = (char *)read_all(root, "t/zarr.json", &n);
     text[n] = '\0';
     assert_non_null(strstr(text, "\"f\": 20.0"));
+    assert_non_null(strstr(text, "\"p\": 0.1\n"));            /* shortest form that reads back */
     assert_non_null(strcasestr(text, "\"u\": \"\\u00b5m\"")); /* jansson: \\u00B5 */
     free(text);
 }
