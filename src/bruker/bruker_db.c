@@ -539,3 +539,37 @@ const msiz_bruker_timscal *msiz_bruker_find_timscal(const msiz_bruker_db *db, in
             return &db->timscal[i];
     return NULL;
 }
+
+static int cmp_region(const void *p, const void *q)
+{
+    const msiz_bruker_region *a = p, *b = q;
+    if (a->n_frames != b->n_frames)
+        return a->n_frames > b->n_frames ? -1 : 1;
+    return (a->number > b->number) - (a->number < b->number);
+}
+
+msiz_status msiz_bruker_regions(const msiz_bruker_db *db, msiz_bruker_region **out, size_t *n)
+{
+    msiz_bruker_region *r = NULL;
+    size_t cap = 0, count = 0;
+    *out = NULL;
+    *n = 0;
+    for (size_t i = 0; i < db->n_frames; i++) {
+        size_t j = 0;
+        while (j < count && r[j].number != db->frames[i].region)
+            j++;
+        if (j == count) {
+            if (msiz_grow((void **)&r, &cap, count + 1, sizeof *r, MAX_ROWS) != 0) {
+                msiz_free(r);
+                return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory (regions)", db->d_path);
+            }
+            r[count++] = (msiz_bruker_region){db->frames[i].region, 0};
+        }
+        r[j].n_frames++;
+    }
+    if (count > 1)
+        qsort(r, count, sizeof *r, cmp_region);
+    *out = r;
+    *n = count;
+    return MSIZ_OK;
+}

@@ -224,7 +224,18 @@ typedef struct msiz_bruker_meta_in {
     int calibration_sqlite;
     int laser_power_set, laser_rep_set;
     double laser_power, laser_rep_rate; /* MaldiFrameInfo of the first frame */
+    int selected_region;                /* --region, or -1 */
 } msiz_bruker_meta_in;
+
+/* Region numbers with their frame counts, ordered as Thyra names them: by frame count
+ * descending (ties: lower number first); the i-th gets the i-th .mis Area name. */
+typedef struct msiz_bruker_region {
+    int32_t number;
+    uint64_t n_frames;
+} msiz_bruker_region;
+
+/* Counts the regions of db's frames into a new array (caller frees with msiz_free). */
+msiz_status msiz_bruker_regions(const msiz_bruker_db *db, msiz_bruker_region **out, size_t *n);
 
 /* Builds the metadata JSON text (caller frees with msiz_free). */
 msiz_status msiz_bruker_meta_json(const msiz_bruker_meta_in *in, char **out);

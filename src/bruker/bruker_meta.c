@@ -44,7 +44,23 @@ static json_t *calibration_json(const msiz_bruker_meta_in *in)
     return cal;
 }
 
-static json_t *format_specific(const msiz_bruker_meta_in *in)
+/* [{region_number, n_frames, name}] in Thyra's naming order (name: i-th .mis Area). */
+static json_t *regions_json(const msiz_bruker_meta_in *in, const msiz_bruker_region *r, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const char *name = in->mis && i < in->mis->n_areas ? in->mis->area_names[i] : NULL;
+        json_t *o = json_object();
+        json_object_set_new(o, "region_number", json_integer(r[i].number));
+        json_object_set_new(o, "n_frames", json_integer((json_int_t)r[i].n_frames));
+        json_object_set_new(o, "name", name ? json_string(name) : json_null());
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static json_t *format_specific(const msiz_bruker_meta_in *in, const msiz_bruker_region *r,
+                               size_t n_regions)
 {
     const msiz_bruker_db *db = in->db;
     const char *fmt = db->is_tdf ? "bruker_tdf" : "bruker_tsf";
@@ -72,6 +88,9 @@ static json_t *format_specific(const msiz_bruker_meta_in *in)
     for (size_t i = 0; in->mis && i < in->mis->n_areas; i++)
         json_array_append_new(areas, json_string(in->mis->area_names[i]));
     json_object_set_new(o, "mis_area_names", areas);
+    json_object_set_new(o, "regions", regions_json(in, r, n_regions));
+    json_object_set_new(o, "selected_region",
+                        in->selected_region >= 0 ? json_integer(in->selected_region) : json_null());
     json_object_set_new(o, "reader", json_string("msizarr (no vendor library)"));
     return o;
 }
@@ -132,16 +151,22 @@ static json_t *raw_metadata(const msiz_bruker_db *db)
 
 msiz_status msiz_bruker_meta_json(const msiz_bruker_meta_in *in, char **out)
 {
+    msiz_bruker_region *regions;
+    size_t n_regions;
     *out = NULL;
+    msiz_status status = msiz_bruker_regions(in->db, &regions, &n_regions);
+    if (status < 0)
+        return status;
     json_t *root = json_object();
     if (root) {
-        json_object_set_new(root, "format_specific", format_specific(in));
+        json_object_set_new(root, "format_specific", format_specific(in, regions, n_regions));
         json_object_set_new(root, "acquisition_params", acquisition_params(in));
         json_object_set_new(root, "instrument_info", instrument_info(in->db));
         json_object_set_new(root, "raw_metadata", raw_metadata(in->db));
     }
     char *text = root ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
     json_decref(root);
+    msiz_free(regions);
     if (text) {
         *out = msiz_strdup(text);
         free(text);

@@ -390,7 +390,7 @@ static int cmp_double(const void *p, const void *q)
 }
 
 /* Motor step along one axis: per raster line, |Δmotor| / |Δindex| between its first and last
- * frame (per-shot jitter averages out); the median over lines, to 0.001 µm. 0 when unknown. */
+ * frame (per-shot jitter averages out); the median over lines, to 0.01 µm. 0 when unknown. */
 static double motor_step(const bruker_src *b, int along_x, motor_pt *pts, double *steps)
 {
     size_t n = 0, m = 0;
@@ -414,7 +414,7 @@ static double motor_step(const bruker_src *b, int along_x, motor_pt *pts, double
         return 0;
     qsort(steps, m, sizeof *steps, cmp_double);
     double med = m % 2 ? steps[m / 2] : 0.5 * (steps[m / 2 - 1] + steps[m / 2]);
-    return round(med * 1000.0) / 1000.0;
+    return round(med * 100.0) / 100.0;
 }
 
 static msiz_status motor_pixel_size(const bruker_src *b, double *x, double *y)
@@ -546,7 +546,8 @@ static msiz_status fill_info(bruker_src *b, msiz_source_info *info)
                               .laser_power_set = first->has_maldi,
                               .laser_rep_set = first->has_maldi,
                               .laser_power = first->laser_power,
-                              .laser_rep_rate = first->laser_rep_rate};
+                              .laser_rep_rate = first->laser_rep_rate,
+                              .selected_region = b->opts.region};
     in.calibration_sqlite =
         msiz_path_join(cal_path, sizeof cal_path, db->d_path, "calibration.sqlite") == MSIZ_OK &&
         msiz_path_exists(cal_path);

@@ -645,6 +645,10 @@ static void test_regions_and_mis(void **state)
     assert_true(in->pixel_size_x_um == 25.0 && in->pixel_size_y_um == 30.0);
     assert_non_null(strstr(in->metadata_json, "\"pixel_size_source\":\"mis_raster\""));
     assert_non_null(strstr(in->metadata_json, "\"mis_area_names\":[\"kidney\"]"));
+    /* regions by frame count, equal counts by number: region 0 gets the first Area name */
+    assert_non_null(strstr(in->metadata_json,
+                           "\"regions\":[{\"region_number\":0,\"n_frames\":200,\"name\":"
+                           "\"kidney\"},{\"region_number\":1,\"n_frames\":200,\"name\":null}]"));
     assert_null(strstr(g_log, "motor step"));
     assert_non_null(strstr(g_log, "BeamScanSizeX 20 um differs"));
     msiz_source_close(src);
