@@ -165,6 +165,11 @@ MSIZ_API MSIZ_NODISCARD msiz_status msiz_table_uns_f64(msiz_table *t, const char
  * and the table's metadata, and frees the table handle. */
 MSIZ_API MSIZ_NODISCARD msiz_status msiz_table_finish(msiz_table *t);
 
+/* Abandons a table (nothing more is written for it) and frees the handle; NULL is fine. A table
+ * still open when its store is finished or aborted is freed with the store (its handle is then
+ * invalid). */
+MSIZ_API void msiz_table_abort(msiz_table *t);
+
 /* ---- images ---- */
 
 /* An NGFF image with one level "s0", float64, dims (c, y, x) when ndim == 3 or (c, z, y, x)

@@ -29,6 +29,8 @@ static void store_free(msiz_store *s)
 {
     if (!s)
         return;
+    while (s->tables) /* tables not finished die with their store */
+        msiz_store_drop_table(s->tables);
     json_decref(s->root_extra);
     json_decref(s->elements);
     msiz_free(s->final_path);

@@ -28,6 +28,9 @@ static msiz_status claim_column(msiz_table *t, msiz_axis_df axis, const char *na
 {
     if (axis != MSIZ_OBS && axis != MSIZ_VAR)
         return msiz_fail(MSIZ_E_ARG, "%s: unknown dataframe axis %d", t->path, (int)axis);
+    msiz_status status = msiz_table_resolve_rows(t);
+    if (status < 0)
+        return status;
     if (!msiz_store_valid_key(name))
         return msiz_fail(MSIZ_E_ARG, "%s/%s: invalid column name '%s'", t->path, df_name(axis),
                          name ? name : "(null)");

@@ -22,7 +22,11 @@ struct msiz_store {
     json_t *elements;   /* set of element names (object used as a set) */
     int have_group[3];  /* tables, images, shapes */
     int open_tables;    /* tables begun and not finished */
+    msiz_table *tables; /* those tables (freed with the store) */
 };
+
+/* Frees an unfinished table (unlinking it from its store). */
+void msiz_store_drop_table(msiz_table *t);
 
 /* "encoding-type"/"encoding-version" attributes (a new object). */
 json_t *msiz_store_encoding(const char *type, const char *version);

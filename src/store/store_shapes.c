@@ -45,47 +45,39 @@ static msiz_status write_geoparquet(msiz_store *s, const char *path, uint64_t n,
 }
 
 /* Format 0.1: coords [5N, 2], offset0 (ring -> coords) and offset1 (polygon -> rings) [N+1],
- * Index [N] strings. Streams row by row. */
-typedef struct ragged {
-    msiz_zarr_array *coords, *offset0, *offset1;
-} ragged;
-
-static msiz_status ragged_create(msiz_store *s, const char *path, uint64_t n, ragged *r)
+ * Index [N] strings. The 2-D coords array is written whole (80 bytes per row in memory: this
+ * fallback exists for zarr v2 readers only); the offsets stream. */
+static msiz_status ragged_array(msiz_store *s, const char *path, const char *name, int coords,
+                                uint64_t n, msiz_zarr_array **out)
 {
-    static const char *const names[3] = {"coords", "offset0", "offset1"};
-    msiz_zarr_array **arrays[3] = {&r->coords, &r->offset0, &r->offset1};
-    for (int i = 0; i < 3; i++) {
-        char sub[MSIZ_STORE_PATH_MAX + 16];
-        msiz_zarr_array_opts ao;
-        msiz_zarr_array_opts_init(&ao, i == 0 ? MSIZ_DT_FLOAT64 : MSIZ_DT_INT64, i == 0 ? 2 : 1);
-        ao.shape[0] = i == 0 ? 5 * n : n + 1;
-        ao.shape[1] = 2;
-        ao.chunks[0] = ao.shape[0] == 0 ? 1 : ao.shape[0] < 500000 ? ao.shape[0] : 500000;
-        ao.chunks[1] = 2;
-        snprintf(sub, sizeof sub, "%s/%s", path, names[i]);
-        msiz_status status = msiz_zarr_array_create(s->z, sub, &ao, arrays[i]);
-        if (status < 0)
-            return status;
-    }
-    return MSIZ_OK;
+    char sub[MSIZ_STORE_PATH_MAX + 16];
+    msiz_zarr_array_opts ao;
+    msiz_zarr_array_opts_init(&ao, coords ? MSIZ_DT_FLOAT64 : MSIZ_DT_INT64, coords ? 2 : 1);
+    ao.shape[0] = coords ? 5 * n : n + 1;
+    ao.shape[1] = 2;
+    ao.chunks[0] = ao.shape[0] == 0 ? 1 : ao.shape[0] < 500000 ? ao.shape[0] : 500000;
+    ao.chunks[1] = 2;
+    snprintf(sub, sizeof sub, "%s/%s", path, name);
+    return msiz_zarr_array_create(s->z, sub, &ao, out);
 }
 
-static msiz_status ragged_rows(ragged *r, uint64_t n, msiz_box_fn fn, void *ctx)
+static msiz_status ragged_rows(msiz_zarr_array *off0, msiz_zarr_array *off1, double *coords,
+                               uint64_t n, msiz_box_fn fn, void *ctx)
 {
     msiz_status status = MSIZ_OK;
     int64_t zero = 0;
     char id[256];
-    MSIZ_TRY(msiz_zarr_array_append(r->offset0, &zero, 1));
-    MSIZ_TRY(msiz_zarr_array_append(r->offset1, &zero, 1));
+    MSIZ_TRY(msiz_zarr_array_append(off0, &zero, 1));
+    MSIZ_TRY(msiz_zarr_array_append(off1, &zero, 1));
     for (uint64_t i = 0; i < n; i++) {
         double b[4];
         MSIZ_TRY(fn(ctx, i, b, id, sizeof id));
         /* the ring of shapely.box: (xmax,ymin) (xmax,ymax) (xmin,ymax) (xmin,ymin) closed */
         double ring[10] = {b[2], b[1], b[2], b[3], b[0], b[3], b[0], b[1], b[2], b[1]};
+        memcpy(coords + 10 * i, ring, sizeof ring);
         int64_t end0 = (int64_t)(5 * (i + 1)), end1 = (int64_t)(i + 1);
-        MSIZ_TRY(msiz_zarr_array_append(r->coords, ring, 5));
-        MSIZ_TRY(msiz_zarr_array_append(r->offset0, &end0, 1));
-        MSIZ_TRY(msiz_zarr_array_append(r->offset1, &end1, 1));
+        MSIZ_TRY(msiz_zarr_array_append(off0, &end0, 1));
+        MSIZ_TRY(msiz_zarr_array_append(off1, &end1, 1));
     }
 cleanup:
     return status;
@@ -106,21 +98,28 @@ static msiz_status id_only(void *ctx, uint64_t i, char *buf, size_t cap)
 static msiz_status write_ragged(msiz_store *s, const char *path, uint64_t n, msiz_box_fn fn,
                                 void *ctx)
 {
-    ragged r = {0};
+    msiz_zarr_array *coords = NULL, *off0 = NULL, *off1 = NULL;
     char sub[MSIZ_STORE_PATH_MAX + 16];
     msiz_status status = MSIZ_OK;
-    MSIZ_TRY(ragged_create(s, path, n, &r));
-    MSIZ_TRY(ragged_rows(&r, n, fn, ctx));
-    MSIZ_TRY(msiz_zarr_array_finish(r.coords));
-    MSIZ_TRY(msiz_zarr_array_finish(r.offset0));
-    MSIZ_TRY(msiz_zarr_array_finish(r.offset1));
+    double *xy = msiz_malloc((size_t)(n ? n : 1) * 10 * sizeof *xy);
+    MSIZ_FAIL_IF(!xy, MSIZ_E_NOMEM, "%s: out of memory for %llu ragged polygons", path,
+                 (unsigned long long)n);
+    MSIZ_TRY(ragged_array(s, path, "coords", 1, n, &coords));
+    MSIZ_TRY(ragged_array(s, path, "offset0", 0, n, &off0));
+    MSIZ_TRY(ragged_array(s, path, "offset1", 0, n, &off1));
+    MSIZ_TRY(ragged_rows(off0, off1, xy, n, fn, ctx));
+    MSIZ_TRY(msiz_zarr_array_write_full(coords, xy));
+    MSIZ_TRY(msiz_zarr_array_finish(coords));
+    MSIZ_TRY(msiz_zarr_array_finish(off0));
+    MSIZ_TRY(msiz_zarr_array_finish(off1));
     snprintf(sub, sizeof sub, "%s/Index", path);
     id_ctx ic = {fn, ctx};
     MSIZ_TRY(msiz_store_write_string_column(s->z, sub, n, id_only, &ic, NULL));
 cleanup:
-    msiz_zarr_array_free(r.coords);
-    msiz_zarr_array_free(r.offset0);
-    msiz_zarr_array_free(r.offset1);
+    msiz_free(xy);
+    msiz_zarr_array_free(coords);
+    msiz_zarr_array_free(off0);
+    msiz_zarr_array_free(off1);
     return status;
 }
 

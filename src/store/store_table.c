@@ -33,7 +33,10 @@ static msiz_status check_table_opts(const msiz_store *s, const msiz_table_opts *
                          o->region ? o->region : "(null)");
     if (!msiz_store_valid_key(o->region_key) || !msiz_store_valid_key(o->instance_key))
         return msiz_fail(MSIZ_E_ARG, "%s: invalid region_key or instance_key", p);
-    if (o->n_obs >= (uint64_t)INT32_MAX || o->n_var >= (uint64_t)INT32_MAX)
+    if (o->n_obs == UINT64_MAX && o->format != MSIZ_SPARSE_CSR)
+        return msiz_fail(MSIZ_E_ARG, "%s: only a CSR table may leave n_obs open", p);
+    if ((o->n_obs != UINT64_MAX && o->n_obs >= (uint64_t)INT32_MAX) ||
+        o->n_var >= (uint64_t)INT32_MAX)
         return msiz_fail(MSIZ_E_LIMIT,
                          "%s: table of %llu x %llu exceeds the int32 index limit (2^31 - 1)", p,
                          (unsigned long long)o->n_obs, (unsigned long long)o->n_var);
@@ -96,16 +99,37 @@ static msiz_status create_x_array(msiz_table *t, const char *name, msiz_dtype dt
     return status;
 }
 
+static json_t *x_attrs(const msiz_table *t)
+{
+    const char *kind = t->opts.format == MSIZ_SPARSE_CSC ? "csc_matrix" : "csr_matrix";
+    return json_pack("{s:[I, I], s:s, s:s}", "shape", (json_int_t)t->opts.n_obs,
+                     (json_int_t)t->opts.n_var, "encoding-type", kind, "encoding-version", "0.1.0");
+}
+
+/* The X group; with n_obs still open (CSR) its attributes are written by resolve_rows. */
 static msiz_status write_x_group(msiz_table *t)
 {
     char path[MSIZ_STORE_PATH_MAX];
-    const char *kind = t->opts.format == MSIZ_SPARSE_CSC ? "csc_matrix" : "csr_matrix";
-    json_t *attrs =
-        json_pack("{s:[I, I], s:s, s:s}", "shape", (json_int_t)t->opts.n_obs,
-                  (json_int_t)t->opts.n_var, "encoding-type", kind, "encoding-version", "0.1.0");
+    json_t *attrs = t->rows_open ? NULL : x_attrs(t);
     msiz_status status = msiz_table_path(t, "X", path, sizeof path);
     if (status == MSIZ_OK)
         status = msiz_zarr_group(t->store->z, path, attrs);
+    json_decref(attrs);
+    return status;
+}
+
+msiz_status msiz_table_resolve_rows(msiz_table *t)
+{
+    if (!t->rows_open)
+        return MSIZ_OK;
+    t->rows_open = 0;
+    t->opts.n_obs = t->major_done;
+    t->n_major = t->major_done;
+    char path[MSIZ_STORE_PATH_MAX];
+    json_t *attrs = x_attrs(t);
+    msiz_status status = msiz_table_path(t, "X", path, sizeof path);
+    if (status == MSIZ_OK)
+        status = msiz_zarr_set_attrs(t->store->z, path, attrs);
     json_decref(attrs);
     return status;
 }
@@ -122,7 +146,7 @@ static msiz_status open_x(msiz_table *t)
                             nnz == UINT64_MAX ? MSIZ_ZARR_UNKNOWN_LEN : nnz, chunk, &t->x_data));
     MSIZ_TRY(create_x_array(t, "X/indices", MSIZ_DT_INT32,
                             nnz == UINT64_MAX ? MSIZ_ZARR_UNKNOWN_LEN : nnz, chunk, &t->x_indices));
-    uint64_t ptr_len = t->n_major + 1;
+    uint64_t ptr_len = t->rows_open ? MSIZ_ZARR_UNKNOWN_LEN : t->n_major + 1;
     MSIZ_TRY(create_x_array(t, "X/indptr", MSIZ_DT_INT64, ptr_len,
                             ptr_len < MSIZ_STORE_INDPTR_CHUNK ? ptr_len : MSIZ_STORE_INDPTR_CHUNK,
                             &t->x_indptr));
@@ -154,6 +178,12 @@ static void table_free(msiz_table *t)
 {
     if (!t)
         return;
+    if (t->prev)
+        t->prev->next = t->next;
+    else if (t->store && t->store->tables == t)
+        t->store->tables = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
     msiz_zarr_array_free(t->x_data);
     msiz_zarr_array_free(t->x_indices);
     msiz_zarr_array_free(t->x_indptr);
@@ -202,10 +232,15 @@ msiz_status msiz_store_table_begin(msiz_store *s, const msiz_table_opts *opts, m
     MSIZ_TRY(copy_names(t, opts));
     MSIZ_TRY(msiz_store_claim_element(s, "tables", opts->name, t->path, sizeof t->path));
     t->csc = opts->format == MSIZ_SPARSE_CSC;
-    t->n_major = t->csc ? opts->n_var : opts->n_obs;
+    t->rows_open = opts->n_obs == UINT64_MAX;
+    t->n_major = t->rows_open ? UINT64_MAX : t->csc ? opts->n_var : opts->n_obs;
     t->n_minor = t->csc ? opts->n_obs : opts->n_var;
     MSIZ_TRY(open_groups(t));
     s->open_tables++;
+    t->next = s->tables;
+    if (s->tables)
+        s->tables->prev = t;
+    s->tables = t;
     *out = t;
     t = NULL;
 cleanup:
@@ -236,8 +271,8 @@ static msiz_status check_slice(const msiz_table *t, const int32_t *minor, const 
 msiz_status msiz_table_x_append(msiz_table *t, const int32_t *minor, const double *values, size_t n)
 {
     msiz_status status = MSIZ_OK;
-    MSIZ_FAIL_IF(t->major_done >= t->n_major, MSIZ_E_ARG, "%s: X has only %llu %s", t->path,
-                 (unsigned long long)t->n_major, t->csc ? "columns" : "rows");
+    MSIZ_FAIL_IF(!t->rows_open && t->major_done >= t->n_major, MSIZ_E_ARG, "%s: X has only %llu %s",
+                 t->path, (unsigned long long)t->n_major, t->csc ? "columns" : "rows");
     MSIZ_TRY(check_slice(t, minor, values, n));
     if (n > 0) {
         MSIZ_TRY(msiz_zarr_array_append(t->x_data, values, n));
@@ -254,6 +289,7 @@ cleanup:
 static msiz_status finish_x(msiz_table *t)
 {
     msiz_status status = MSIZ_OK;
+    MSIZ_TRY(msiz_table_resolve_rows(t));
     MSIZ_FAIL_IF(t->major_done != t->n_major, MSIZ_E_ARG, "%s: X got %llu of %llu %s", t->path,
                  (unsigned long long)t->major_done, (unsigned long long)t->n_major,
                  t->csc ? "columns" : "rows");
@@ -265,6 +301,19 @@ static msiz_status finish_x(msiz_table *t)
     MSIZ_TRY(msiz_zarr_array_finish(t->x_indptr));
 cleanup:
     return status;
+}
+
+void msiz_table_abort(msiz_table *t)
+{
+    if (!t)
+        return;
+    t->store->open_tables--;
+    table_free(t);
+}
+
+void msiz_store_drop_table(msiz_table *t)
+{
+    msiz_table_abort(t);
 }
 
 msiz_status msiz_table_finish(msiz_table *t)

@@ -12,10 +12,12 @@ typedef struct msiz_dataframe {
 
 struct msiz_table {
     msiz_store *store;
+    msiz_table *next, *prev;        /* the store's list of open tables */
     char path[MSIZ_STORE_PATH_MAX]; /* "tables/<name>" */
     msiz_table_opts opts;           /* strings point to the copies below */
     char *region, *region_key, *instance_key;
     int csc;
+    int rows_open; /* CSR with n_obs unknown until the rows are appended */
     uint64_t n_major, n_minor, major_done, nnz;
     msiz_zarr_array *x_data, *x_indices, *x_indptr;
     msiz_dataframe df[2]; /* MSIZ_OBS, MSIZ_VAR */
@@ -24,6 +26,9 @@ struct msiz_table {
 
 /* "<table path>/<rel>" into out. */
 msiz_status msiz_table_path(const msiz_table *t, const char *rel, char *out, size_t size);
+
+/* Fixes n_obs of a CSR table begun with n_obs open (= rows appended so far); no-op otherwise. */
+msiz_status msiz_table_resolve_rows(msiz_table *t);
 
 /* Writes obs/var dataframe attributes after checking index and columns. */
 msiz_status msiz_table_finish_dataframes(msiz_table *t);
