@@ -1,0 +1,51 @@
+/*
+ * External-memory transpose for building CSC from rows: rows arrive in ascending order with
+ * their (column, value) entries; columns come out in ascending order with row ids ascending.
+ *
+ * Entries are held in memory up to a budget; beyond it they are spilled to a temporary file,
+ * which is then distributed into column-range files, recursively, until each range fits in
+ * memory and is counting-sorted by column (stable, so row ids stay ascending). The result is the
+ * same whatever the budget. Temporary files live in a private folder under temp_dir, removed by
+ * msiz_transpose_free on every path.
+ */
+#ifndef MSIZ_SPARSE_TRANSPOSE_H
+#define MSIZ_SPARSE_TRANSPOSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msizarr/msizarr.h"
+
+typedef struct msiz_transpose msiz_transpose;
+
+/* Bytes of budget per buffered entry (16 in the spill buffer, 12 in the sort output). */
+#define MSIZ_TRANSPOSE_BYTES_PER_ENTRY 28
+
+/* n_cols columns; `budget` bytes for entry buffers (at least 64 KiB is used); temp_dir NULL:
+ * $TMPDIR or /tmp. */
+MSIZ_NODISCARD msiz_status msiz_transpose_new(uint64_t n_cols, size_t budget, const char *temp_dir,
+                                              msiz_transpose **out);
+
+/* Adds one row: rows must be added in strictly ascending order; cols ascending within a row. */
+MSIZ_NODISCARD msiz_status msiz_transpose_add_row(msiz_transpose *t, uint32_t row,
+                                                  const uint32_t *cols, const double *vals,
+                                                  size_t n);
+
+/* Receives column `col` (0 .. n_cols-1, in order, empty ones included). */
+typedef msiz_status (*msiz_column_fn)(void *ctx, uint64_t col, const int32_t *rows,
+                                      const double *vals, size_t n);
+
+/* Emits every column in order through fn. Call once. */
+MSIZ_NODISCARD msiz_status msiz_transpose_finish(msiz_transpose *t, msiz_column_fn fn, void *ctx);
+
+/* Entries added so far; bytes spilled to disk so far (0 when everything stayed in memory). */
+uint64_t msiz_transpose_nnz(const msiz_transpose *t);
+uint64_t msiz_transpose_spilled_bytes(const msiz_transpose *t);
+
+/* Stored entries per column (valid after all rows were added; n_cols values). */
+const uint64_t *msiz_transpose_column_counts(const msiz_transpose *t);
+
+/* Frees memory and removes temporary files; NULL is fine. */
+void msiz_transpose_free(msiz_transpose *t);
+
+#endif
