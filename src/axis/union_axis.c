@@ -405,7 +405,8 @@ static void drop_runs(msiz_union_axis *u, size_t first, size_t k)
         unlink(u->runs[i].path);
         msiz_free(u->runs[i].path);
     }
-    memmove(u->runs + first, u->runs + first + k, (u->n_runs - first - k) * sizeof *u->runs);
+    if (k > 0)
+        memmove(u->runs + first, u->runs + first + k, (u->n_runs - first - k) * sizeof *u->runs);
     u->n_runs -= k;
 }
 

@@ -378,6 +378,11 @@ def test_union_axis_spills_and_merges(build_dir, tmp_path):
     got = np.array([float.fromhex(x) for x in lines[2:]])
     assert np.array_equal(got, want)
     assert list(tmp_path.iterdir()) == []  # temporary runs removed
+    # the same union held in memory (nothing spilled)
+    out = run_ok(build_dir, "union", 64 << 20, 0, tmp_path,
+                 stdin=spectra_text(spectra, pairs=False))
+    got = np.array([float.fromhex(x) for x in out.split()[2:]])
+    assert np.array_equal(got, want)
 
 
 def test_union_axis_cap(build_dir, tmp_path):
