@@ -7,45 +7,8 @@
 
 #include "imzml/imzml_internal.h"
 
-/* Sorted by (prefix, number): MS < IMS < UO. A unit test checks the order. */
+/* Sorted by accession (strcmp order) for the binary search; a unit test checks the order. */
 static const imzml_cv CV_TABLE[] = {
-    {"MS:1000127", IMZ_T_REPRESENTATION, MSIZ_SPECTRUM_CENTROID, "centroid spectrum", NULL},
-    {"MS:1000128", IMZ_T_REPRESENTATION, MSIZ_SPECTRUM_PROFILE, "profile spectrum", NULL},
-    {"MS:1000129", IMZ_T_POLARITY, MSIZ_POLARITY_NEGATIVE, "negative scan", NULL},
-    {"MS:1000130", IMZ_T_POLARITY, MSIZ_POLARITY_POSITIVE, "positive scan", NULL},
-    {"MS:1000514", IMZ_T_ARRAY_KIND, IMZ_KIND_MZ, "m/z array", NULL},
-    {"MS:1000515", IMZ_T_ARRAY_KIND, IMZ_KIND_INTENSITY, "intensity array", NULL},
-    {"MS:1000516", IMZ_T_ARRAY_KIND, IMZ_KIND_OTHER, "charge array", NULL},
-    {"MS:1000517", IMZ_T_ARRAY_KIND, IMZ_KIND_OTHER, "signal to noise array", NULL},
-    {"MS:1000519", IMZ_T_DATA_TYPE, MSIZ_VALUE_I32, "32-bit integer", NULL},
-    {"MS:1000520", IMZ_T_DATA_TYPE, -1, "16-bit float", NULL},
-    {"MS:1000521", IMZ_T_DATA_TYPE, MSIZ_VALUE_F32, "32-bit float", NULL},
-    {"MS:1000522", IMZ_T_DATA_TYPE, MSIZ_VALUE_I64, "64-bit integer", NULL},
-    {"MS:1000523", IMZ_T_DATA_TYPE, MSIZ_VALUE_F64, "64-bit float", NULL},
-    {"MS:1000529", IMZ_T_SERIAL_NUMBER, 0, "instrument serial number", NULL},
-    {"MS:1000574", IMZ_T_COMPRESSION, IMZ_COMP_ZLIB, "zlib compression", NULL},
-    {"MS:1000576", IMZ_T_COMPRESSION, IMZ_COMP_NONE, "no compression", NULL},
-    {"MS:1000595", IMZ_T_ARRAY_KIND, IMZ_KIND_OTHER, "time array", NULL},
-    {"MS:1000617", IMZ_T_ARRAY_KIND, IMZ_KIND_OTHER, "wavelength array", NULL},
-    {"MS:1000786", IMZ_T_ARRAY_KIND, IMZ_KIND_OTHER, "non-standard data array", NULL},
-    {"MS:1000843", IMZ_T_LASER, 0, "wavelength", NULL},
-    {"MS:1000844", IMZ_T_LASER, 1, "focus diameter x", NULL},
-    {"MS:1000845", IMZ_T_LASER, 2, "focus diameter y", NULL},
-    {"MS:1000846", IMZ_T_LASER, 3, "pulse energy", NULL},
-    {"MS:1000847", IMZ_T_LASER, 4, "pulse duration", NULL},
-    {"MS:1000848", IMZ_T_LASER, 5, "attenuation", NULL},
-    {"MS:1002312", IMZ_T_COMPRESSION, IMZ_COMP_OTHER, "MS-Numpress linear prediction compression",
-     NULL},
-    {"MS:1002313", IMZ_T_COMPRESSION, IMZ_COMP_OTHER, "MS-Numpress positive integer compression",
-     NULL},
-    {"MS:1002314", IMZ_T_COMPRESSION, IMZ_COMP_OTHER, "MS-Numpress short logged float compression",
-     NULL},
-    {"MS:1002746", IMZ_T_COMPRESSION, IMZ_COMP_OTHER,
-     "MS-Numpress linear prediction compression followed by zlib compression", NULL},
-    {"MS:1002747", IMZ_T_COMPRESSION, IMZ_COMP_OTHER,
-     "MS-Numpress positive integer compression followed by zlib compression", NULL},
-    {"MS:1002748", IMZ_T_COMPRESSION, IMZ_COMP_OTHER,
-     "MS-Numpress short logged float compression followed by zlib compression", NULL},
     {"IMS:1000030", IMZ_T_MODE, IMZ_MODE_CONTINUOUS, "continuous", NULL},
     {"IMS:1000031", IMZ_T_MODE, IMZ_MODE_PROCESSED, "processed", NULL},
     {"IMS:1000042", IMZ_T_MAX_COUNT, 0, "max count of pixels x", "max count of pixel x"},
@@ -84,44 +47,58 @@ static const imzml_cv CV_TABLE[] = {
     {"IMS:1000493", IMZ_T_SCAN_DIRECTION, 0, "linescan top down", NULL},
     {"IMS:1100000", IMZ_T_DATA_TYPE, MSIZ_VALUE_I8, "8-bit integer", NULL},
     {"IMS:1100001", IMZ_T_DATA_TYPE, MSIZ_VALUE_I16, "16-bit integer", NULL},
+    {"MS:1000127", IMZ_T_REPRESENTATION, MSIZ_SPECTRUM_CENTROID, "centroid spectrum", NULL},
+    {"MS:1000128", IMZ_T_REPRESENTATION, MSIZ_SPECTRUM_PROFILE, "profile spectrum", NULL},
+    {"MS:1000129", IMZ_T_POLARITY, MSIZ_POLARITY_NEGATIVE, "negative scan", NULL},
+    {"MS:1000130", IMZ_T_POLARITY, MSIZ_POLARITY_POSITIVE, "positive scan", NULL},
+    {"MS:1000514", IMZ_T_ARRAY_KIND, IMZ_KIND_MZ, "m/z array", NULL},
+    {"MS:1000515", IMZ_T_ARRAY_KIND, IMZ_KIND_INTENSITY, "intensity array", NULL},
+    {"MS:1000516", IMZ_T_ARRAY_KIND, IMZ_KIND_OTHER, "charge array", NULL},
+    {"MS:1000517", IMZ_T_ARRAY_KIND, IMZ_KIND_OTHER, "signal to noise array", NULL},
+    {"MS:1000519", IMZ_T_DATA_TYPE, MSIZ_VALUE_I32, "32-bit integer", NULL},
+    {"MS:1000520", IMZ_T_DATA_TYPE, -1, "16-bit float", NULL},
+    {"MS:1000521", IMZ_T_DATA_TYPE, MSIZ_VALUE_F32, "32-bit float", NULL},
+    {"MS:1000522", IMZ_T_DATA_TYPE, MSIZ_VALUE_I64, "64-bit integer", NULL},
+    {"MS:1000523", IMZ_T_DATA_TYPE, MSIZ_VALUE_F64, "64-bit float", NULL},
+    {"MS:1000529", IMZ_T_SERIAL_NUMBER, 0, "instrument serial number", NULL},
+    {"MS:1000574", IMZ_T_COMPRESSION, IMZ_COMP_ZLIB, "zlib compression", NULL},
+    {"MS:1000576", IMZ_T_COMPRESSION, IMZ_COMP_NONE, "no compression", NULL},
+    {"MS:1000595", IMZ_T_ARRAY_KIND, IMZ_KIND_OTHER, "time array", NULL},
+    {"MS:1000617", IMZ_T_ARRAY_KIND, IMZ_KIND_OTHER, "wavelength array", NULL},
+    {"MS:1000786", IMZ_T_ARRAY_KIND, IMZ_KIND_OTHER, "non-standard data array", NULL},
+    {"MS:1000843", IMZ_T_LASER, 0, "wavelength", NULL},
+    {"MS:1000844", IMZ_T_LASER, 1, "focus diameter x", NULL},
+    {"MS:1000845", IMZ_T_LASER, 2, "focus diameter y", NULL},
+    {"MS:1000846", IMZ_T_LASER, 3, "pulse energy", NULL},
+    {"MS:1000847", IMZ_T_LASER, 4, "pulse duration", NULL},
+    {"MS:1000848", IMZ_T_LASER, 5, "attenuation", NULL},
+    {"MS:1002312", IMZ_T_COMPRESSION, IMZ_COMP_OTHER, "MS-Numpress linear prediction compression",
+     NULL},
+    {"MS:1002313", IMZ_T_COMPRESSION, IMZ_COMP_OTHER, "MS-Numpress positive integer compression",
+     NULL},
+    {"MS:1002314", IMZ_T_COMPRESSION, IMZ_COMP_OTHER, "MS-Numpress short logged float compression",
+     NULL},
+    {"MS:1002746", IMZ_T_COMPRESSION, IMZ_COMP_OTHER,
+     "MS-Numpress linear prediction compression followed by zlib compression", NULL},
+    {"MS:1002747", IMZ_T_COMPRESSION, IMZ_COMP_OTHER,
+     "MS-Numpress positive integer compression followed by zlib compression", NULL},
+    {"MS:1002748", IMZ_T_COMPRESSION, IMZ_COMP_OTHER,
+     "MS-Numpress short logged float compression followed by zlib compression", NULL},
 };
 
 #define CV_COUNT (sizeof CV_TABLE / sizeof CV_TABLE[0])
 
-/* "MS:1000514" -> 1 * 10^9 + 1000514; 0 when the spelling is not PREFIX:digits. */
-static uint64_t accession_key(const char *acc)
-{
-    uint64_t prefix;
-    if (strncmp(acc, "MS:", 3) == 0)
-        prefix = 1, acc += 3;
-    else if (strncmp(acc, "IMS:", 4) == 0)
-        prefix = 2, acc += 4;
-    else if (strncmp(acc, "UO:", 3) == 0)
-        prefix = 3, acc += 3;
-    else
-        return 0;
-    uint64_t number = 0;
-    int digits = 0;
-    for (; *acc; acc++, digits++) {
-        if (*acc < '0' || *acc > '9' || digits >= 9)
-            return 0;
-        number = number * 10 + (uint64_t)(*acc - '0');
-    }
-    return digits ? prefix * 1000000000u + number : 0;
-}
-
 const imzml_cv *imzml_cv_lookup(const char *accession)
 {
-    uint64_t key = accession ? accession_key(accession) : 0;
-    if (!key)
+    if (!accession)
         return NULL;
     size_t lo = 0, hi = CV_COUNT;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        uint64_t k = accession_key(CV_TABLE[mid].accession);
-        if (k == key)
+        int c = strcmp(CV_TABLE[mid].accession, accession);
+        if (c == 0)
             return &CV_TABLE[mid];
-        if (k < key)
+        if (c < 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -158,7 +135,7 @@ const imzml_cv *imzml_cv_by_name(const char *name)
 
 int imzml_cv_name_agrees(const imzml_cv *cv, const char *name)
 {
-    if (!name || !*name)
+    if (!name || !*name || strcmp(cv->name, name) == 0)
         return 1;
     if (loose_equal(cv->name, name) || (cv->alias && loose_equal(cv->alias, name)))
         return 1;
@@ -213,7 +190,7 @@ int imzml_cv_table_sorted(void);
 int imzml_cv_table_sorted(void)
 {
     for (size_t i = 1; i < CV_COUNT; i++)
-        if (accession_key(CV_TABLE[i - 1].accession) >= accession_key(CV_TABLE[i].accession))
+        if (strcmp(CV_TABLE[i - 1].accession, CV_TABLE[i].accession) >= 0)
             return 0;
     return 1;
 }

@@ -28,9 +28,23 @@ const imzml_cv *imzml_resolve_term(imzml_parser *p, const imzml_attrs *a)
                      "%s is named \"%.40s\" but means \"%s\"", cv->accession, a->name, cv->name);
         return cv;
     }
-    cv = imzml_cv_by_name(a->name);
-    if (!cv)
+    if (!a->name || !*a->name)
         return NULL;
+    size_t acc_len = a->accession ? strlen(a->accession) : 0;
+    int cacheable = acc_len > 0 && acc_len < sizeof p->misses[0];
+    int filled = p->n_misses < 16 ? p->n_misses : 16;
+    for (int i = 0; cacheable && i < filled; i++)
+        if (strcmp(p->misses[i], a->accession) == 0)
+            return NULL;
+    cv = imzml_cv_by_name(a->name);
+    if (!cv) {
+        /* Headers repeat the same few unknown terms per spectrum (TIC, ms level, ...). */
+        if (cacheable)
+            memcpy(p->misses[p->n_misses++ % 16], a->accession, acc_len + 1);
+        if (p->n_misses == 32)
+            p->n_misses = 16; /* a ring of 16 once full */
+        return NULL;
+    }
     if (p->unknown_named++ == 0)
         snprintf(p->first_unknown_named, sizeof p->first_unknown_named,
                  "unknown accession %.40s named \"%.60s\" read as %s", or_empty(a->accession),

@@ -77,6 +77,8 @@ struct imzml_parser {
     imzml_spectrum_state sp;
     imzml_array_state arr;
     uint64_t unknown_named; /* cvParams resolved by name (unknown accession) */
+    char misses[16][24];    /* unknown accessions whose name matched nothing (a fast path) */
+    int n_misses;
     char first_unknown_named[160];
 };
 
