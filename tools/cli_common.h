@@ -23,6 +23,7 @@ int cli_finish_stdout(int code);
 /* Strict unsigned parse of an option value; 0 on success. */
 int cli_parse_u64(const char *text, unsigned long long *out);
 
+int cmd_convert(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 

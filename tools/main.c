@@ -10,6 +10,7 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *summary;
 } COMMANDS[] = {
+    {"convert", cmd_convert, "convert an imzML file or Bruker .d folder to a SpatialData store"},
     {"info", cmd_info, "summarise an input (imzML or Bruker .d): grid, pixel size, checks"},
     {"dump", cmd_dump, "print the peaks of an input as TSV (index x y z mz intensity)"},
 };

@@ -1,0 +1,108 @@
+/*
+ * The streaming converter: any msiz_source (imzML, Bruker .d) to a SpatialData Zarr store, in
+ * bounded memory, with output identical for every memory limit, chunk size and thread count.
+ *
+ *   msiz_convert_opts o; msiz_convert_opts_init(&o);   // Thyra's defaults
+ *   o.memory_limit = 128u << 20;
+ *   msiz_convert_summary sum;
+ *   if (msiz_convert("in.imzML", "out.zarr", &o, &sum) < 0) -> msiz_last_error()
+ *
+ * Passes: scan (coordinates, grid, mass range, duplicates), then per output plane: bin (every
+ * spectrum of the plane in grid order through the resampling plan; CSR rows go straight to the
+ * store, CSC rows through the external-memory transpose), then the store's other elements
+ * (obs/var/uns, TIC image, pixel squares) and the root attributes. Output appears at `output`
+ * only when complete; on any failure (or cancellation) nothing is left there and temporary files
+ * are removed.
+ */
+#ifndef MSIZARR_CONVERT_H
+#define MSIZARR_CONVERT_H
+
+#include "msizarr/axis.h"
+#include "msizarr/compression.h"
+#include "msizarr/msizarr.h"
+#include "msizarr/source.h"
+#include "msizarr/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct msiz_progress {
+    const char *pass;     /* "scan", "bin", "transpose", "write" */
+    int plane;            /* output plane (0 unless several z planes) */
+    uint64_t done, total; /* units of the pass (spectra; columns for "transpose") */
+    double elapsed_s;     /* since the pass started */
+    uint64_t rss_bytes;   /* resident memory of the process now */
+} msiz_progress;
+
+typedef void (*msiz_progress_fn)(void *user, const msiz_progress *p);
+
+typedef enum msiz_duplicate_policy {
+    MSIZ_DUPLICATES_ERROR = 0,     /* two spectra at one (x, y, z): refuse (edge case #45) */
+    MSIZ_DUPLICATES_KEEP_FIRST = 1 /* keep the first in file order, warn with a count */
+} msiz_duplicate_policy;
+
+typedef struct msiz_convert_opts {
+    msiz_source_opts source; /* reader options (region, ...) */
+    const char *dataset_id;  /* "msi_dataset" */
+    int has_pixel_size;      /* --pixel-size given */
+    double pixel_size_um;
+    msiz_spectrum_type spectrum_type; /* --spectrum-type; UNKNOWN = auto */
+    /* resampling (Thyra's CLI defaults: on, automatic method and axis) */
+    int resample;                  /* 1; 0 = exact union of m/z values */
+    msiz_resample_request request; /* overrides: method, axis type, bins, min/max, width, ref */
+    double gap_tolerance;          /* tic_preserving only; <= 0: off */
+    int has_intensity_threshold;
+    double intensity_threshold;    /* keep peaks with intensity >= threshold */
+    uint64_t max_mass_axis_length; /* raw union cap (10,000,000; 0 = none) */
+    /* output */
+    msiz_sparse_format sparse_format; /* CSC */
+    int zarr_format;                  /* 3 */
+    msiz_compression compression;     /* zstd level 0 */
+    int handle_3d;                    /* one volume instead of one table per z plane */
+    int has_z_spacing;
+    double z_spacing_um;
+    int overwrite;
+    msiz_duplicate_policy duplicates;
+    /* resources */
+    size_t memory_limit;  /* 512 MiB */
+    int threads;          /* compression workers; 0 = one per core */
+    const char *temp_dir; /* spill files (default: $TMPDIR or /tmp) */
+    size_t chunk_size;    /* spectra per processing batch (5000) */
+    /* feedback */
+    msiz_progress_fn progress;
+    void *progress_user;
+    volatile int *cancel; /* polled; non-zero stops with MSIZ_E_INTERRUPTED */
+} msiz_convert_opts;
+
+/* Fills Thyra's defaults (and msizarr's for the options Thyra lacks). */
+MSIZ_API void msiz_convert_opts_init(msiz_convert_opts *opts);
+
+/* Parses "512MiB", "1.5GiB", "64KiB", "128M", "1000000" (bytes) into bytes. */
+MSIZ_API MSIZ_NODISCARD msiz_status msiz_parse_size(const char *text, size_t *bytes);
+
+typedef struct msiz_convert_summary {
+    uint64_t spectra_read; /* non-empty spectra read */
+    uint64_t pixels;       /* table rows, all planes */
+    uint64_t bins;         /* n_var */
+    uint64_t nnz;          /* stored entries, all planes */
+    int32_t n_x, n_y, n_z;
+    int planes;                   /* tables written */
+    uint64_t peaks_out_of_range;  /* dropped by the axis span */
+    uint64_t spectra_out_of_grid; /* skipped (0-based coordinates) */
+    uint64_t duplicates_dropped;
+    uint64_t spilled_bytes; /* external-memory transpose traffic */
+    uint64_t peak_rss_bytes;
+    uint64_t fixed_state_bytes; /* per-pixel and per-bin state outside the buffer budget */
+    double seconds;
+    char plan[256]; /* the resampling plan in words */
+} msiz_convert_summary;
+
+MSIZ_API MSIZ_NODISCARD msiz_status msiz_convert(const char *input, const char *output,
+                                                 const msiz_convert_opts *opts,
+                                                 msiz_convert_summary *summary);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,230 @@
+/* msiz_convert: option checks, the memory budget, and the order of the passes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "convert/convert_internal.h"
+
+#define MIN_MEMORY_LIMIT ((size_t)4 << 20)
+#define PROCESS_BASELINE ((size_t)6 << 20) /* code, libraries, stacks: outside every buffer */
+#define MAX_X_CHUNK      ((size_t)1000000) /* Thyra's X chunk length */
+#define MIN_X_CHUNK      ((size_t)4096)
+
+static msiz_status check_opts(const msiz_convert_opts *o)
+{
+    char probe[512];
+    if (!o->dataset_id ||
+        snprintf(probe, sizeof probe, "%s_z0_pixels", o->dataset_id) >= (int)sizeof probe ||
+        !msiz_valid_element_name(probe) || !msiz_valid_element_name(o->dataset_id))
+        return msiz_fail(MSIZ_E_ARG,
+                         "invalid dataset id '%s': use ASCII letters, digits, '_', '-', '.' "
+                         "(not starting with '__')",
+                         o->dataset_id ? o->dataset_id : "(null)");
+    if (o->memory_limit < MIN_MEMORY_LIMIT)
+        return msiz_fail(MSIZ_E_ARG, "memory limit of %zu bytes is below the minimum of 4 MiB",
+                         o->memory_limit);
+    if (o->chunk_size == 0)
+        return msiz_fail(MSIZ_E_ARG, "chunk size must be at least 1 spectrum");
+    if (o->has_pixel_size && !(o->pixel_size_um > 0))
+        return msiz_fail(MSIZ_E_ARG, "pixel size must be > 0 (got %g)", o->pixel_size_um);
+    if (o->has_z_spacing && !(o->z_spacing_um > 0))
+        return msiz_fail(MSIZ_E_ARG, "z spacing must be > 0 (got %g)", o->z_spacing_um);
+    if (o->has_intensity_threshold && !(o->intensity_threshold == o->intensity_threshold))
+        return msiz_fail(MSIZ_E_ARG, "intensity threshold is not a number");
+    return MSIZ_OK;
+}
+
+static msiz_status pick_pixel_size(msiz_conv *c)
+{
+    if (c->o->has_pixel_size) {
+        c->pixel_size = c->o->pixel_size_um;
+        c->pixel_size_manual = 1;
+        return MSIZ_OK;
+    }
+    if (!c->info->has_pixel_size || !(c->info->pixel_size_x_um > 0))
+        return msiz_fail(MSIZ_E_FORMAT,
+                         "%s: pixel size not found in metadata; give it with --pixel-size",
+                         c->input);
+    c->pixel_size = c->info->pixel_size_x_um;
+    return MSIZ_OK;
+}
+
+static int worker_threads(const msiz_convert_opts *o)
+{
+    if (o->threads > 0)
+        return o->threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)(n > 16 ? 16 : n) : 1;
+}
+
+/* Divides the memory limit: fixed per-spectrum/pixel/bin state first, then a quarter of the
+ * rest for zarr chunk buffers, the remainder for the transpose (or union) buffers. */
+static void plan_memory(msiz_conv *c, int threads)
+{
+    uint64_t cells = (uint64_t)c->n_x * c->n_y * c->n_z;
+    uint64_t fixed = 16 * c->n_spectra + 9 * cells + 8 * c->n_order + 60 * c->n_bins +
+                     28 * (uint64_t)c->out_cap + 16 * (uint64_t)c->max_peaks;
+    c->sum->fixed_state_bytes = fixed;
+    size_t limit = c->o->memory_limit;
+    size_t rest = limit > fixed + PROCESS_BASELINE ? limit - fixed - PROCESS_BASELINE : 0;
+    if (rest < MIN_MEMORY_LIMIT / 2) {
+        msiz_warn("per-pixel and per-bin state (%llu MiB) leaves little of the %zu MiB memory "
+                  "limit for buffers; using the minimum",
+                  (unsigned long long)(fixed >> 20), limit >> 20);
+        rest = MIN_MEMORY_LIMIT / 2;
+    }
+    size_t per_chunk_elem = 12 * 2 * (size_t)(threads + 2); /* data + indices, raw + compressed */
+    size_t chunk = rest / 4 / per_chunk_elem;
+    c->chunk_elems = chunk > MAX_X_CHUNK ? MAX_X_CHUNK : chunk < MIN_X_CHUNK ? MIN_X_CHUNK : chunk;
+    size_t zarr_bytes = c->chunk_elems * per_chunk_elem + ((size_t)100000 * 8 * 2);
+    c->buffer_budget = rest > zarr_bytes ? rest - zarr_bytes : rest / 2;
+}
+
+static msiz_status open_store(msiz_conv *c, int threads)
+{
+    msiz_store_opts so;
+    msiz_store_opts_init(&so);
+    so.zarr_format = c->o->zarr_format;
+    so.compression = c->o->compression;
+    so.threads = threads;
+    so.overwrite = c->o->overwrite;
+    so.chunk_elems = c->chunk_elems;
+    return msiz_store_create(c->output, &so, &c->store);
+}
+
+static msiz_status write_planes(msiz_conv *c)
+{
+    if (c->n_z == 1 || c->o->handle_3d)
+        return msiz_conv_write_plane(c, c->o->handle_3d && c->n_z > 1 ? -1 : 0, 0, c->n_order);
+    int64_t plane_cells = (int64_t)c->n_x * c->n_y;
+    uint64_t lo = 0;
+    while (lo < c->n_order) {
+        int64_t z = c->key[c->order[lo]] / plane_cells;
+        uint64_t hi = lo;
+        while (hi < c->n_order && c->key[c->order[hi]] / plane_cells == z)
+            hi++;
+        msiz_status status = msiz_conv_write_plane(c, (int)z, lo, hi);
+        if (status < 0)
+            return status;
+        lo = hi;
+    }
+    return MSIZ_OK;
+}
+
+static msiz_status finish_store(msiz_conv *c)
+{
+    char *root = msiz_conv_root_attrs_json(c);
+    if (!root)
+        return msiz_fail(MSIZ_E_NOMEM, "out of memory");
+    msiz_status status = msiz_store_set_root_attrs_json(c->store, root);
+    free(root);
+    msiz_store *s = c->store;
+    c->store = NULL;
+    if (status < 0) {
+        msiz_store_abort(s);
+        return status;
+    }
+    return msiz_store_finish(s);
+}
+
+static void report_drops(const msiz_conv *c)
+{
+    const msiz_bin_stats *b = &c->bin_stats;
+    c->sum->peaks_out_of_range = b->out_of_range;
+    if (b->out_of_range)
+        msiz_warn("%s: %llu peaks in %llu spectra lie outside the m/z axis %.6f-%.6f and were "
+                  "dropped",
+                  c->input, (unsigned long long)b->out_of_range,
+                  (unsigned long long)b->spectra_with_drops, c->axis[0], c->axis[c->n_bins - 1]);
+    if (b->nan_mz || c->nan_intensity)
+        msiz_warn("%s: %llu peaks with NaN m/z and %llu with NaN/Inf intensity were dropped",
+                  c->input, (unsigned long long)b->nan_mz, (unsigned long long)c->nan_intensity);
+}
+
+static msiz_status allocate_planes(msiz_conv *c)
+{
+    uint64_t cells = (uint64_t)c->n_x * c->n_y * c->n_z;
+    c->tic = msiz_malloc((size_t)cells * sizeof *c->tic);
+    c->average = msiz_malloc((size_t)(c->n_bins ? c->n_bins : 1) * sizeof *c->average);
+    if (!c->tic || !c->average)
+        return msiz_fail(MSIZ_E_NOMEM, "out of memory for the TIC image and average spectrum");
+    return MSIZ_OK;
+}
+
+static msiz_status run(msiz_conv *c)
+{
+    msiz_status status = MSIZ_OK;
+    int threads = worker_threads(c->o);
+    MSIZ_TRY(msiz_source_open(c->input, &c->o->source, &c->src));
+    c->info = msiz_source_get_info(c->src);
+    MSIZ_TRY(pick_pixel_size(c));
+    c->buffer_budget = c->o->memory_limit / 2; /* for the union axis during the scan */
+    MSIZ_TRY(msiz_conv_union_begin(c));
+    MSIZ_TRY(msiz_conv_scan(c));
+    MSIZ_TRY(msiz_conv_plan(c));
+    MSIZ_TRY(allocate_planes(c));
+    plan_memory(c, threads);
+    MSIZ_TRY(open_store(c, threads));
+    MSIZ_TRY(write_planes(c));
+    c->nonempty = c->sum->spectra_read;
+    report_drops(c);
+    MSIZ_TRY(finish_store(c));
+cleanup:
+    return status;
+}
+
+static void release(msiz_conv *c)
+{
+    msiz_store_abort(c->store);
+    msiz_conv_plan_free(c);
+    msiz_spectrum_destroy(&c->sp);
+    msiz_source_close(c->src);
+    msiz_free(c->key);
+    msiz_free(c->order);
+    msiz_free(c->tic);
+    msiz_free(c->average);
+    msiz_free(c->row_keys);
+}
+
+msiz_status msiz_convert(const char *input, const char *output, const msiz_convert_opts *opts,
+                         msiz_convert_summary *summary)
+{
+    msiz_convert_summary local;
+    msiz_convert_opts defaults;
+    msiz_conv c;
+    memset(&c, 0, sizeof c);
+    if (!opts) {
+        msiz_convert_opts_init(&defaults);
+        opts = &defaults;
+    }
+    if (!summary)
+        summary = &local;
+    memset(summary, 0, sizeof *summary);
+    if (!input || !output)
+        return msiz_fail(MSIZ_E_ARG, "convert: input and output paths are required");
+    msiz_status status = check_opts(opts);
+    if (status < 0)
+        return status;
+    c.o = opts;
+    c.input = input;
+    c.output = output;
+    c.sum = summary;
+    clock_gettime(CLOCK_MONOTONIC, &c.t0);
+    msiz_spectrum_init(&c.sp);
+    status = run(&c);
+    summary->bins = c.n_bins;
+    summary->n_x = c.n_x;
+    summary->n_y = c.n_y;
+    summary->n_z = c.n_z;
+    release(&c);
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    summary->seconds =
+        (double)(t1.tv_sec - c.t0.tv_sec) + (double)(t1.tv_nsec - c.t0.tv_nsec) * 1e-9;
+    summary->peak_rss_bytes = msiz_rss_peak();
+    return status;
+}

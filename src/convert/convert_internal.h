@@ -1,0 +1,96 @@
+/* Internals of the converter shared by the files of src/convert. */
+#ifndef MSIZ_CONVERT_INTERNAL_H
+#define MSIZ_CONVERT_INTERNAL_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "msizarr/convert.h"
+#include "sparse/transpose.h"
+
+/* Everything the passes share. Per-spectrum state is 16 bytes (key + order), per-pixel state 9
+ * bytes (TIC + occupancy bit), per-bin state about 50 bytes (axis, lookup, workspace, average,
+ * column counts); see docs/memory.md. */
+typedef struct msiz_conv {
+    const msiz_convert_opts *o;
+    const char *input, *output;
+    msiz_source *src;
+    const msiz_source_info *info;
+    msiz_convert_summary *sum;
+    struct timespec t0;
+
+    /* scan pass */
+    uint64_t n_spectra;
+    int64_t *key;    /* per spectrum: z*n_x*n_y + y*n_x + x, or -1 when skipped */
+    uint64_t *order; /* spectrum indices with key >= 0, sorted by key */
+    uint64_t n_order;
+    int32_t n_x, n_y, n_z, z_min;
+    int has_data_range;
+    double data_mz_min, data_mz_max;
+    size_t max_peaks;
+    uint64_t nonempty; /* spectra read with at least one peak (in grid) */
+    double pixel_size;
+    int pixel_size_manual;
+
+    /* mass axis and resampling */
+    msiz_resample_plan plan;
+    double *axis;
+    uint64_t n_bins;
+    msiz_binner *binner;
+    msiz_bin_workspace *ws;
+    msiz_tic_resampler *tic_resampler;
+    msiz_union_axis *uaxis; /* no resampling, processed data: the exact m/z union */
+    msiz_bin_stats bin_stats;
+    uint64_t nan_intensity;
+
+    /* bin pass buffers */
+    msiz_spectrum sp;
+    uint32_t *idx;
+    int32_t *idx32;
+    double *val;
+    size_t out_cap;
+
+    /* per output plane */
+    double *tic;       /* n_x*n_y (per plane) or n_x*n_y*n_z (volume) */
+    double *average;   /* n_bins */
+    int64_t *row_keys; /* rows of the current table in grid order */
+    uint64_t n_rows, rows_cap;
+    uint64_t plane_spectra;
+
+    /* output */
+    msiz_store *store;
+    size_t buffer_budget; /* bytes for the transpose (and zarr chunk buffers) */
+    size_t chunk_elems;
+} msiz_conv;
+
+/* convert_scan.c: coordinates, grid, data range, duplicates, order. */
+msiz_status msiz_conv_scan(msiz_conv *c);
+
+/* convert_plan.c: resampling plan, axis, binner / TIC resampler / union axis. */
+msiz_status msiz_conv_plan(msiz_conv *c);
+void msiz_conv_plan_free(msiz_conv *c);
+/* Starts the union axis before the scan when the output keeps the raw m/z values. */
+msiz_status msiz_conv_union_begin(msiz_conv *c);
+/* Adds c->sp's kept m/z values (threshold applied) to the union. */
+msiz_status msiz_conv_union_add(msiz_conv *c);
+/* Drops peaks below the intensity threshold and non-finite intensities from c->sp. */
+void msiz_conv_filter(msiz_conv *c);
+/* Maps the spectrum in c->sp to (c->idx, c->val); *n = stored entries. */
+msiz_status msiz_conv_map(msiz_conv *c, size_t *n);
+
+/* convert_table.c: one table (and its image and shapes) for spectra order[lo..hi). */
+msiz_status msiz_conv_write_plane(msiz_conv *c, int plane, uint64_t lo, uint64_t hi);
+
+/* convert_meta.c: JSON texts for root attributes and uns. Caller frees with free(). */
+char *msiz_conv_root_attrs_json(const msiz_conv *c);
+char *msiz_conv_uns_json(const msiz_conv *c, uint64_t n_rows);
+
+/* convert.c: progress and cancellation (called every spectrum; cheap). */
+msiz_status msiz_conv_tick(msiz_conv *c, const char *pass, int plane, uint64_t done, uint64_t total,
+                           struct timespec *pass_start, int force);
+
+/* Resident memory now and at peak (bytes). */
+uint64_t msiz_rss_now(void);
+uint64_t msiz_rss_peak(void);
+
+#endif

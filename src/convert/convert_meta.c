@@ -1,0 +1,117 @@
+/* Root attributes and uns contents, as Thyra's build_root_attrs / build_uns_metadata lay them
+ * out (docs: output-layout §4-§5), built with jansson and handed to the store as JSON text. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "convert/convert_internal.h"
+
+#define DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17))
+
+static json_t *source_metadata(const msiz_conv *c)
+{
+    json_error_t err;
+    json_t *m = json_loads(c->info->metadata_json ? c->info->metadata_json : "{}", 0, &err);
+    return json_is_object(m) ? m : (json_decref(m), json_object());
+}
+
+/* Copies m[key] into dst[as] when it is a non-empty object. */
+static void copy_section(json_t *dst, const char *as, json_t *m, const char *key)
+{
+    json_t *v = json_object_get(m, key);
+    if (json_is_object(v) && json_object_size(v) > 0)
+        json_object_set(dst, as, v);
+}
+
+static void timestamp(char *buf, size_t size)
+{
+    struct timeval tv;
+    struct tm tm;
+    gettimeofday(&tv, NULL);
+    localtime_r(&tv.tv_sec, &tm);
+    size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, size - n, ".%06ld", (long)tv.tv_usec);
+}
+
+static json_t *detection_info(const msiz_conv *c)
+{
+    const char *fmt = c->info->format == MSIZ_FORMAT_IMZML ? "imzml" : "bruker";
+    if (c->pixel_size_manual)
+        return json_pack("{s:s, s:s, s:b, s:s}", "method", "manual", "source_format", fmt,
+                         "detection_successful", 0, "note",
+                         "Pixel size manually specified via --pixel-size parameter");
+    return json_pack("{s:s, s:f, s:f, s:s, s:b, s:s}", "method", "automatic", "detected_x_um",
+                     c->pixel_size, "detected_y_um", c->pixel_size, "source_format", fmt,
+                     "detection_successful", 1, "note",
+                     "Pixel size automatically detected from source metadata");
+}
+
+char *msiz_conv_root_attrs_json(const msiz_conv *c)
+{
+    char ts[64], produced[64], conv[64];
+    double ps = c->pixel_size;
+    timestamp(ts, sizeof ts);
+    snprintf(produced, sizeof produced, "msizarr/%s", msiz_version());
+    snprintf(conv, sizeof conv, "msizarr %s", msiz_version());
+    json_t *m = source_metadata(c);
+    json_t *root = json_pack(
+        "{s:f, s:f, s:s, s:s, s:s, s:s, s:{s:{s:s, s:f, s:f, s:n, s:i, s:s}}, s:o, "
+        "s:{s:s, s:I, s:I, s:[i, i, i]}}",
+        "pixel_size_x_um", ps, "pixel_size_y_um", ps, "pixel_size_units", "micrometers",
+        "coordinate_system", "physical_micrometers", "msi_converter_version", conv,
+        "conversion_timestamp", ts, "coordinate_systems", "global", "unit", "micrometer",
+        "pixel_size_um_x", ps, "pixel_size_um_y", ps, "reference_element", "convention_version", 1,
+        "produced_by", produced, "pixel_size_detection_info", detection_info(c), "msi_dataset_info",
+        "dataset_id", c->o->dataset_id, "total_grid_pixels",
+        (json_int_t)((int64_t)c->n_x * c->n_y * c->n_z), "non_empty_pixels",
+        (json_int_t)c->nonempty, "dimensions_xyz", c->n_x, c->n_y, c->n_z);
+    if (root && c->o->handle_3d) {
+        json_object_set_new(root, "z_spacing_um",
+                            json_real(c->o->has_z_spacing ? c->o->z_spacing_um : ps));
+        json_object_set_new(root, "z_spacing_source",
+                            json_string(c->o->has_z_spacing ? "manual" : "pixel_size"));
+    }
+    copy_section(root, "format_specific_metadata", m, "format_specific");
+    copy_section(root, "acquisition_parameters", m, "acquisition_params");
+    copy_section(root, "instrument_information", m, "instrument_info");
+    char *text = root ? json_dumps(root, DUMP_FLAGS) : NULL;
+    json_decref(root);
+    json_decref(m);
+    return text;
+}
+
+static const char *spectrum_type_text(const msiz_conv *c)
+{
+    msiz_spectrum_type t =
+        c->o->spectrum_type != MSIZ_SPECTRUM_UNKNOWN ? c->o->spectrum_type : c->info->spectrum_type;
+    return t == MSIZ_SPECTRUM_CENTROID  ? "centroid spectrum"
+           : t == MSIZ_SPECTRUM_PROFILE ? "profile spectrum"
+                                        : NULL;
+}
+
+char *msiz_conv_uns_json(const msiz_conv *c, uint64_t n_rows)
+{
+    char regions[128];
+    json_t *m = source_metadata(c);
+    json_t *em = json_pack("{s:s, s:[i, i, i], s:[f, f], s:s}", "source_path", c->input,
+                           "dimensions", c->n_x, c->n_y, c->n_z, "mass_range", c->data_mz_min,
+                           c->data_mz_max, "msizarr_version", msiz_version());
+    const char *st = spectrum_type_text(c);
+    if (em && st)
+        json_object_set_new(em, "spectrum_type", json_string(st));
+    /* Python json.dumps spacing, as Thyra stores it */
+    snprintf(regions, sizeof regions, "[{\"region_number\": 1, \"n_spectra\": %llu}]",
+             (unsigned long long)n_rows);
+    json_t *uns = json_pack("{s:o, s:s}", "essential_metadata", em, "regions", regions);
+    copy_section(uns, "format_specific", m, "format_specific");
+    copy_section(uns, "acquisition_params", m, "acquisition_params");
+    copy_section(uns, "instrument_info", m, "instrument_info");
+    copy_section(uns, "raw_metadata", m, "raw_metadata");
+    char *text = uns ? json_dumps(uns, DUMP_FLAGS) : NULL;
+    json_decref(uns);
+    json_decref(m);
+    return text;
+}

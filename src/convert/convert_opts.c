@@ -1,0 +1,66 @@
+/* Converter defaults (Thyra's CLI where it has the option) and size parsing. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/error.h"
+#include "msizarr/convert.h"
+
+void msiz_convert_opts_init(msiz_convert_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    msiz_source_opts_init(&o->source);
+    o->dataset_id = "msi_dataset";
+    o->spectrum_type = MSIZ_SPECTRUM_UNKNOWN;
+    o->resample = 1;
+    msiz_resample_request_init(&o->request);
+    o->max_mass_axis_length = MSIZ_UNION_DEFAULT_CAP;
+    o->sparse_format = MSIZ_SPARSE_CSC;
+    o->zarr_format = 3;
+    msiz_compression_init(&o->compression);
+    o->duplicates = MSIZ_DUPLICATES_ERROR;
+    o->memory_limit = (size_t)512 << 20;
+    o->threads = 0;
+    o->chunk_size = 5000;
+}
+
+static const struct {
+    const char *suffix;
+    double factor;
+} k_units[] = {{"", 1.0},
+               {"b", 1.0},
+               {"k", 1024.0},
+               {"kb", 1000.0},
+               {"kib", 1024.0},
+               {"m", 1048576.0},
+               {"mb", 1e6},
+               {"mib", 1048576.0},
+               {"g", 1073741824.0},
+               {"gb", 1e9},
+               {"gib", 1073741824.0},
+               {"t", 1099511627776.0},
+               {"tib", 1099511627776.0}};
+
+msiz_status msiz_parse_size(const char *text, size_t *bytes)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = text ? strtod(text, &end) : NAN;
+    if (!text || end == text || errno != 0 || !(v >= 0) || !isfinite(v))
+        return msiz_fail(MSIZ_E_ARG, "invalid size '%s' (e.g. 512MiB, 2GiB, 64KiB)",
+                         text ? text : "(null)");
+    while (*end == ' ')
+        end++;
+    for (size_t i = 0; i < sizeof k_units / sizeof k_units[0]; i++) {
+        if (strcasecmp(end, k_units[i].suffix) != 0)
+            continue;
+        double b = v * k_units[i].factor;
+        if (b > (double)SIZE_MAX / 2)
+            return msiz_fail(MSIZ_E_ARG, "size '%s' is too large", text);
+        *bytes = (size_t)b;
+        return MSIZ_OK;
+    }
+    return msiz_fail(MSIZ_E_ARG, "invalid size unit in '%s' (use KiB, MiB or GiB)", text);
+}

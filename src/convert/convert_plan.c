@@ -1,0 +1,185 @@
+/* The resampling plan (Thyra's decision tree and bin rules), the mass axis, and the mapping of
+ * one spectrum onto it: nearest neighbour, TIC-preserving, or exact (no resampling). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "convert/convert_internal.h"
+
+void msiz_conv_filter(msiz_conv *c)
+{
+    msiz_spectrum *sp = &c->sp;
+    int thr = c->o->has_intensity_threshold;
+    double t = c->o->intensity_threshold;
+    size_t k = 0;
+    for (size_t i = 0; i < sp->n; i++) {
+        double in = sp->intensity[i];
+        if (!isfinite(in)) {
+            c->nan_intensity++;
+            continue;
+        }
+        if (thr && !(in >= t))
+            continue;
+        sp->mz[k] = sp->mz[i];
+        sp->intensity[k++] = in;
+    }
+    sp->n = k;
+}
+
+msiz_status msiz_conv_union_begin(msiz_conv *c)
+{
+    if (c->o->resample || c->info->continuous)
+        return MSIZ_OK;
+    msiz_union_opts uo;
+    msiz_union_opts_init(&uo);
+    uo.memory_budget = c->buffer_budget / 2;
+    uo.temp_dir = c->o->temp_dir;
+    uo.max_values = c->o->max_mass_axis_length;
+    return msiz_union_axis_new(&uo, &c->uaxis);
+}
+
+msiz_status msiz_conv_union_add(msiz_conv *c)
+{
+    msiz_conv_filter(c);
+    return msiz_union_axis_add(c->uaxis, c->sp.mz, c->sp.n);
+}
+
+static void fill_request(const msiz_conv *c, msiz_resample_request *rq)
+{
+    *rq = c->o->request;
+    rq->is_timstof = c->info->format != MSIZ_FORMAT_IMZML;
+    rq->spectrum_type =
+        c->o->spectrum_type != MSIZ_SPECTRUM_UNKNOWN ? c->o->spectrum_type : c->info->spectrum_type;
+    rq->has_data_range = c->has_data_range;
+    rq->data_mz_min = c->data_mz_min;
+    rq->data_mz_max = c->data_mz_max;
+}
+
+static msiz_status resampled_axis(msiz_conv *c)
+{
+    msiz_status status = MSIZ_OK;
+    msiz_resample_request rq;
+    fill_request(c, &rq);
+    MSIZ_TRY(msiz_resample_plan_resolve(&rq, &c->plan));
+    msiz_resample_plan_describe(&c->plan, c->sum->plan, sizeof c->sum->plan);
+    msiz_info("%s", c->sum->plan);
+    c->n_bins = c->plan.n_bins;
+    c->axis = msiz_malloc((size_t)c->n_bins * sizeof *c->axis);
+    MSIZ_FAIL_IF(!c->axis, MSIZ_E_NOMEM, "out of memory for an axis of %llu bins",
+                 (unsigned long long)c->n_bins);
+    MSIZ_TRY(
+        msiz_axis_build(c->plan.axis_type, c->plan.mz_min, c->plan.mz_max, c->n_bins, c->axis));
+    if (c->plan.method == MSIZ_RESAMPLE_TIC_PRESERVING)
+        MSIZ_TRY(
+            msiz_tic_resampler_new(c->axis, c->n_bins, c->o->gap_tolerance, &c->tic_resampler));
+    else
+        MSIZ_TRY(msiz_binner_new(c->axis, c->n_bins, NULL, &c->binner));
+cleanup:
+    return status;
+}
+
+/* Continuous data: spectrum 0's m/z array, when strictly increasing. */
+static msiz_status continuous_axis(msiz_conv *c)
+{
+    msiz_status status = msiz_source_read(c->src, 0, &c->sp); /* Thyra: spectrum 0's array */
+    if (status < 0)
+        return status;
+    for (size_t i = 1; i < c->sp.n; i++)
+        if (!(c->sp.mz[i] > c->sp.mz[i - 1]))
+            return msiz_fail(MSIZ_E_FORMAT,
+                             "%s: the shared m/z array is not strictly increasing at index %zu",
+                             c->input, i);
+    c->n_bins = c->sp.n;
+    c->axis = msiz_malloc((c->n_bins ? c->n_bins : 1) * sizeof *c->axis);
+    if (!c->axis)
+        return msiz_fail(MSIZ_E_NOMEM, "out of memory for the m/z axis");
+    memcpy(c->axis, c->sp.mz, (size_t)c->n_bins * sizeof *c->axis);
+    return MSIZ_OK;
+}
+
+static msiz_status union_axis(msiz_conv *c)
+{
+    uint64_t n = 0;
+    msiz_status status = msiz_union_axis_finish(c->uaxis, &n);
+    if (status < 0)
+        return status;
+    c->n_bins = n;
+    c->axis = msiz_malloc((size_t)(n ? n : 1) * sizeof *c->axis);
+    if (!c->axis)
+        return msiz_fail(MSIZ_E_NOMEM, "out of memory for a raw m/z axis of %llu values",
+                         (unsigned long long)n);
+    return msiz_union_axis_read(c->uaxis, 0, (size_t)n, c->axis);
+}
+
+static msiz_status raw_axis(msiz_conv *c)
+{
+    msiz_status status = c->uaxis ? union_axis(c) : continuous_axis(c);
+    if (status < 0)
+        return status;
+    msiz_union_axis_free(c->uaxis);
+    c->uaxis = NULL;
+    snprintf(c->sum->plan, sizeof c->sum->plan, "no resampling: raw m/z axis of %llu values",
+             (unsigned long long)c->n_bins);
+    msiz_binner_opts bo;
+    msiz_binner_opts_init(&bo);
+    bo.mode = MSIZ_BIN_RAW;
+    return msiz_binner_new(c->axis, c->n_bins, &bo, &c->binner);
+}
+
+msiz_status msiz_conv_plan(msiz_conv *c)
+{
+    msiz_status status = c->o->resample ? resampled_axis(c) : raw_axis(c);
+    if (status < 0)
+        return status;
+    if (c->binner)
+        MSIZ_TRY(msiz_bin_workspace_new(c->binner, &c->ws));
+    c->out_cap = c->max_peaks;
+    if (c->tic_resampler || c->out_cap < 1)
+        c->out_cap = c->tic_resampler ? (size_t)c->n_bins : 1;
+    c->idx = msiz_malloc(c->out_cap * sizeof *c->idx);
+    c->idx32 = msiz_malloc(c->out_cap * sizeof *c->idx32);
+    c->val = msiz_malloc(c->out_cap * sizeof *c->val);
+    MSIZ_FAIL_IF(!c->idx || !c->idx32 || !c->val, MSIZ_E_NOMEM,
+                 "out of memory for spectrum buffers of %zu entries", c->out_cap);
+cleanup:
+    return status;
+}
+
+msiz_status msiz_conv_map(msiz_conv *c, size_t *n)
+{
+    msiz_conv_filter(c);
+    *n = 0;
+    if (c->sp.n == 0)
+        return MSIZ_OK;
+    if (c->sp.n > c->out_cap)
+        return msiz_fail(MSIZ_E_STATE, "%s: spectrum %llu has %zu peaks, %zu at scan time",
+                         c->input, (unsigned long long)c->sp.index, c->sp.n, c->out_cap);
+    if (c->tic_resampler)
+        return msiz_tic_resampler_map(c->tic_resampler, c->sp.mz, c->sp.intensity, c->sp.n, c->idx,
+                                      c->val, n);
+    return msiz_binner_map(c->binner, c->ws, c->sp.mz, c->sp.intensity, c->sp.n, c->idx, c->val, n,
+                           &c->bin_stats);
+}
+
+void msiz_conv_plan_free(msiz_conv *c)
+{
+    msiz_bin_workspace_free(c->ws);
+    msiz_binner_free(c->binner);
+    msiz_tic_resampler_free(c->tic_resampler);
+    msiz_union_axis_free(c->uaxis);
+    msiz_free(c->axis);
+    msiz_free(c->idx);
+    msiz_free(c->idx32);
+    msiz_free(c->val);
+    c->ws = NULL;
+    c->binner = NULL;
+    c->tic_resampler = NULL;
+    c->uaxis = NULL;
+    c->axis = NULL;
+    c->idx = NULL;
+    c->idx32 = NULL;
+    c->val = NULL;
+}

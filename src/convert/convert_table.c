@@ -1,0 +1,263 @@
+/* One output plane: bin pass in grid order, X (CSR straight through, CSC through the
+ * external-memory transpose), obs / var / uns, TIC image and pixel squares. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/error.h"
+#include "convert/convert_internal.h"
+
+typedef struct plane {
+    int index; /* z plane, or -1 for the volume */
+    char table[256], region[300], image[300];
+    uint64_t cells;     /* pixels of the TIC image */
+    msiz_table *t;      /* CSR: open during the bin pass */
+    msiz_transpose *tr; /* CSC */
+} plane;
+
+static msiz_status plane_names(const msiz_conv *c, plane *p)
+{
+    const char *id = c->o->dataset_id;
+    int n = p->index < 0 ? snprintf(p->table, sizeof p->table, "%s", id)
+                         : snprintf(p->table, sizeof p->table, "%s_z%d", id, p->index);
+    if (n < 0 || (size_t)n >= sizeof p->table)
+        return msiz_fail(MSIZ_E_ARG, "dataset id '%s' is too long", id);
+    snprintf(p->region, sizeof p->region, "%s_pixels", p->table);
+    snprintf(p->image, sizeof p->image, "%s_tic", p->table);
+    return MSIZ_OK;
+}
+
+static msiz_status begin_table(msiz_conv *c, plane *p, uint64_t n_obs, uint64_t nnz)
+{
+    msiz_table_opts to;
+    msiz_table_opts_init(&to);
+    to.name = p->table;
+    to.region = p->region;
+    to.n_obs = n_obs;
+    to.n_var = c->n_bins;
+    to.format = c->o->sparse_format;
+    to.nnz = nnz;
+    return msiz_store_table_begin(c->store, &to, &p->t);
+}
+
+static msiz_status push_row(msiz_conv *c, int64_t key)
+{
+    if (msiz_grow((void **)&c->row_keys, &c->rows_cap, c->n_rows + 1, sizeof *c->row_keys,
+                  (size_t)INT32_MAX) < 0)
+        return msiz_fail(MSIZ_E_NOMEM, "out of memory for %llu rows",
+                         (unsigned long long)c->n_rows + 1);
+    c->row_keys[c->n_rows++] = key;
+    return MSIZ_OK;
+}
+
+/* Records one stored row and hands its entries to X. */
+static msiz_status emit_row(msiz_conv *c, plane *p, int64_t key, size_t k)
+{
+    uint64_t cell = p->index < 0 ? (uint64_t)key : (uint64_t)key % p->cells;
+    c->tic[cell] = msiz_pairwise_sum(c->val, k); /* numpy's np.sum order: Thyra's TIC */
+    for (size_t j = 0; j < k; j++)
+        c->average[c->idx[j]] += c->val[j];
+    uint32_t row = (uint32_t)c->n_rows;
+    c->sum->nnz += k;
+    msiz_status status = push_row(c, key);
+    if (status < 0)
+        return status;
+    if (p->tr)
+        return msiz_transpose_add_row(p->tr, row, c->idx, c->val, k);
+    for (size_t j = 0; j < k; j++)
+        c->idx32[j] = (int32_t)c->idx[j];
+    return msiz_table_x_append(p->t, c->idx32, c->val, k);
+}
+
+static msiz_status bin_pass(msiz_conv *c, plane *p, uint64_t lo, uint64_t hi)
+{
+    msiz_status status = MSIZ_OK;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (uint64_t i = lo; i < hi; i++) {
+        uint64_t s = c->order[i];
+        size_t k = 0;
+        MSIZ_TRY(msiz_source_read(c->src, s, &c->sp));
+        c->plane_spectra++;
+        MSIZ_TRY(msiz_conv_map(c, &k));
+        if (k > 0)
+            MSIZ_TRY(emit_row(c, p, c->key[s], k));
+        MSIZ_TRY(msiz_conv_tick(c, "bin", p->index, i - lo + 1, hi - lo, &start, 0));
+    }
+    MSIZ_TRY(msiz_conv_tick(c, "bin", p->index, hi - lo, hi - lo, &start, 1));
+    MSIZ_FAIL_IF(c->n_rows == 0, MSIZ_E_FORMAT,
+                 "%s: no peak falls inside the m/z axis %.6f-%.6f%s: nothing to store", c->input,
+                 c->axis[0], c->axis[c->n_bins - 1], p->index >= 0 ? " in this plane" : "");
+cleanup:
+    return status;
+}
+
+typedef struct column_sink {
+    msiz_conv *c;
+    plane *p;
+    struct timespec start;
+} column_sink;
+
+static msiz_status take_column(void *ctx, uint64_t col, const int32_t *rows, const double *vals,
+                               size_t n)
+{
+    column_sink *k = ctx;
+    msiz_status status = msiz_table_x_append(k->p->t, rows, vals, n);
+    if (status == MSIZ_OK)
+        status = msiz_conv_tick(k->c, "transpose", k->p->index, col + 1, k->c->n_bins, &k->start,
+                                col + 1 == k->c->n_bins);
+    return status;
+}
+
+static msiz_status write_x(msiz_conv *c, plane *p)
+{
+    if (!p->tr)
+        return MSIZ_OK; /* CSR rows went straight into the table */
+    msiz_status status = begin_table(c, p, c->n_rows, msiz_transpose_nnz(p->tr));
+    if (status < 0)
+        return status;
+    column_sink k = {c, p, {0, 0}};
+    clock_gettime(CLOCK_MONOTONIC, &k.start);
+    status = msiz_transpose_finish(p->tr, take_column, &k);
+    c->sum->spilled_bytes += msiz_transpose_spilled_bytes(p->tr);
+    return status;
+}
+
+/* obs columns of the rows, in Thyra's column order. */
+static msiz_status write_obs(msiz_conv *c, plane *p)
+{
+    msiz_status status = MSIZ_OK;
+    uint64_t n = c->n_rows;
+    int32_t *x = msiz_malloc(n * 4), *y = msiz_malloc(n * 4), *z = msiz_malloc(n * 4);
+    int32_t *rn = msiz_malloc(n * 4), *codes = msiz_calloc(n, 4);
+    double *sx = msiz_malloc(n * 8), *sy = msiz_malloc(n * 8);
+    const char *cats[1] = {p->region};
+    MSIZ_FAIL_IF(!x || !y || !z || !rn || !codes || !sx || !sy, MSIZ_E_NOMEM,
+                 "out of memory for obs columns of %llu rows", (unsigned long long)n);
+    for (uint64_t i = 0; i < n; i++) {
+        int64_t key = c->row_keys[i];
+        x[i] = (int32_t)(key % c->n_x);
+        y[i] = (int32_t)(key / c->n_x % c->n_y);
+        z[i] = (int32_t)(key / ((int64_t)c->n_x * c->n_y));
+        sx[i] = x[i] * c->pixel_size;
+        sy[i] = y[i] * c->pixel_size;
+        rn[i] = 1;
+    }
+    msiz_table *t = p->t;
+    MSIZ_TRY(msiz_table_add_numeric(t, MSIZ_OBS, "y", MSIZ_COL_INT32, y, n));
+    MSIZ_TRY(msiz_table_add_numeric(t, MSIZ_OBS, "x", MSIZ_COL_INT32, x, n));
+    if (p->index < 0)
+        MSIZ_TRY(msiz_table_add_numeric(t, MSIZ_OBS, "z", MSIZ_COL_INT32, z, n));
+    MSIZ_TRY(msiz_table_add_categorical(t, MSIZ_OBS, "region", cats, 1, codes, n, 0));
+    MSIZ_TRY(msiz_table_add_numeric(t, MSIZ_OBS, "spatial_x", MSIZ_COL_FLOAT64, sx, n));
+    MSIZ_TRY(msiz_table_add_numeric(t, MSIZ_OBS, "spatial_y", MSIZ_COL_FLOAT64, sy, n));
+    MSIZ_TRY(msiz_table_add_numeric(t, MSIZ_OBS, "region_number", MSIZ_COL_INT32, rn, n));
+    MSIZ_TRY(msiz_table_add_decimal_strings(t, MSIZ_OBS, "instance_key", c->row_keys, n));
+    MSIZ_TRY(msiz_table_add_decimal_strings(t, MSIZ_OBS, "instance_id", c->row_keys, n));
+    MSIZ_TRY(msiz_table_set_index(t, MSIZ_OBS, "instance_id"));
+cleanup:
+    msiz_free(x), msiz_free(y), msiz_free(z), msiz_free(rn), msiz_free(codes);
+    msiz_free(sx), msiz_free(sy);
+    return status;
+}
+
+static msiz_status var_name(void *ctx, uint64_t i, char *buf, size_t cap)
+{
+    (void)ctx;
+    snprintf(buf, cap, "mz_%" PRIu64, i);
+    return MSIZ_OK;
+}
+
+static msiz_status write_var_uns(msiz_conv *c, plane *p)
+{
+    msiz_status status = MSIZ_OK;
+    char *uns = NULL;
+    msiz_table *t = p->t;
+    MSIZ_TRY(msiz_table_add_strings_fn(t, MSIZ_VAR, "_index", c->n_bins, var_name, NULL));
+    MSIZ_TRY(msiz_table_set_index(t, MSIZ_VAR, "_index"));
+    MSIZ_TRY(msiz_table_add_numeric(t, MSIZ_VAR, "mz", MSIZ_COL_FLOAT64, c->axis, c->n_bins));
+    for (uint64_t j = 0; j < c->n_bins; j++)
+        c->average[j] /= (double)c->plane_spectra;
+    MSIZ_TRY(msiz_table_uns_f64(t, "average_spectrum", c->average, c->n_bins));
+    uns = msiz_conv_uns_json(c, c->n_rows);
+    MSIZ_FAIL_IF(!uns, MSIZ_E_NOMEM, "out of memory");
+    MSIZ_TRY(msiz_table_uns_json(t, uns));
+cleanup:
+    free(uns);
+    return status;
+}
+
+static msiz_status pixel_box(void *ctx, uint64_t i, double box[4], char *id, size_t cap)
+{
+    const msiz_conv *c = ctx;
+    int64_t key = c->row_keys[i];
+    double ps = c->pixel_size, h = ps / 2;
+    double x = (double)(key % c->n_x) * ps, y = (double)(key / c->n_x % c->n_y) * ps;
+    box[0] = x - h;
+    box[1] = y - h;
+    box[2] = x + h;
+    box[3] = y + h;
+    snprintf(id, cap, "%" PRId64, key);
+    return MSIZ_OK;
+}
+
+static msiz_status write_image_shapes(msiz_conv *c, plane *p)
+{
+    double ps = c->pixel_size;
+    double zs = c->o->has_z_spacing ? c->o->z_spacing_um : ps;
+    const char *id = c->o->dataset_id;
+    msiz_transform img[2] = {
+        {.output = id, .type = MSIZ_TRANSFORM_SCALE, .scale_x = ps, .scale_y = ps, .scale_z = zs},
+        {.output = "global",
+         .type = MSIZ_TRANSFORM_SCALE,
+         .scale_x = ps,
+         .scale_y = ps,
+         .scale_z = zs}};
+    msiz_transform shp[2] = {{.output = id, .type = MSIZ_TRANSFORM_IDENTITY},
+                             {.output = "global", .type = MSIZ_TRANSFORM_IDENTITY}};
+    int vol = p->index < 0 && c->n_z > 1;
+    uint64_t shape[4] = {1, (uint64_t)c->n_z, (uint64_t)c->n_y, (uint64_t)c->n_x};
+    uint64_t shape3[3] = {1, (uint64_t)c->n_y, (uint64_t)c->n_x};
+    msiz_status status =
+        msiz_store_add_image(c->store, p->image, c->tic, vol ? 4 : 3, vol ? shape : shape3, img, 2);
+    if (status < 0)
+        return status;
+    return msiz_store_add_shapes(c->store, p->region, c->n_rows, pixel_box, c, shp, 2);
+}
+
+static msiz_status reset_plane(msiz_conv *c, plane *p)
+{
+    c->n_rows = 0;
+    c->plane_spectra = 0;
+    memset(c->average, 0, (size_t)c->n_bins * sizeof *c->average);
+    memset(c->tic, 0, (size_t)p->cells * sizeof *c->tic);
+    if (c->o->sparse_format == MSIZ_SPARSE_CSR)
+        return begin_table(c, p, UINT64_MAX, UINT64_MAX);
+    return msiz_transpose_new(c->n_bins, c->buffer_budget, c->o->temp_dir, &p->tr);
+}
+
+msiz_status msiz_conv_write_plane(msiz_conv *c, int index, uint64_t lo, uint64_t hi)
+{
+    msiz_status status = MSIZ_OK;
+    plane p = {.index = index};
+    p.cells = (uint64_t)c->n_x * c->n_y * (index < 0 ? (uint64_t)c->n_z : 1);
+    MSIZ_TRY(plane_names(c, &p));
+    MSIZ_TRY(reset_plane(c, &p));
+    MSIZ_TRY(bin_pass(c, &p, lo, hi));
+    MSIZ_TRY(write_x(c, &p));
+    MSIZ_TRY(write_obs(c, &p));
+    MSIZ_TRY(write_var_uns(c, &p));
+    msiz_table *t = p.t;
+    p.t = NULL;
+    MSIZ_TRY(msiz_table_finish(t));
+    MSIZ_TRY(write_image_shapes(c, &p));
+    c->sum->pixels += c->n_rows;
+    c->sum->spectra_read += c->plane_spectra;
+    c->sum->planes++;
+cleanup:
+    msiz_transpose_free(p.tr);
+    msiz_table_abort(p.t);
+    return status;
+}
