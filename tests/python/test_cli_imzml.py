@@ -1,0 +1,90 @@
+"""CLI table tests for `msizarr info` and `msizarr dump` (style of htslib's tabix.tst):
+each row is a command line, the expected exit code and fragments expected on stdout / stderr."""
+import json
+import pathlib
+import subprocess
+
+import pytest
+
+DATA = pathlib.Path(__file__).resolve().parents[1] / "data"
+CONT = DATA / "imzml-org_examples" / "Example_Continuous.imzML"
+PROC = DATA / "imzml-org_examples" / "Example_Processed.imzML"
+SIMPLE = DATA / "imzy_simple_imzml" / "simple_imzml.imzML"
+UUID_CONT = "554a27fa79d247669a2c862e6d78b1f3"
+TWO = DATA / "thyra_fixtures" / "two_precision_terms.imzML"
+
+# (arguments, exit code, stdout fragments, stderr fragments)
+TABLE = [
+    (["--version"], 0, ["msizarr 0."], []),
+    (["--help"], 0, ["usage: msizarr <command>", "info", "dump"], []),
+    ([], 2, [], ["usage: msizarr <command>"]),
+    (["frobnicate"], 2, [], ["unknown command 'frobnicate'"]),
+    (["info"], 2, [], ["info needs exactly one input FILE"]),
+    (["info", "--bogus", CONT], 2, [], ["Try 'msizarr info --help'"]),
+    (["info", "--help"], 0, ["usage: msizarr info FILE [--json]"], []),
+    (["info", CONT], 0,
+     ["mode:           continuous", "spectra:        9", "grid:           3 x 3 x 1",
+      "pixel size:     100 x 100 um", "mass range:     100.08333587646484 - 799.91668701171875",
+      "data types:     m/z float32, intensity float32", "representation: profile (declared)",
+      "polarity:       negative", "passed   uuid:", "passed   arrays inside .ibd:"], []),
+    (["info", PROC], 0, ["mode:           processed", "total peaks:    75591",
+                         "mass range:     not stated"], []),
+    (["info", SIMPLE], 0, ["grid:           2 x 3 x 1", "data types:     m/z float64, intensity float32",
+                           "warning  pixel size"], ["msizarr: warning: ", "has no unit"]),
+    (["info", TWO], 1, [], ["msizarr: error: ", "two_precision_terms.imzML: spectrum 0: m/z array "
+                            "declares 2 data types"]),
+    (["info", DATA / "nope.imzML"], 1, [], ["msizarr: error: ", "nope.imzML: input not found"]),
+    (["info", DATA / "SOURCES.md"], 1, [], ["not an .imzML file or a Bruker .d folder"]),
+    (["dump"], 2, [], ["dump needs exactly one input FILE"]),
+    (["dump", "--index", "x1", SIMPLE], 2, [], ["--index needs a non-negative integer, not 'x1'"]),
+    (["dump", "--index", "-1", SIMPLE], 2, [], ["--index needs a non-negative integer"]),
+    (["dump", "--help"], 0, ["usage: msizarr dump FILE [--index K]"], []),
+    (["dump", SIMPLE], 0, ["index\tx\ty\tz\tmz\tintensity\n0\t1\t1\t1\t1\t280547.90625\n",
+                           "4\t2\t3\t1\t"], ["has no unit"]),
+    (["dump", "--index", "2", SIMPLE], 0, ["index\tx\ty\tz\tmz\tintensity\n2\t2\t1\t1\t1\t708434.5\n"],
+     ["has no unit"]),
+    (["dump", "-i", "5", SIMPLE], 1, ["index\tx\ty\tz\tmz\tintensity\n"],
+     ["spectrum index 5 out of range (5 spectra)"]),
+    (["dump", "--index", "0", CONT], 0, ["0\t1\t1\t1\t100.08333587646484\t0\n"], []),
+]
+
+
+@pytest.mark.parametrize("args,code,out,err", TABLE, ids=lambda v: None)
+def test_cli_table(build_dir, args, code, out, err):
+    proc = subprocess.run([str(build_dir / "msizarr"), *map(str, args)], capture_output=True,
+                          text=True)
+    assert proc.returncode == code, (args, proc.stdout, proc.stderr)
+    for fragment in out:
+        assert fragment in proc.stdout, (fragment, proc.stdout)
+    for fragment in err:
+        assert fragment in proc.stderr, (fragment, proc.stderr)
+    if code == 0 and not err:
+        assert proc.stderr == "", proc.stderr
+
+
+def test_info_json_is_one_object(build_dir):
+    proc = subprocess.run([str(build_dir / "msizarr"), "info", "--json", str(CONT)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0
+    info = json.loads(proc.stdout)
+    assert info["mode"] == "continuous" and info["n_spectra"] == 9
+    assert info["grid"] == [3, 3, 1] and info["pixel_size_um"] == [100.0, 100.0]
+    assert info["mass_range"] == [100.08333587646484, 799.9166870117188]
+    assert {c["name"]: c["status"] for c in info["checks"]}["uuid"] == "passed"
+    fs = info["metadata"]["format_specific"]
+    assert fs["uuid"] == UUID_CONT
+    assert fs["file_mode"] == "continuous" and fs["spectrum_count"] == 9
+    raw = info["metadata"]["raw_metadata"]
+    assert raw["max count of pixels x"] == 3 and raw["pixel size x"] == 100.0
+    params = json.loads(raw["cvParams"])
+    assert {"name": "continuous", "value": ""} in params
+    assert info["metadata"]["instrument_info"]["software"] == "Xcalibur"
+
+
+def test_dump_full_write_error(build_dir):
+    """A failed write of stdout (here /dev/full) is an error, exit code 1."""
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([str(build_dir / "msizarr"), "dump", str(CONT)], stdout=full,
+                              stderr=subprocess.PIPE, text=True)
+    assert proc.returncode == 1
+    assert "msizarr: error: writing the output failed" in proc.stderr

@@ -1,0 +1,242 @@
+/* Unit tests for the imzML reader: accession table, units, UUID compare (incl. the Windows-GUID
+ * byte order), offset repair, the in-memory header parser and an allocation-failure loop. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/error.h"
+#include "imzml/imzml_internal.h"
+
+int imzml_cv_table_sorted(void);
+
+static void test_cv_lookup(void **state)
+{
+    (void)state;
+    assert_true(imzml_cv_table_sorted());
+    const imzml_cv *cv = imzml_cv_lookup("MS:1000514");
+    assert_non_null(cv);
+    assert_int_equal(cv->term, IMZ_T_ARRAY_KIND);
+    assert_int_equal(cv->arg, IMZ_KIND_MZ);
+    cv = imzml_cv_lookup("IMS:1000142");
+    assert_int_equal(cv->term, IMZ_T_DATA_TYPE);
+    assert_int_equal(cv->arg, MSIZ_VALUE_I64);
+    assert_int_equal(imzml_cv_lookup("MS:1000520")->arg, -1);
+    assert_int_equal(imzml_cv_lookup("IMS:1100001")->arg, MSIZ_VALUE_I16);
+    assert_null(imzml_cv_lookup("MS:1000579"));
+    assert_null(imzml_cv_lookup("MS:100051"));
+    assert_null(imzml_cv_lookup(""));
+    assert_null(imzml_cv_lookup(NULL));
+    assert_ptr_equal(imzml_cv_by_name("64-bit float"), imzml_cv_lookup("MS:1000523"));
+    assert_ptr_equal(imzml_cv_by_name("Pixel Size X"), imzml_cv_lookup("IMS:1000046"));
+    assert_null(imzml_cv_by_name("origin x"));
+}
+
+static void test_cv_names(void **state)
+{
+    (void)state;
+    const imzml_cv *centroid = imzml_cv_lookup("MS:1000127");
+    assert_true(imzml_cv_name_agrees(centroid, "centroid spectrum"));
+    assert_true(imzml_cv_name_agrees(centroid, ""));
+    assert_false(imzml_cv_name_agrees(centroid, "profile spectrum"));
+    const imzml_cv *px = imzml_cv_lookup("IMS:1000046");
+    assert_true(imzml_cv_name_agrees(px, "pixel size x"));
+    assert_true(imzml_cv_name_agrees(px, "pixel size"));
+    assert_false(imzml_cv_name_agrees(px, "pixel size y"));
+    assert_false(imzml_cv_name_agrees(imzml_cv_lookup("MS:1000521"), "64-bit float"));
+}
+
+static void test_units(void **state)
+{
+    (void)state;
+    double um;
+    assert_int_equal(imzml_unit_to_um("UO:0000016", 0.025, &um), 1);
+    assert_true(um == 25.0);
+    assert_int_equal(imzml_unit_to_um("UO:0000018", 4406.25, &um), 1);
+    assert_true(um == 4.40625);
+    assert_int_equal(imzml_unit_to_um("UO:0000018", 100.0, &um), 1);
+    assert_true(um == 0.1);
+    assert_int_equal(imzml_unit_to_um("UO:0000017", 7.5, &um), 1);
+    assert_true(um == 7.5);
+    assert_int_equal(imzml_unit_to_um(NULL, 3.0, &um), 0);
+    assert_true(um == 3.0);
+    assert_int_equal(imzml_unit_to_um("UO:0000008", 3.0, &um), -1);
+    assert_true(um == 3.0);
+    assert_int_equal(imzml_value_size(MSIZ_VALUE_I8), 1);
+    assert_int_equal(imzml_value_size(MSIZ_VALUE_I16), 2);
+    assert_int_equal(imzml_value_size(MSIZ_VALUE_F32), 4);
+    assert_int_equal(imzml_value_size(MSIZ_VALUE_I64), 8);
+}
+
+static void test_uuid(void **state)
+{
+    (void)state;
+    static const uint8_t want[16] = {0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0,
+                                     0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+    static const uint8_t guid[16] = {0x78, 0x56, 0x34, 0x12, 0xbc, 0x9a, 0xf0, 0xde,
+                                     0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+    uint8_t got[16];
+    const char *spellings[] = {
+        "123456789abcdef00123456789abcdef", "12345678-9abc-def0-0123-456789abcdef",
+        "{12345678-9ABC-DEF0-0123-456789ABCDEF}", " 12345678-9ABC-DEF0-0123-456789ABCDEF\n"};
+    for (size_t i = 0; i < sizeof spellings / sizeof spellings[0]; i++) {
+        memset(got, 0, sizeof got);
+        assert_int_equal(imzml_uuid_parse(spellings[i], got), 0);
+        assert_memory_equal(got, want, 16);
+    }
+    assert_int_equal(imzml_uuid_parse("00000000-0000-0000-0000-00000000000", got), 1);
+    assert_int_equal(imzml_uuid_parse("0000000000000000", got), 1);
+    assert_int_equal(imzml_uuid_parse("", got), 1);
+    assert_int_equal(imzml_uuid_parse("123456789abcdef0", got), -1);
+    assert_int_equal(imzml_uuid_parse("g23456789abcdef00123456789abcdef", got), -1);
+    assert_int_equal(imzml_uuid_parse("123456789abcdef00123456789abcdef00", got), -1);
+    assert_int_equal(imzml_uuid_compare(want, want), 1);
+    assert_int_equal(imzml_uuid_compare(want, guid), 2);
+    uint8_t other[16];
+    memcpy(other, want, 16);
+    other[15] ^= 1;
+    assert_int_equal(imzml_uuid_compare(want, other), 0);
+    memcpy(other, guid, 16);
+    other[8] ^= 1;
+    assert_int_equal(imzml_uuid_compare(want, other), 0);
+}
+
+static void test_offset_repair(void **state)
+{
+    (void)state;
+    imzml_offset_fix fix = {0, 0, 0};
+    uint64_t out;
+    const int64_t two32 = (int64_t)1 << 32;
+    /* 2 GiB - 16, then wrapped 2 GiB + 16, 4 GiB - 8, then 4 GiB + 8 (positive again) and a
+     * second wrap at 6 GiB. */
+    int64_t raw[] = {INT32_MAX - 15, (2147483648LL + 16) - two32, two32 - 8 - two32, 8,
+                     (3 * 2147483648LL + 4) - 2 * two32};
+    uint64_t want[] = {2147483632ULL, 2147483664ULL, 4294967288ULL, 4294967304ULL, 6442450948ULL};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(imzml_offset_repair(&fix, raw[i], &out), 0);
+        assert_int_equal(out, want[i]);
+    }
+    assert_int_equal(fix.repaired, 4);
+    imzml_offset_fix plain = {0, 0, 0};
+    assert_int_equal(imzml_offset_repair(&plain, 5000000000LL, &out), 0);
+    assert_int_equal(out, 5000000000ULL);
+    assert_int_equal(plain.repaired, 0);
+    assert_int_equal(imzml_offset_repair(&plain, -3000000000LL, &out), -1);
+}
+
+static const char HEADER[] =
+    "<?xml version=\"1.0\"?><mzML><fileDescription><fileContent>"
+    "<cvParam accession=\"IMS:1000031\" name=\"processed\"/>"
+    "<cvParam accession=\"IMS:1000080\" value=\"{12345678-9abc-def0-0123-456789abcdef}\"/>"
+    "</fileContent></fileDescription><referenceableParamGroupList>"
+    "<referenceableParamGroup id=\"a\"><cvParam "
+    "accession=\"MS:1000523\"/></referenceableParamGroup>"
+    "</referenceableParamGroupList><run><spectrumList count=\"2\">"
+    "<spectrum><scanList><scan><cvParam accession=\"IMS:1000050\" value=\"3\"/>"
+    "<cvParam accession=\"IMS:1000051\" value=\"4\"/><cvParam accession=\"IMS:1000052\" "
+    "value=\"7\"/>"
+    "</scan></scanList><binaryDataArrayList>"
+    "<binaryDataArray><cvParam accession=\"IMS:1000102\" value=\"5000000000\"/>"
+    "<referenceableParamGroupRef ref=\"a\"/><cvParam accession=\"MS:1000514\"/>"
+    "<cvParam accession=\"IMS:1000103\" value=\"2\"/></binaryDataArray>"
+    "<binaryDataArray><cvParam accession=\"MS:1000515\"/><cvParam accession=\"MS:1000519\"/>"
+    "<cvParam accession=\"IMS:1000102\" value=\"32\"/><cvParam accession=\"IMS:1000103\" "
+    "value=\"2\"/>"
+    "</binaryDataArray></binaryDataArrayList></spectrum>"
+    "<spectrum><cvParam accession=\"IMS:1000050\" value=\"1\"/>"
+    "<cvParam accession=\"IMS:1000051\" value=\"1\"/><binaryDataArrayList>"
+    "<binaryDataArray><referenceableParamGroupRef ref=\"a\"/><cvParam accession=\"MS:1000514\"/>"
+    "<cvParam accession=\"IMS:1000102\" value=\"48\"/><cvParam accession=\"IMS:1000103\" "
+    "value=\"0\"/>"
+    "</binaryDataArray><binaryDataArray><cvParam accession=\"MS:1000515\"/>"
+    "<cvParam accession=\"MS:1000521\"/><cvParam accession=\"IMS:1000102\" value=\"48\"/>"
+    "<cvParam accession=\"IMS:1000103\" value=\"0\"/></binaryDataArray></binaryDataArrayList>"
+    "</spectrum></spectrumList></run></mzML>";
+
+static void test_parse_buffer(void **state)
+{
+    (void)state;
+    imzml_header *h;
+    assert_int_equal(imzml_parse_buffer(HEADER, sizeof HEADER - 1, "mem", &h), MSIZ_OK);
+    assert_int_equal(h->n_recs, 2);
+    assert_int_equal(sizeof h->recs[0], 48);
+    assert_int_equal(h->recs[0].mz_off, 5000000000ULL);
+    assert_int_equal(h->recs[0].mz_type, MSIZ_VALUE_F64);
+    assert_int_equal(h->recs[0].int_type, MSIZ_VALUE_I32);
+    assert_int_equal(h->recs[0].x, 3);
+    assert_int_equal(h->recs[0].y, 4);
+    assert_int_equal(h->recs[0].z, 7);
+    assert_int_equal(h->recs[1].z, 1); /* absent: 1, as pyimzML */
+    assert_int_equal(h->recs[1].len, 0);
+    assert_int_equal(h->mode_flags, IMZ_MODE_PROCESSED);
+    assert_string_equal(h->uuid, "{12345678-9abc-def0-0123-456789abcdef}");
+    msiz_source_info info;
+    memset(&info, 0, sizeof info);
+    assert_int_equal(imzml_resolve(h, &info), MSIZ_OK);
+    assert_int_equal(info.n_x, 3);
+    assert_int_equal(info.n_y, 4);
+    assert_int_equal(info.n_z, 7); /* 7 - 1 + 1 */
+    assert_int_equal(info.total_peaks, 2);
+    imzml_header_free(h);
+}
+
+static void test_parse_errors(void **state)
+{
+    (void)state;
+    imzml_header *h = (imzml_header *)1;
+    assert_int_equal(imzml_parse_buffer(HEADER, 200, "mem.imzML", &h), MSIZ_E_FORMAT);
+    assert_null(h);
+    assert_non_null(strstr(msiz_last_error(), "mem.imzML: XML error at line 1, column"));
+    char *copy = strdup(HEADER);
+    char *at = strstr(copy, "\"IMS:1000051\" value=\"4\"");
+    memcpy(at, "\"IMS:1000059", 12);
+    assert_int_equal(imzml_parse_buffer(copy, strlen(copy), "mem.imzML", &h), MSIZ_E_FORMAT);
+    assert_string_equal(msiz_last_error(), "mem.imzML: spectrum 0 has no position y (IMS:1000051)");
+    free(copy);
+}
+
+/* Every allocation of a full open fails in turn: each must fail cleanly (ASan checks leaks). */
+static void test_open_alloc_failures(void **state)
+{
+    (void)state;
+    char path[4096];
+    const char *data = getenv("MSIZ_TEST_DATA");
+    snprintf(path, sizeof path, "%s/imzy_simple_imzml/simple_imzml.imzML",
+             data ? data : "tests/data");
+    int ok = 0;
+    for (long n = 0; n < 2000 && !ok; n++) {
+        msiz_source *src = NULL;
+        msiz_alloc_fail_after(n);
+        msiz_status st = msiz_source_open(path, NULL, &src);
+        msiz_spectrum sp;
+        msiz_spectrum_init(&sp);
+        if (st == MSIZ_OK) {
+            msiz_status rs = msiz_source_read(src, 4, &sp);
+            assert_true(rs == MSIZ_OK || rs == MSIZ_E_NOMEM);
+            ok = rs == MSIZ_OK && n > 10;
+            msiz_source_close(src);
+        } else {
+            assert_null(src);
+            assert_int_equal(st, MSIZ_E_NOMEM);
+        }
+        msiz_spectrum_destroy(&sp);
+    }
+    msiz_alloc_fail_after(-1);
+    assert_true(ok);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cv_lookup),     cmocka_unit_test(test_cv_names),
+        cmocka_unit_test(test_units),         cmocka_unit_test(test_uuid),
+        cmocka_unit_test(test_offset_repair), cmocka_unit_test(test_parse_buffer),
+        cmocka_unit_test(test_parse_errors),  cmocka_unit_test(test_open_alloc_failures),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
