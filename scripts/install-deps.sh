@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what msizarr needs to build and test: Debian -dev packages (C dependencies, found by
+# pkg-config) and a Python venv (.venv) with the exact pins of requirements-test.lock.
+# Idempotent: does nothing when everything is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(cmake ninja-build pkg-config gcc libexpat1-dev libzstd-dev zlib1g-dev libblosc-dev
+  libsqlite3-dev libjansson-dev libcmocka-dev clang-format python3-venv)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+stamp=.venv/.msiz-lock-sha
+want=$(sha256sum requirements-test.lock | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "install-deps: creating Python test environment in .venv"
+  python3 -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -r requirements-test.lock
+  echo "$want" > "$stamp"
+fi

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole test suite: installs dependencies, builds, runs the C unit tests (plain and under
+# AddressSanitizer + UBSan), the fuzz corpora, and the pytest suite that reads our output with
+# spatialdata, anndata, zarr-python, geopandas and pyarrow. Exits non-zero if anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+./scripts/build.sh --asan
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+echo "== C tests (build)"
+ctest --test-dir build --output-on-failure -j 2
+echo "== C tests under AddressSanitizer + UBSan (build-asan)"
+ctest --test-dir build-asan --output-on-failure -j 2
+echo "== Python tests (real readers)"
+MSIZ_BUILD_DIR="$PWD/build" .venv/bin/python -m pytest tests/python -q -p no:cacheprovider "$@"
