@@ -21,6 +21,11 @@ void cli_install_log(int verbose)
     msiz_set_log_callback(log_to_stderr, NULL, verbose ? MSIZ_LOG_INFO : MSIZ_LOG_WARNING);
 }
 
+void cli_set_log_level(msiz_log_level level)
+{
+    msiz_set_log_callback(log_to_stderr, NULL, level);
+}
+
 int cli_error(msiz_status status)
 {
     const char *msg = msiz_last_error();

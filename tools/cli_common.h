@@ -11,6 +11,9 @@ enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
 /* Routes library warnings to stderr as "msizarr: warning: ..." (info too when verbose). */
 void cli_install_log(int verbose);
 
+/* Routes library messages up to `level` to stderr. */
+void cli_set_log_level(msiz_log_level level);
+
 /* Prints "msizarr: error: <msiz_last_error()>" (or the status text) and returns CLI_FAILED. */
 int cli_error(msiz_status status);
 

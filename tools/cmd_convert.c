@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli_common.h"
@@ -23,50 +24,56 @@ static const char HELP[] =
     "usage: msizarr convert INPUT OUTPUT [options]\n"
     "\n"
     "Convert an imzML file (with its .ibd) or a Bruker timsTOF .d folder into a SpatialData\n"
-    "Zarr store, streaming in bounded memory.\n"
+    "Zarr store, streaming in bounded memory. Options are grouped as Thyra groups them.\n"
     "\n"
-    "Conversion options:\n"
+    "Conversion:\n"
     "  --pixel-size UM             pixel size in micrometres (default: from the metadata)\n"
-    "  --dataset-id ID             element name prefix (default: msi_dataset)\n"
-    "  --handle-3d                 one volume instead of one table per z plane\n"
-    "  --z-spacing UM              distance between z planes (default: the pixel size)\n"
+    "  --region N                  Bruker: convert only region N (default: all regions)\n"
+    "  --resample / --no-resample  resample onto a common mass axis (default: on)\n"
     "  --spectrum-type TYPE        auto | centroid | profile (default: auto)\n"
-    "  --intensity-threshold T     keep peaks with intensity >= T\n"
-    "  --region N                  Bruker: convert only region N\n"
     "  --duplicates POLICY         error | keep-first: spectra sharing a position (default: "
     "error)\n"
     "\n"
-    "Resampling options:\n"
-    "  --resample / --no-resample  resample onto a common mass axis (default: on)\n"
+    "Logging:\n"
+    "  -v, --log-level LEVEL       error | warning | info | debug (default: warning)\n"
+    "  -q, --quiet                 no progress bar or summary (warnings and errors still shown)\n"
+    "\n"
+    "Resampling (advanced):\n"
     "  --resample-method M         auto | nearest_neighbor | tic_preserving (default: auto)\n"
     "  --mass-axis-type T          auto | constant | linear_tof | reflector_tof | orbitrap | "
     "fticr\n"
+    "                              (default: auto)\n"
     "  --resample-bins N           number of bins (default: from the bin width)\n"
     "  --resample-min-mz MZ        lower end of the axis (default: from the data)\n"
     "  --resample-max-mz MZ        upper end of the axis (default: from the data)\n"
-    "  --resample-width-at-mz DA   bin width at the reference m/z (default: 0.005; linear_tof "
-    "0.017)\n"
-    "  --resample-reference-mz MZ  reference m/z of the width (default: 1000; linear_tof 300)\n"
+    "  --resample-width-at-mz DA   bin width at the reference m/z (default: 0.005 at m/z 1000;\n"
+    "                              linear_tof 0.017 at m/z 300)\n"
+    "  --resample-reference-mz MZ  reference m/z of --resample-width-at-mz (default: 1000)\n"
     "  --resample-gap-tolerance DA tic_preserving: zero bins farther than DA from any peak\n"
     "  --max-mass-axis-length N    --no-resample: cap on distinct m/z values (default: 10000000)\n"
     "\n"
-    "Output options:\n"
+    "Performance:\n"
     "  --sparse-format F           csc | csr (default: csc)\n"
+    "  --memory-limit SIZE         memory budget, e.g. 512MiB, 2GiB (default: 512MiB)\n"
+    "  --threads N                 compression threads (default: one per core)\n"
+    "  --temp-dir DIR              folder for spill files (default: $TMPDIR or /tmp)\n"
+    "  --chunk-size N              spectra per processing batch (default: 5000)\n"
+    "  --streaming MODE            auto | true | false: accepted for Thyra compatibility;\n"
+    "                              msizarr always streams\n"
+    "\n"
+    "Bruker-specific:\n"
+    "  --intensity-threshold T     keep peaks with intensity >= T (any input)\n"
+    "\n"
+    "Output:\n"
     "  --zarr-format N             3 | 2 (default: 3)\n"
     "  --compression SPEC          zstd[:L] | gzip[:L] | blosc-lz4[:L] | blosc-zstd[:L] | none\n"
     "                              (default: zstd level 0, as zarr-python)\n"
     "  --overwrite                 replace OUTPUT if it exists\n"
     "\n"
-    "Performance options:\n"
-    "  --memory-limit SIZE         memory budget, e.g. 512MiB, 2GiB (default: 512MiB)\n"
-    "  --threads N                 compression threads (default: one per core)\n"
-    "  --temp-dir DIR              folder for spill files (default: $TMPDIR or /tmp)\n"
-    "  --chunk-size N              spectra per processing batch (default: 5000)\n"
-    "\n"
-    "General options:\n"
-    "  -q, --quiet                 no progress or summary (warnings and errors still shown)\n"
-    "  -v, --verbose               more messages (repeat for debug)\n"
-    "  --log-level LEVEL           error | warning | info | debug (default: warning)\n"
+    "Other:\n"
+    "  --dataset-id ID             element name prefix (default: msi_dataset)\n"
+    "  --handle-3d                 one volume instead of one table per z plane\n"
+    "  --z-spacing UM              distance between z planes (default: the pixel size)\n"
     "  -h, --help                  show this help\n";
 
 enum {
@@ -97,7 +104,7 @@ enum {
     OPT_THREADS,
     OPT_TEMP,
     OPT_CHUNK,
-    OPT_LOG
+    OPT_STREAMING
 };
 
 static const struct option LONGOPTS[] = {
@@ -128,9 +135,9 @@ static const struct option LONGOPTS[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"temp-dir", required_argument, NULL, OPT_TEMP},
     {"chunk-size", required_argument, NULL, OPT_CHUNK},
+    {"streaming", required_argument, NULL, OPT_STREAMING},
     {"quiet", no_argument, NULL, 'q'},
-    {"verbose", no_argument, NULL, 'v'},
-    {"log-level", required_argument, NULL, OPT_LOG},
+    {"log-level", required_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -160,7 +167,7 @@ static int parse_count(const char *name, const char *text, unsigned long long *o
 static int parse_choice(const char *name, const char *text, const char *const *choices, int *out)
 {
     for (int i = 0; choices[i]; i++)
-        if (strcmp(text, choices[i]) == 0) {
+        if (strcasecmp(text, choices[i]) == 0) {
             *out = i;
             return 0;
         }
@@ -256,6 +263,7 @@ static int input_option(cli_state *s, int opt, const char *arg)
 {
     static const char *const stypes[] = {"auto", "centroid", "profile", NULL};
     static const char *const levels[] = {"error", "warning", "info", "debug", NULL};
+    static const char *const streaming[] = {"auto", "true", "false", NULL};
     unsigned long long n;
     int choice = 0;
     switch (opt) {
@@ -283,11 +291,15 @@ static int input_option(cli_state *s, int opt, const char *arg)
     case OPT_NORES: s->o.resample = 0; return 0;
     case OPT_OVER: s->o.overwrite = 1; return 0;
     case OPT_TEMP: s->o.temp_dir = arg; return 0;
-    case OPT_LOG:
+    case 'v':
         if (parse_choice("log-level", arg, levels, &choice))
             return 2;
-        s->verbosity = choice - 1;
+        s->verbosity = choice - 1; /* error -1, warning 0, info 1, debug 2 */
         return 0;
+    case OPT_STREAMING:
+        if (parse_choice("streaming", arg, streaming, &choice))
+            return 2;
+        return 0; /* always streaming: the value changes nothing */
     }
     return -1; /* not an input option */
 }
@@ -296,14 +308,14 @@ static int parse_args(cli_state *s, int argc, char **argv)
 {
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "qvh", LONGOPTS, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "qv:h", LONGOPTS, NULL)) != -1) {
         int rc;
         if (opt == 'h') {
             fputs(HELP, stdout);
             return -1;
         }
-        if (opt == 'q' || opt == 'v') {
-            opt == 'q' ? (void)(s->quiet = 1) : (void)s->verbosity++;
+        if (opt == 'q') {
+            s->quiet = 1;
             continue;
         }
         if (opt == '?')
@@ -342,9 +354,7 @@ int cmd_convert(int argc, char **argv)
     int rc = parse_args(&s, argc, argv);
     if (rc != 0)
         return rc < 0 ? cli_finish_stdout(CLI_OK) : rc;
-    cli_install_log(s.verbosity > 0);
-    if (s.verbosity < 0)
-        msiz_set_log_callback(NULL, NULL, MSIZ_LOG_ERROR);
+    cli_set_log_level((msiz_log_level)(MSIZ_LOG_WARNING + s.verbosity));
     int show_progress = !s.quiet && isatty(STDERR_FILENO);
     if (show_progress)
         s.o.progress = cli_progress;
