@@ -139,8 +139,8 @@ def expect_error(build_dir, path, *fragments):
     return proc
 
 
-def expect_ok(build_dir, path, *warnings, absent=()):
-    proc = msizarr(build_dir, "info", "--json", path)
+def expect_ok(build_dir, path, *warnings, absent=(), args=()):
+    proc = msizarr(build_dir, "info", "--json", *args, path)
     assert proc.returncode == 0, proc.stderr
     for w in warnings:
         assert "msizarr: warning: " in proc.stderr
@@ -446,6 +446,26 @@ def test_28_uuid_blanked_or_malformed(build_dir, tmp_path, text):
     path = make_pair(tmp_path, uuid_text=text, uuid_bytes=bytes(range(16)))
     info, _ = expect_ok(build_dir, path, "UUID check is skipped")
     assert any(c["name"] == "uuid" and c["status"] == "skipped" for c in info["checks"])
+
+
+def test_29_checksum_mismatch_warns(build_dir, tmp_path):
+    import hashlib
+    path = make_pair(tmp_path, file_extra=cv("IMS:1000091", "ibd SHA-1", "00" * 20))
+    proc = msizarr(build_dir, "info", path)  # not verified unless asked
+    assert proc.returncode == 0 and proc.stderr == ""
+    info, _ = expect_ok(build_dir, path, "ibd SHA-1 mismatch: the header says " + "00" * 20,
+                        args=("--verify-checksums",))
+    assert {c["name"]: c["status"] for c in info["checks"]}["checksum"] == "warning"
+    proc = msizarr(build_dir, "info", "--verify-checksums", path)
+    assert proc.returncode == 0
+    digest = hashlib.sha1((tmp_path / "sample.ibd").read_bytes()).hexdigest()
+    assert f"hashes to {digest}" in proc.stderr
+    good = make_pair(tmp_path, name="g", file_extra=cv("IMS:1000092", "ibd SHA-256", "@"))
+    data = (tmp_path / "g.ibd").read_bytes()
+    good.write_text(good.read_text().replace('"@"', f'"{hashlib.sha256(data).hexdigest().upper()}"'))
+    proc = msizarr(build_dir, "info", "-c", good)
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert "passed   checksum: ibd SHA-256 matches" in proc.stdout
 
 
 def sparse_pair(tmp_path, base_offset, offset_text):

@@ -14,6 +14,26 @@
 #include "imzml/imzml_internal.h"
 
 int imzml_cv_table_sorted(void);
+void imzml_hash_hex(int kind, const void *data, size_t n, char *hex);
+
+static void test_hashes(void **state)
+{
+    (void)state;
+    char hex[65];
+    const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    imzml_hash_hex(IMZ_SUM_MD5, "abc", 3, hex);
+    assert_string_equal(hex, "900150983cd24fb0d6963f7d28e17f72");
+    imzml_hash_hex(IMZ_SUM_SHA1, "abc", 3, hex);
+    assert_string_equal(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
+    imzml_hash_hex(IMZ_SUM_SHA256, "abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    imzml_hash_hex(IMZ_SUM_SHA256, two, strlen(two), hex);
+    assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    imzml_hash_hex(IMZ_SUM_SHA1, two, strlen(two), hex);
+    assert_string_equal(hex, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+    imzml_hash_hex(IMZ_SUM_MD5, "", 0, hex);
+    assert_string_equal(hex, "d41d8cd98f00b204e9800998ecf8427e");
+}
 
 static void test_cv_lookup(void **state)
 {
@@ -233,10 +253,15 @@ static void test_open_alloc_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cv_lookup),     cmocka_unit_test(test_cv_names),
-        cmocka_unit_test(test_units),         cmocka_unit_test(test_uuid),
-        cmocka_unit_test(test_offset_repair), cmocka_unit_test(test_parse_buffer),
-        cmocka_unit_test(test_parse_errors),  cmocka_unit_test(test_open_alloc_failures),
+        cmocka_unit_test(test_cv_lookup),
+        cmocka_unit_test(test_cv_names),
+        cmocka_unit_test(test_hashes),
+        cmocka_unit_test(test_units),
+        cmocka_unit_test(test_uuid),
+        cmocka_unit_test(test_offset_repair),
+        cmocka_unit_test(test_parse_buffer),
+        cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_open_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
