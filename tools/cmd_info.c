@@ -132,20 +132,26 @@ static int print_info(msiz_source *src, int as_json)
 int cmd_info(int argc, char **argv)
 {
     static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+                                             {"verify-checksums", no_argument, NULL, 'c'},
                                              {"verbose", no_argument, NULL, 'v'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     int as_json = 0, verbose = 0, c;
-    while ((c = getopt_long(argc, argv, "jvh", longopts, NULL)) != -1) {
+    msiz_source_opts opts;
+    msiz_source_opts_init(&opts);
+    while ((c = getopt_long(argc, argv, "jcvh", longopts, NULL)) != -1) {
         if (c == 'j') {
             as_json = 1;
+        } else if (c == 'c') {
+            opts.verify_checksums = 1;
         } else if (c == 'v') {
             verbose = 1;
         } else if (c == 'h') {
-            printf("usage: msizarr info FILE [--json]\n"
+            printf("usage: msizarr info FILE [--json] [--verify-checksums]\n"
                    "Summarises FILE (imzML or Bruker .d): mode, spectra, grid, pixel size, mass\n"
                    "range, data types, representation, polarity and the checks the reader ran.\n\n"
                    "  -j, --json      one JSON object instead of text\n"
+                   "  -c, --verify-checksums  hash the .ibd and compare with the header's\n"
                    "  -v, --verbose   also print informational messages\n"
                    "  -h, --help      this help\n");
             return cli_finish_stdout(CLI_OK);
@@ -157,7 +163,7 @@ int cmd_info(int argc, char **argv)
         return cli_usage_error("info", "info needs exactly one input FILE");
     cli_install_log(verbose);
     msiz_source *src;
-    msiz_status status = msiz_source_open(argv[optind], NULL, &src);
+    msiz_status status = msiz_source_open(argv[optind], &opts, &src);
     if (status < 0)
         return cli_error(status);
     int code = print_info(src, as_json);
