@@ -257,6 +257,13 @@ def test_nearest_neighbour_binning(build_dir, axis_type, lo, hi, n):
     c_ax = c_axis(build_dir, axis_type, lo, hi, n)
     spectra = [make_peaks(c_ax, rng), make_peaks(c_ax, rng, 3000, f32=True),
                (np.array([]), np.array([])), (np.array([lo - 1.0]), np.array([5.0]))]
+    # sorted spectra (the binner's fast path) and one that turns unsorted half-way
+    mz, ints = make_peaks(c_ax, rng, 5000)
+    order = np.argsort(mz, kind="stable")
+    spectra.append((mz[order], ints[order]))
+    half = order.size // 2
+    order = np.concatenate([order[:half], order[half:][::-1]])
+    spectra.append((mz[order], ints[order]))
     if axis_type == "reflector_tof":
         # peaks within 1e-9 Da of a midpoint may legitimately differ (§8): leave them out
         spectra = [(m[~near_midpoint(want_axis, m, 1e-9)], i[~near_midpoint(want_axis, m, 1e-9)])
