@@ -354,8 +354,8 @@ void imzml_group_add(imzml_parser *p, const imzml_cv *cv, const imzml_attrs *a)
     if (msiz_grow((void **)&g->params, &g->cap, g->n + 1, sizeof *g->params,
                   IMZ_MAX_GROUP_PARAMS) != 0) {
         if (g->n + 1 > IMZ_MAX_GROUP_PARAMS)
-            imzml_parser_fail(p, MSIZ_E_LIMIT, "%s: param group \"%.60s\" too large",
-                              p->h->path, g->id);
+            imzml_parser_fail(p, MSIZ_E_LIMIT, "%s: param group \"%.60s\" too large", p->h->path,
+                              g->id);
         else
             imzml_parser_fail(p, MSIZ_E_NOMEM, "%s: out of memory for param groups", p->h->path);
         return;
