@@ -1,4 +1,5 @@
 /* msiz_convert: option checks, the memory budget, and the order of the passes. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +68,8 @@ static void plan_memory(msiz_conv *c, int threads)
 {
     uint64_t cells = (uint64_t)c->n_x * c->n_y * c->n_z;
     uint64_t fixed = 16 * c->n_spectra + 9 * cells + 8 * c->n_order + 60 * c->n_bins +
-                     28 * (uint64_t)c->out_cap + 16 * (uint64_t)c->max_peaks;
+                     28 * (uint64_t)c->out_cap + 16 * (uint64_t)c->max_peaks +
+                     8 * (uint64_t)c->n_regions * c->n_bins;
     c->sum->fixed_state_bytes = fixed;
     size_t limit = c->o->memory_limit;
     size_t rest = limit > fixed + PROCESS_BASELINE ? limit - fixed - PROCESS_BASELINE : 0;
@@ -152,6 +154,16 @@ static msiz_status allocate_planes(msiz_conv *c)
     c->average = msiz_malloc((size_t)(c->n_bins ? c->n_bins : 1) * sizeof *c->average);
     if (!c->tic || !c->average)
         return msiz_fail(MSIZ_E_NOMEM, "out of memory for the TIC image and average spectrum");
+    if (c->n_regions == 0)
+        return MSIZ_OK;
+    if (c->n_bins > SIZE_MAX / sizeof(double) / c->n_regions)
+        return msiz_fail(MSIZ_E_LIMIT, "%zu regions x %llu bins: too many per-region averages",
+                         c->n_regions, (unsigned long long)c->n_bins);
+    c->region_sum = msiz_malloc(c->n_regions * (size_t)c->n_bins * sizeof *c->region_sum);
+    c->region_rows = msiz_malloc(c->n_regions * sizeof *c->region_rows);
+    if (!c->region_sum || !c->region_rows)
+        return msiz_fail(MSIZ_E_NOMEM, "out of memory for %zu per-region average spectra",
+                         c->n_regions);
     return MSIZ_OK;
 }
 
@@ -166,6 +178,7 @@ static msiz_status run(msiz_conv *c)
     MSIZ_TRY(msiz_conv_union_begin(c));
     MSIZ_TRY(msiz_conv_scan(c));
     MSIZ_TRY(msiz_conv_plan(c));
+    MSIZ_TRY(msiz_conv_regions(c));
     MSIZ_TRY(allocate_planes(c));
     plan_memory(c, threads);
     MSIZ_TRY(open_store(c, threads));
@@ -188,6 +201,10 @@ static void release(msiz_conv *c)
     msiz_free(c->tic);
     msiz_free(c->average);
     msiz_free(c->row_keys);
+    msiz_free(c->region_ids);
+    msiz_free(c->row_region);
+    msiz_free(c->region_sum);
+    msiz_free(c->region_rows);
 }
 
 msiz_status msiz_convert(const char *input, const char *output, const msiz_convert_opts *opts,

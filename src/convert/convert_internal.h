@@ -57,6 +57,16 @@ typedef struct msiz_conv {
     uint64_t n_rows, rows_cap;
     uint64_t plane_spectra;
 
+    /* regions (Bruker, docs/bruker.md "Conversion"): a region map exists when the source lists
+     * more than one region (format_specific.regions); then every row records its region and
+     * each region has its own sum of the average spectrum: 8 * n_regions * n_bins bytes. */
+    int32_t *region_ids;   /* ascending: the regions this conversion stores */
+    size_t n_regions;      /* 0: no region map */
+    int32_t *row_region;   /* per row, next to row_keys */
+    size_t region_cap;     /* capacity of row_region */
+    double *region_sum;    /* n_regions x n_bins */
+    uint64_t *region_rows; /* rows per region */
+
     /* output */
     msiz_store *store;
     size_t buffer_budget; /* bytes for the transpose (and zarr chunk buffers) */
@@ -84,6 +94,8 @@ msiz_status msiz_conv_write_plane(msiz_conv *c, int plane, uint64_t lo, uint64_t
 /* convert_meta.c: JSON texts for root attributes and uns. Caller frees with free(). */
 char *msiz_conv_root_attrs_json(const msiz_conv *c);
 char *msiz_conv_uns_json(const msiz_conv *c, uint64_t n_rows);
+/* Reads the region list of the source metadata into c->region_ids (none for < 2 regions). */
+msiz_status msiz_conv_regions(msiz_conv *c);
 
 /* convert.c: progress and cancellation (called every spectrum; cheap). */
 msiz_status msiz_conv_tick(msiz_conv *c, const char *pass, int plane, uint64_t done, uint64_t total,

@@ -1,12 +1,15 @@
 /* Root attributes and uns contents, as Thyra's build_root_attrs / build_uns_metadata lay them
  * out (docs: output-layout §4-§5), built with jansson and handed to the store as JSON text. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
 
 #include <jansson.h>
 
+#include "common/alloc.h"
+#include "common/error.h"
 #include "convert/convert_internal.h"
 
 #define DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17))
@@ -92,20 +95,79 @@ static const char *spectrum_type_text(const msiz_conv *c)
                                         : NULL;
 }
 
+static int by_number(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Thyra 3.x (timstof_reader.get_region_map): a region map exists only when the run has more
+ * than one region; with --region it holds the selected region's pixels only. The regions
+ * come from the reader's format_specific.regions (all regions of the run). */
+msiz_status msiz_conv_regions(msiz_conv *c)
+{
+    msiz_status status = MSIZ_OK;
+    json_t *m = source_metadata(c);
+    json_t *fs = json_object_get(m, "format_specific");
+    json_t *list = json_object_get(fs, "regions"), *sel = json_object_get(fs, "selected_region");
+    size_t n = json_is_array(list) ? json_array_size(list) : 0;
+    if (n > 1) {
+        c->region_ids = msiz_malloc(n * sizeof *c->region_ids);
+        MSIZ_FAIL_IF(!c->region_ids, MSIZ_E_NOMEM, "out of memory for %zu regions", n);
+        for (size_t i = 0; i < n; i++) {
+            json_t *r = json_object_get(json_array_get(list, i), "region_number");
+            if (!json_is_integer(r) || (json_is_integer(sel) && !json_equal(r, sel)))
+                continue;
+            c->region_ids[c->n_regions++] = (int32_t)json_integer_value(r);
+        }
+        qsort(c->region_ids, c->n_regions, sizeof *c->region_ids, by_number);
+    }
+cleanup:
+    json_decref(m);
+    return status;
+}
+
+/* uns/regions as Python's json.dumps writes Thyra's region info: with a region map every
+ * region of the run (frame count descending) with its frame count and .mis name if any, else
+ * one region 1 holding the stored rows. */
+static char *regions_text(const msiz_conv *c, json_t *m, uint64_t n_rows)
+{
+    char one[128];
+    if (c->n_regions == 0) {
+        snprintf(one, sizeof one, "[{\"region_number\": 1, \"n_spectra\": %llu}]",
+                 (unsigned long long)n_rows);
+        return strdup(one);
+    }
+    json_t *list = json_object_get(json_object_get(m, "format_specific"), "regions");
+    json_t *out = json_array(), *r;
+    size_t i;
+    json_array_foreach(list, i, r)
+    {
+        json_t *o = json_pack("{s:O, s:O}", "region_number", json_object_get(r, "region_number"),
+                              "n_spectra", json_object_get(r, "n_frames"));
+        json_t *name = json_object_get(r, "name");
+        if (o && json_is_string(name) && json_string_length(name) > 0)
+            json_object_set(o, "name", name);
+        json_array_append_new(out, o);
+    }
+    /* not compact: ", " and ": " separators, as json.dumps */
+    char *text = out ? json_dumps(out, JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) : NULL;
+    json_decref(out);
+    return text;
+}
+
 char *msiz_conv_uns_json(const msiz_conv *c, uint64_t n_rows)
 {
-    char regions[128];
     json_t *m = source_metadata(c);
+    char *regions = regions_text(c, m, n_rows);
     json_t *em = json_pack("{s:s, s:[i, i, i], s:[f, f], s:s}", "source_path", c->input,
                            "dimensions", c->n_x, c->n_y, c->n_z, "mass_range", c->data_mz_min,
                            c->data_mz_max, "msizarr_version", msiz_version());
     const char *st = spectrum_type_text(c);
     if (em && st)
         json_object_set_new(em, "spectrum_type", json_string(st));
-    /* Python json.dumps spacing, as Thyra stores it */
-    snprintf(regions, sizeof regions, "[{\"region_number\": 1, \"n_spectra\": %llu}]",
-             (unsigned long long)n_rows);
-    json_t *uns = json_pack("{s:o, s:s}", "essential_metadata", em, "regions", regions);
+    json_t *uns = regions ? json_pack("{s:o, s:s}", "essential_metadata", em, "regions", regions)
+                          : (json_decref(em), NULL);
     copy_section(uns, "format_specific", m, "format_specific");
     copy_section(uns, "acquisition_params", m, "acquisition_params");
     copy_section(uns, "instrument_info", m, "instrument_info");
@@ -113,5 +175,6 @@ char *msiz_conv_uns_json(const msiz_conv *c, uint64_t n_rows)
     char *text = uns ? json_dumps(uns, DUMP_FLAGS) : NULL;
     json_decref(uns);
     json_decref(m);
+    free(regions);
     return text;
 }

@@ -52,6 +52,26 @@ static msiz_status push_row(msiz_conv *c, int64_t key)
     return MSIZ_OK;
 }
 
+/* With a region map: the row's region (-1 when not in the map, as Thyra) and its sums. */
+static msiz_status add_to_region(msiz_conv *c, size_t k)
+{
+    if (msiz_grow((void **)&c->row_region, &c->region_cap, c->n_rows + 1, sizeof *c->row_region,
+                  (size_t)INT32_MAX) < 0)
+        return msiz_fail(MSIZ_E_NOMEM, "out of memory for %llu rows",
+                         (unsigned long long)c->n_rows + 1);
+    size_t r = 0;
+    while (r < c->n_regions && c->region_ids[r] != c->sp.region)
+        r++;
+    c->row_region[c->n_rows] = r < c->n_regions ? c->sp.region : -1;
+    if (r == c->n_regions)
+        return MSIZ_OK;
+    double *sum = c->region_sum + r * c->n_bins;
+    for (size_t j = 0; j < k; j++)
+        sum[c->idx[j]] += c->val[j];
+    c->region_rows[r]++;
+    return MSIZ_OK;
+}
+
 /* Records one stored row and hands its entries to X. */
 static msiz_status emit_row(msiz_conv *c, plane *p, int64_t key, size_t k)
 {
@@ -61,7 +81,9 @@ static msiz_status emit_row(msiz_conv *c, plane *p, int64_t key, size_t k)
         c->average[c->idx[j]] += c->val[j];
     uint32_t row = (uint32_t)c->n_rows;
     c->sum->nnz += k;
-    msiz_status status = push_row(c, key);
+    msiz_status status = c->n_regions ? add_to_region(c, k) : MSIZ_OK;
+    if (status == MSIZ_OK)
+        status = push_row(c, key);
     if (status < 0)
         return status;
     if (p->tr)
@@ -143,7 +165,7 @@ static msiz_status write_obs(msiz_conv *c, plane *p)
         z[i] = (int32_t)(key / ((int64_t)c->n_x * c->n_y));
         sx[i] = x[i] * c->pixel_size;
         sy[i] = y[i] * c->pixel_size;
-        rn[i] = 1;
+        rn[i] = c->n_regions ? c->row_region[i] : 1; /* Thyra: 1 without a region map */
     }
     msiz_table *t = p->t;
     MSIZ_TRY(msiz_table_add_numeric(t, MSIZ_OBS, "y", MSIZ_COL_INT32, y, n));
@@ -181,6 +203,15 @@ static msiz_status write_var_uns(msiz_conv *c, plane *p)
     for (uint64_t j = 0; j < c->n_bins; j++)
         c->average[j] /= (double)c->plane_spectra;
     MSIZ_TRY(msiz_table_uns_f64(t, "average_spectrum", c->average, c->n_bins));
+    for (size_t r = 0; r < c->n_regions; r++) { /* Thyra: / spectra with peaks in the region */
+        char path[64];
+        double *sum = c->region_sum + r * c->n_bins;
+        uint64_t rows = c->region_rows[r] ? c->region_rows[r] : 1;
+        for (uint64_t j = 0; j < c->n_bins; j++)
+            sum[j] /= (double)rows;
+        snprintf(path, sizeof path, "average_spectrum_per_region/%d", (int)c->region_ids[r]);
+        MSIZ_TRY(msiz_table_uns_f64(t, path, sum, c->n_bins));
+    }
     uns = msiz_conv_uns_json(c, c->n_rows);
     MSIZ_FAIL_IF(!uns, MSIZ_E_NOMEM, "out of memory");
     MSIZ_TRY(msiz_table_uns_json(t, uns));
@@ -233,6 +264,10 @@ static msiz_status reset_plane(msiz_conv *c, plane *p)
     c->plane_spectra = 0;
     memset(c->average, 0, (size_t)c->n_bins * sizeof *c->average);
     memset(c->tic, 0, (size_t)p->cells * sizeof *c->tic);
+    if (c->n_regions) {
+        memset(c->region_sum, 0, c->n_regions * (size_t)c->n_bins * sizeof *c->region_sum);
+        memset(c->region_rows, 0, c->n_regions * sizeof *c->region_rows);
+    }
     if (c->o->sparse_format == MSIZ_SPARSE_CSR)
         return begin_table(c, p, UINT64_MAX, UINT64_MAX);
     return msiz_transpose_new(c->n_bins, c->buffer_budget, c->o->temp_dir, &p->tr);
