@@ -202,11 +202,11 @@ MSIZ_API MSIZ_NODISCARD msiz_status msiz_tic_resampler_new(const double *axis, u
                                                            msiz_tic_resampler **out);
 MSIZ_API void msiz_tic_resampler_free(msiz_tic_resampler *r);
 
-/* Resamples one spectrum; writes the non-zero bins ascending. out_index/out_value must hold
- * min(n_bins, ...) = n_bins entries in general (m + ... is not a bound: interpolation fills
- * every bin between two peaks). Unsorted input is sorted stably by m/z (numpy's argsort is not
- * stable: the order of equal m/z values may differ from Thyra's). MSIZ_E_NOMEM when a sort
- * buffer cannot grow. */
+/* Resamples one spectrum (m peaks, any order); writes the non-zero bins ascending and their
+ * count to *out_n. out_index/out_value must each hold n_bins entries (interpolation fills every
+ * bin between two peaks). Unsorted input is sorted stably by m/z (numpy's argsort is not
+ * stable: the order of equal m/z values may differ from Thyra's). NaN m/z are dropped.
+ * MSIZ_E_NOMEM when a sort buffer cannot grow; MSIZ_E_ARG for NULL arrays with m > 0. */
 MSIZ_API MSIZ_NODISCARD msiz_status msiz_tic_resampler_map(msiz_tic_resampler *r, const double *mz,
                                                            const double *intensity, size_t m,
                                                            uint32_t *out_index, double *out_value,

@@ -195,6 +195,20 @@ static double sparse_pairwise(const double *a, size_t n, size_t base, size_t lo,
     return sparse_pairwise(a, n2, base, lo, hi) + sparse_pairwise(a, n - n2, base + n2, lo, hi);
 }
 
+/* First index with axis[i] >= x, or n. */
+static size_t lower_bound(const double *axis, size_t n, double x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (axis[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* ---- sorting (stable, NaN last) ---- */
 
 static int peak_less(const peak *a, const peak *b)
@@ -260,9 +274,7 @@ static msiz_status lone_peak(msiz_tic_resampler *r, uint32_t *out_index, double 
     if (status < 0 || target <= 0.0)
         return status;
     double x = r->mzs[0];
-    size_t i = 0;
-    while (i < r->n && r->axis[i] < x)
-        i++; /* argmin is at i-1 or i; the first minimum wins */
+    size_t i = lower_bound(r->axis, r->n, x); /* argmin is at i-1 or i; the first one wins */
     size_t best = i == r->n ? r->n - 1 : i;
     if (i > 0 && !(fabs(r->axis[best] - x) < fabs(r->axis[i - 1] - x)))
         best = i - 1;
@@ -307,9 +319,7 @@ msiz_status msiz_tic_resampler_map(msiz_tic_resampler *r, const double *mz, cons
         return lone_peak(r, out_index, out_value, out_n);
     const double *axis = r->axis, *mzs = r->mzs, *ints = r->ints;
     /* interp with left = right = 0: only axis values within [mzs[0], mzs[m-1]] are non-zero */
-    size_t lo = 0, hi, guess = 0;
-    while (lo < r->n && axis[lo] < mzs[0])
-        lo++;
+    size_t lo = lower_bound(axis, r->n, mzs[0]), hi, guess = 0;
     for (hi = lo; hi < r->n && axis[hi] <= mzs[m - 1]; hi++)
         r->dense[hi] = interp_one(axis[hi], mzs, ints, m, 0.0, 0.0, &guess);
     if (r->gap > 0)
