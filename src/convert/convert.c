@@ -11,7 +11,7 @@
 #include "convert/convert_internal.h"
 
 #define MIN_MEMORY_LIMIT ((size_t)4 << 20)
-#define PROCESS_BASELINE ((size_t)6 << 20) /* code, libraries, stacks: outside every buffer */
+#define PROCESS_BASELINE ((size_t)16 << 20) /* code, libraries, stacks, allocator slack */
 #define MAX_X_CHUNK      ((size_t)1000000) /* Thyra's X chunk length */
 #define MIN_X_CHUNK      ((size_t)4096)
 
@@ -67,7 +67,7 @@ static int worker_threads(const msiz_convert_opts *o)
 static void plan_memory(msiz_conv *c, int threads)
 {
     uint64_t cells = (uint64_t)c->n_x * c->n_y * c->n_z;
-    uint64_t fixed = 16 * c->n_spectra + 9 * cells + 8 * c->n_order + 60 * c->n_bins +
+    uint64_t fixed = 16 * c->n_spectra + 9 * cells + 8 * c->n_order + 68 * c->n_bins +
                      28 * (uint64_t)c->out_cap + 16 * (uint64_t)c->max_peaks +
                      8 * (uint64_t)c->n_regions * c->n_bins;
     c->sum->fixed_state_bytes = fixed;
@@ -84,6 +84,10 @@ static void plan_memory(msiz_conv *c, int threads)
     c->chunk_elems = chunk > MAX_X_CHUNK ? MAX_X_CHUNK : chunk < MIN_X_CHUNK ? MIN_X_CHUNK : chunk;
     size_t zarr_bytes = c->chunk_elems * per_chunk_elem + ((size_t)100000 * 8 * 2);
     c->buffer_budget = rest > zarr_bytes ? rest - zarr_bytes : rest / 2;
+    msiz_debug("memory: limit %zu MiB = fixed state %llu KiB + baseline %zu MiB + zarr chunks of "
+               "%zu entries (%zu KiB) + transpose/union buffers %zu KiB",
+               limit >> 20, (unsigned long long)(fixed >> 10), PROCESS_BASELINE >> 20,
+               c->chunk_elems, zarr_bytes >> 10, c->buffer_budget >> 10);
 }
 
 static msiz_status open_store(msiz_conv *c, int threads)

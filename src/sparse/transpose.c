@@ -12,8 +12,9 @@
 #include "common/error.h"
 #include "io/fs.h"
 
-#define MIN_BUDGET       ((size_t)64 << 10)
+#define MIN_BUDGET       ((size_t)256 << 10)
 #define MAX_FANOUT       64
+#define READ_BLOCK       ((size_t)4096)
 #define MIN_WRITE_BUFFER ((size_t)4096)
 
 typedef struct entry {
@@ -25,7 +26,9 @@ typedef struct entry {
 struct msiz_transpose {
     uint64_t n_cols;
     uint64_t *counts;
-    size_t budget, cap; /* cap: entries that may be held in memory at once */
+    size_t budget;
+    size_t cap;      /* entries buffered in memory before spilling (28 bytes each at the end) */
+    size_t file_cap; /* entries of a spilled range sorted at once (12 bytes each) */
     entry *buf;
     size_t n_buf, buf_capacity;
     int64_t last_row;
@@ -113,6 +116,8 @@ msiz_status msiz_transpose_new(uint64_t n_cols, size_t budget, const char *temp_
     t->n_cols = n_cols;
     t->budget = budget < MIN_BUDGET ? MIN_BUDGET : budget;
     t->cap = t->budget / MSIZ_TRANSPOSE_BYTES_PER_ENTRY;
+    /* a spilled range is read in blocks of READ_BLOCK entries into 12-byte sort slots */
+    t->file_cap = (t->budget - READ_BLOCK * sizeof(entry)) / 12;
     t->last_row = -1;
     t->counts = msiz_calloc(n_cols, sizeof *t->counts);
     if (!t->counts) {
@@ -180,46 +185,97 @@ msiz_status msiz_transpose_add_row(msiz_transpose *t, uint32_t row, const uint32
     return MSIZ_OK;
 }
 
-/* Counting sort of `n` entries of columns [lo, hi) by column, then emits each column. */
+/* A counting sort of the entries of columns [lo, hi) by column into rows/vals; entries are fed
+ * in row order (from memory or from a file, block by block), so rows stay ascending within each
+ * column. Holds 12 bytes per entry plus the column offsets. */
+typedef struct sorter {
+    uint64_t lo, span;
+    uint64_t *start;
+    int32_t *rows;
+    double *vals;
+} sorter;
+
+static void sorter_free(sorter *so)
+{
+    msiz_free(so->start);
+    msiz_free(so->rows);
+    msiz_free(so->vals);
+}
+
+static msiz_status sorter_init(const msiz_transpose *t, sorter *so, size_t n, uint64_t lo,
+                               uint64_t hi)
+{
+    so->lo = lo;
+    so->span = hi - lo;
+    so->start = msiz_malloc((so->span + 1) * sizeof *so->start);
+    so->rows = msiz_malloc((n ? n : 1) * sizeof *so->rows);
+    so->vals = msiz_malloc((n ? n : 1) * sizeof *so->vals);
+    if (!so->start || !so->rows || !so->vals)
+        return msiz_fail(MSIZ_E_NOMEM, "out of memory sorting %zu entries", n);
+    so->start[0] = 0;
+    for (uint64_t c = 0; c < so->span; c++)
+        so->start[c + 1] = so->start[c] + t->counts[lo + c];
+    if (so->start[so->span] != n)
+        return msiz_fail(MSIZ_E_STATE, "transpose: %zu entries, counts say %llu", n,
+                         (unsigned long long)so->start[so->span]);
+    return MSIZ_OK;
+}
+
+static void sorter_put(sorter *so, const entry *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t slot = so->start[e[i].col - so->lo]++;
+        so->rows[slot] = (int32_t)e[i].row;
+        so->vals[slot] = e[i].val;
+    }
+}
+
+/* After every entry was put, start[c] is the end of column c: emit the columns in order. */
+static msiz_status sorter_emit(const msiz_transpose *t, sorter *so, msiz_column_fn fn, void *ctx)
+{
+    uint64_t begin = 0;
+    for (uint64_t c = 0; c < so->span; c++) {
+        uint64_t len = t->counts[so->lo + c];
+        msiz_status status = fn(ctx, so->lo + c, so->rows + begin, so->vals + begin, (size_t)len);
+        if (status < 0)
+            return status;
+        begin += len;
+    }
+    return MSIZ_OK;
+}
+
 static msiz_status sort_emit(msiz_transpose *t, const entry *e, size_t n, uint64_t lo, uint64_t hi,
                              msiz_column_fn fn, void *ctx)
 {
-    msiz_status status = MSIZ_OK;
-    uint64_t span = hi - lo;
-    uint64_t *start = msiz_malloc((span + 1) * sizeof *start);
-    int32_t *rows = msiz_malloc((n ? n : 1) * sizeof *rows);
-    double *vals = msiz_malloc((n ? n : 1) * sizeof *vals);
-    MSIZ_FAIL_IF(!start || !rows || !vals, MSIZ_E_NOMEM, "out of memory sorting %zu entries", n);
-    start[0] = 0;
-    for (uint64_t c = 0; c < span; c++)
-        start[c + 1] = start[c] + t->counts[lo + c];
-    MSIZ_FAIL_IF(start[span] != n, MSIZ_E_STATE, "transpose: %zu entries, counts say %llu", n,
-                 (unsigned long long)start[span]);
-    for (size_t i = 0; i < n; i++) {
-        uint64_t slot = start[e[i].col - lo]++;
-        rows[slot] = (int32_t)e[i].row;
-        vals[slot] = e[i].val;
+    sorter so = {0};
+    msiz_status status = sorter_init(t, &so, n, lo, hi);
+    if (status == MSIZ_OK) {
+        sorter_put(&so, e, n);
+        status = sorter_emit(t, &so, fn, ctx);
     }
-    uint64_t begin = 0;
-    for (uint64_t c = 0; c < span; c++) {
-        uint64_t len = t->counts[lo + c];
-        MSIZ_TRY(fn(ctx, lo + c, rows + begin, vals + begin, (size_t)len));
-        begin += len;
-    }
-cleanup:
-    msiz_free(start);
-    msiz_free(rows);
-    msiz_free(vals);
+    sorter_free(&so);
     return status;
 }
 
-static msiz_status load_file(const char *path, int fd, uint64_t n, entry **out)
+/* Sorts a spilled range straight from its file, READ_BLOCK entries at a time. */
+static msiz_status sort_emit_file(msiz_transpose *t, entry_file *in, uint64_t lo, uint64_t hi,
+                                  msiz_column_fn fn, void *ctx)
 {
-    *out = msiz_malloc((size_t)(n ? n : 1) * sizeof **out);
-    if (!*out)
-        return msiz_fail(MSIZ_E_NOMEM, "out of memory loading %llu spilled entries",
-                         (unsigned long long)n);
-    return msiz_pread_full(fd, path, *out, (size_t)n * sizeof **out, 0);
+    sorter so = {0};
+    entry *buf = msiz_malloc(READ_BLOCK * sizeof *buf);
+    msiz_status status = buf ? sorter_init(t, &so, (size_t)in->written, lo, hi)
+                             : msiz_fail(MSIZ_E_NOMEM, "out of memory reading spilled entries");
+    for (uint64_t off = 0; status == MSIZ_OK && off < in->written; off += READ_BLOCK) {
+        size_t count = (size_t)(in->written - off < READ_BLOCK ? in->written - off : READ_BLOCK);
+        status = msiz_pread_full(in->fd, in->path, buf, count * sizeof *buf, off * sizeof *buf);
+        if (status == MSIZ_OK)
+            sorter_put(&so, buf, count);
+    }
+    if (status == MSIZ_OK)
+        status = sorter_emit(t, &so, fn, ctx);
+    msiz_free(buf);
+    sorter_free(&so);
+    return status;
 }
 
 static msiz_status process_range(msiz_transpose *t, entry_file *in, uint64_t lo, uint64_t hi,
@@ -291,7 +347,7 @@ static msiz_status split_and_recurse(msiz_transpose *t, entry_file *in, uint64_t
     msiz_status status = MSIZ_OK;
     uint64_t bounds[MAX_FANOUT + 1];
     entry_file outs[MAX_FANOUT];
-    uint64_t target = t->cap;
+    uint64_t target = t->file_cap;
     if (in->written / MAX_FANOUT + 1 > target)
         target = in->written / MAX_FANOUT + 1;
     size_t k = split_ranges(t, lo, hi, target, bounds);
@@ -313,15 +369,9 @@ cleanup:
 static msiz_status process_range(msiz_transpose *t, entry_file *in, uint64_t lo, uint64_t hi,
                                  msiz_column_fn fn, void *ctx)
 {
-    /* a single column is loaded whatever its size: one column never exceeds n_rows entries */
-    if (in->written <= t->cap || hi - lo == 1) {
-        entry *all = NULL;
-        msiz_status status = load_file(in->path, in->fd, in->written, &all);
-        if (status == MSIZ_OK)
-            status = sort_emit(t, all, (size_t)in->written, lo, hi, fn, ctx);
-        msiz_free(all);
-        return status;
-    }
+    /* a single column is sorted whatever its size: one column never exceeds n_rows entries */
+    if (in->written <= t->file_cap || hi - lo == 1)
+        return sort_emit_file(t, in, lo, hi, fn, ctx);
     return split_and_recurse(t, in, lo, hi, fn, ctx);
 }
 

@@ -21,7 +21,7 @@ typedef struct msiz_transpose msiz_transpose;
 /* Bytes of budget per buffered entry (16 in the spill buffer, 12 in the sort output). */
 #define MSIZ_TRANSPOSE_BYTES_PER_ENTRY 28
 
-/* n_cols columns; `budget` bytes for entry buffers (at least 64 KiB is used); temp_dir NULL:
+/* n_cols columns; `budget` bytes for entry buffers (at least 256 KiB is used); temp_dir NULL:
  * $TMPDIR or /tmp. */
 MSIZ_NODISCARD msiz_status msiz_transpose_new(uint64_t n_cols, size_t budget, const char *temp_dir,
                                               msiz_transpose **out);
