@@ -43,19 +43,21 @@ static const char HELP[] =
     "  --mass-axis-type T          auto | constant | linear_tof | reflector_tof | orbitrap | "
     "fticr\n"
     "                              (default: auto)\n"
-    "  --resample-bins N           number of bins (default: from the bin width)\n"
+    "  --resample-bins N           number of bins (default: from the bin width; not with\n"
+    "                              --resample-width-at-mz)\n"
     "  --resample-min-mz MZ        lower end of the axis (default: from the data)\n"
     "  --resample-max-mz MZ        upper end of the axis (default: from the data)\n"
     "  --resample-width-at-mz DA   bin width at the reference m/z (default: 0.005 at m/z 1000;\n"
     "                              linear_tof 0.017 at m/z 300)\n"
     "  --resample-reference-mz MZ  reference m/z of --resample-width-at-mz (default: 1000)\n"
-    "  --resample-gap-tolerance DA tic_preserving: zero bins farther than DA from any peak\n"
+    "  --resample-gap-tolerance DA\n"
+    "                              tic_preserving: zero bins farther than DA from any peak\n"
     "  --max-mass-axis-length N    --no-resample: cap on distinct m/z values (default: 10000000)\n"
     "\n"
     "Performance:\n"
     "  --sparse-format F           csc | csr (default: csc)\n"
     "  --memory-limit SIZE         memory budget, e.g. 512MiB, 2GiB (default: 512MiB)\n"
-    "  --threads N                 compression threads (default: one per core)\n"
+    "  --threads N                 worker threads (default: one per core, at most 16)\n"
     "  --temp-dir DIR              folder for spill files (default: $TMPDIR or /tmp)\n"
     "  --chunk-size N              spectra per processing batch (default: 5000)\n"
     "  --streaming MODE            auto | true | false: accepted for Thyra compatibility;\n"
@@ -178,7 +180,7 @@ static int parse_choice(const char *name, const char *text, const char *const *c
 static int resample_option(cli_state *s, int opt, const char *arg)
 {
     msiz_resample_request *rq = &s->o.request;
-    unsigned long long n;
+    unsigned long long n = 0;
     if (opt == OPT_METHOD) {
         if (strcmp(arg, "auto") == 0)
             return rq->has_method = 0;
@@ -196,8 +198,10 @@ static int resample_option(cli_state *s, int opt, const char *arg)
                    : 0;
     }
     if (opt == OPT_BINS) {
-        if (parse_count("resample-bins", arg, &n) || n == 0)
-            return n == 0 ? cli_usage_error("convert", "--resample-bins must be > 0") : 2;
+        if (parse_count("resample-bins", arg, &n))
+            return 2;
+        if (n == 0)
+            return cli_usage_error("convert", "--resample-bins must be > 0");
         rq->bins = n;
         return 0;
     }
@@ -214,7 +218,7 @@ static int output_option(cli_state *s, int opt, const char *arg)
 {
     static const char *const sparse[] = {"csc", "csr", NULL};
     static const char *const dup[] = {"error", "keep-first", NULL};
-    unsigned long long n;
+    unsigned long long n = 0;
     int choice = 0;
     switch (opt) {
     case OPT_SPARSE:
@@ -241,13 +245,17 @@ static int output_option(cli_state *s, int opt, const char *arg)
                    ? cli_usage_error("convert", "--memory-limit: %s", msiz_last_error())
                    : 0;
     case OPT_THREADS:
-        if (parse_count("threads", arg, &n) || n > 256)
-            return n > 256 ? cli_usage_error("convert", "--threads: at most 256") : 2;
+        if (parse_count("threads", arg, &n))
+            return 2;
+        if (n > 256)
+            return cli_usage_error("convert", "--threads: at most 256");
         s->o.threads = (int)n;
         return 0;
     case OPT_CHUNK:
-        if (parse_count("chunk-size", arg, &n) || n == 0)
-            return n == 0 ? cli_usage_error("convert", "--chunk-size must be > 0") : 2;
+        if (parse_count("chunk-size", arg, &n))
+            return 2;
+        if (n == 0)
+            return cli_usage_error("convert", "--chunk-size must be > 0");
         s->o.chunk_size = (size_t)n;
         return 0;
     case OPT_MAXAXIS:
@@ -264,7 +272,7 @@ static int input_option(cli_state *s, int opt, const char *arg)
     static const char *const stypes[] = {"auto", "centroid", "profile", NULL};
     static const char *const levels[] = {"error", "warning", "info", "debug", NULL};
     static const char *const streaming[] = {"auto", "true", "false", NULL};
-    unsigned long long n;
+    unsigned long long n = 0;
     int choice = 0;
     switch (opt) {
     case OPT_PIXEL:
@@ -282,8 +290,10 @@ static int input_option(cli_state *s, int opt, const char *arg)
         s->o.has_intensity_threshold = 1;
         return parse_double("intensity-threshold", arg, &s->o.intensity_threshold);
     case OPT_REGION:
-        if (parse_count("region", arg, &n) || n > 100000)
+        if (parse_count("region", arg, &n))
             return 2;
+        if (n > 100000)
+            return cli_usage_error("convert", "--region: %llu is not a region number", n);
         s->o.source.region = (int)n;
         return 0;
     case OPT_GAP: return parse_double("resample-gap-tolerance", arg, &s->o.gap_tolerance);
@@ -302,6 +312,37 @@ static int input_option(cli_state *s, int opt, const char *arg)
         return 0; /* always streaming: the value changes nothing */
     }
     return -1; /* not an input option */
+}
+
+/* Values the library would refuse are usage errors here (exit 2), as Thyra's CLI treats them. */
+static int check_values(const cli_state *s)
+{
+    const msiz_convert_opts *o = &s->o;
+    const msiz_resample_request *rq = &o->request;
+    char probe[600];
+    if (o->has_pixel_size && !(o->pixel_size_um > 0))
+        return cli_usage_error("convert", "--pixel-size must be > 0");
+    if (o->has_z_spacing && !(o->z_spacing_um > 0))
+        return cli_usage_error("convert", "--z-spacing must be > 0");
+    if ((rq->has_mz_min && !(rq->mz_min > 0)) || (rq->has_mz_max && !(rq->mz_max > 0)))
+        return cli_usage_error("convert", "--resample-min-mz and --resample-max-mz must be > 0");
+    if (rq->has_mz_min && rq->has_mz_max && !(rq->mz_min < rq->mz_max))
+        return cli_usage_error("convert", "--resample-min-mz must be below --resample-max-mz");
+    if (rq->has_width && !(rq->width > 0))
+        return cli_usage_error("convert", "--resample-width-at-mz must be > 0");
+    if (!(rq->reference_mz > 0))
+        return cli_usage_error("convert", "--resample-reference-mz must be > 0");
+    if (rq->has_width && rq->bins)
+        return cli_usage_error("convert", "--resample-bins and --resample-width-at-mz are "
+                                          "mutually exclusive");
+    if (o->memory_limit < ((size_t)4 << 20))
+        return cli_usage_error("convert", "--memory-limit must be at least 4MiB");
+    snprintf(probe, sizeof probe, "%s_z0_pixels", o->dataset_id);
+    if (!msiz_valid_element_name(o->dataset_id) || !msiz_valid_element_name(probe))
+        return cli_usage_error("convert",
+                               "--dataset-id '%s': use ASCII letters, digits, '_', '-', '.'",
+                               o->dataset_id);
+    return 0;
 }
 
 static int parse_args(cli_state *s, int argc, char **argv)
@@ -330,7 +371,7 @@ static int parse_args(cli_state *s, int argc, char **argv)
     if (argc - optind != 2)
         return cli_usage_error("convert", "expected INPUT and OUTPUT, got %d argument(s)",
                                argc - optind);
-    return 0;
+    return check_values(s) ? CLI_USAGE : 0;
 }
 
 static void print_summary(const msiz_convert_summary *m, const char *output)

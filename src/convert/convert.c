@@ -12,7 +12,7 @@
 
 #define MIN_MEMORY_LIMIT ((size_t)4 << 20)
 #define PROCESS_BASELINE ((size_t)16 << 20) /* code, libraries, stacks, allocator slack */
-#define MAX_X_CHUNK      ((size_t)1000000) /* Thyra's X chunk length */
+#define MAX_X_CHUNK      ((size_t)1000000)  /* Thyra's X chunk length */
 #define MIN_X_CHUNK      ((size_t)4096)
 
 static msiz_status check_opts(const msiz_convert_opts *o)
@@ -67,8 +67,11 @@ static int worker_threads(const msiz_convert_opts *o)
 static void plan_memory(msiz_conv *c, int threads)
 {
     uint64_t cells = (uint64_t)c->n_x * c->n_y * c->n_z;
-    uint64_t fixed = 16 * c->n_spectra + 9 * cells + 8 * c->n_order + 68 * c->n_bins +
-                     28 * (uint64_t)c->out_cap + 16 * (uint64_t)c->max_peaks +
+    /* per bin: axis, lookup, average, column counts, sort offsets; per thread a workspace or a
+     * TIC resampler (9 or 16 bytes per bin) */
+    uint64_t fixed = 16 * c->n_spectra + 9 * cells + 8 * c->n_order +
+                     (68 + (c->tic_preserving ? 16u : 9u) * (uint64_t)threads) * c->n_bins +
+                     4 * (uint64_t)c->out_cap + 16 * (uint64_t)c->max_peaks +
                      8 * (uint64_t)c->n_regions * c->n_bins;
     c->sum->fixed_state_bytes = fixed;
     size_t limit = c->o->memory_limit;
@@ -84,10 +87,17 @@ static void plan_memory(msiz_conv *c, int threads)
     c->chunk_elems = chunk > MAX_X_CHUNK ? MAX_X_CHUNK : chunk < MIN_X_CHUNK ? MIN_X_CHUNK : chunk;
     size_t zarr_bytes = c->chunk_elems * per_chunk_elem + ((size_t)100000 * 8 * 2);
     c->buffer_budget = rest > zarr_bytes ? rest - zarr_bytes : rest / 2;
+    /* a batch of spectra takes at most a quarter of what is left (at least one spectrum) */
+    size_t slot = msiz_batch_slot_bytes(c);
+    size_t cap = c->buffer_budget / 4 / slot;
+    c->batch_cap = cap < 1 ? 1 : cap > c->o->chunk_size ? c->o->chunk_size : cap;
+    c->buffer_budget -= c->batch_cap * slot < c->buffer_budget / 2 ? c->batch_cap * slot : 0;
     msiz_debug("memory: limit %zu MiB = fixed state %llu KiB + baseline %zu MiB + zarr chunks of "
-               "%zu entries (%zu KiB) + transpose/union buffers %zu KiB",
+               "%zu entries (%zu KiB) + batches of %zu spectra (%zu KiB) + transpose/union "
+               "buffers %zu KiB",
                limit >> 20, (unsigned long long)(fixed >> 10), PROCESS_BASELINE >> 20,
-               c->chunk_elems, zarr_bytes >> 10, c->buffer_budget >> 10);
+               c->chunk_elems, zarr_bytes >> 10, c->batch_cap, (c->batch_cap * slot) >> 10,
+               c->buffer_budget >> 10);
 }
 
 static msiz_status open_store(msiz_conv *c, int threads)
@@ -175,6 +185,7 @@ static msiz_status run(msiz_conv *c)
 {
     msiz_status status = MSIZ_OK;
     int threads = worker_threads(c->o);
+    c->threads = threads;
     MSIZ_TRY(msiz_source_open(c->input, &c->o->source, &c->src));
     c->info = msiz_source_get_info(c->src);
     MSIZ_TRY(pick_pixel_size(c));

@@ -36,19 +36,18 @@ typedef struct msiz_conv {
     msiz_resample_plan plan;
     double *axis;
     uint64_t n_bins;
-    msiz_binner *binner;
-    msiz_bin_workspace *ws;
-    msiz_tic_resampler *tic_resampler;
+    msiz_binner *binner; /* nearest neighbour or raw; NULL for tic_preserving */
+    int tic_preserving;
     msiz_union_axis *uaxis; /* no resampling, processed data: the exact m/z union */
     msiz_bin_stats bin_stats;
     uint64_t nan_intensity;
 
     /* bin pass buffers */
-    msiz_spectrum sp;
-    uint32_t *idx;
-    int32_t *idx32;
-    double *val;
-    size_t out_cap;
+    msiz_spectrum sp; /* scan pass and the continuous axis */
+    int32_t *idx32;   /* CSR column ids of one row */
+    size_t out_cap;   /* entries one mapped spectrum may produce */
+    int threads;      /* binning and compression threads */
+    size_t batch_cap; /* spectra per batch (--chunk-size, bounded by memory) */
 
     /* per output plane */
     double *tic;       /* n_x*n_y (per plane) or n_x*n_y*n_z (volume) */
@@ -83,10 +82,45 @@ void msiz_conv_plan_free(msiz_conv *c);
 msiz_status msiz_conv_union_begin(msiz_conv *c);
 /* Adds c->sp's kept m/z values (threshold applied) to the union. */
 msiz_status msiz_conv_union_add(msiz_conv *c);
-/* Drops peaks below the intensity threshold and non-finite intensities from c->sp. */
-void msiz_conv_filter(msiz_conv *c);
-/* Maps the spectrum in c->sp to (c->idx, c->val); *n = stored entries. */
-msiz_status msiz_conv_map(msiz_conv *c, size_t *n);
+/* Drops peaks below the intensity threshold and non-finite intensities (counted) from sp. */
+void msiz_conv_filter(const msiz_convert_opts *o, msiz_spectrum *sp, uint64_t *non_finite);
+
+/* Mapping state of one thread: its own binner workspace or TIC resampler, and counters. */
+typedef struct msiz_mapper {
+    msiz_bin_workspace *ws;
+    msiz_tic_resampler *tic;
+    msiz_bin_stats stats;
+    uint64_t non_finite;
+} msiz_mapper;
+
+msiz_status msiz_mapper_init(const msiz_conv *c, msiz_mapper *m);
+/* Adds the counters to c and frees the mapper. */
+void msiz_mapper_release(msiz_conv *c, msiz_mapper *m);
+/* Filters sp and maps it onto the axis: *n sorted bins in idx/val (c->out_cap entries). */
+msiz_status msiz_mapper_map(const msiz_conv *c, msiz_mapper *m, msiz_spectrum *sp, uint32_t *idx,
+                            double *val, size_t *n);
+
+/* convert_batch.c: spectra read in batches (calling thread) and mapped in parallel. */
+typedef struct msiz_batch_slot {
+    msiz_spectrum sp;
+    uint32_t *idx;
+    double *val;
+    size_t n; /* stored entries */
+} msiz_batch_slot;
+
+typedef struct msiz_batch {
+    size_t cap; /* slots */
+    msiz_batch_slot *slots;
+    msiz_mapper *mappers; /* one per thread */
+    int threads;
+} msiz_batch;
+
+/* Bytes one slot needs (spectrum arrays and mapped entries). */
+size_t msiz_batch_slot_bytes(const msiz_conv *c);
+msiz_status msiz_batch_init(msiz_conv *c, msiz_batch *b, size_t cap);
+void msiz_batch_release(msiz_conv *c, msiz_batch *b);
+/* Reads spectra[0..n) (n <= cap) into the slots and maps them on the batch's threads. */
+msiz_status msiz_batch_run(msiz_conv *c, msiz_batch *b, const uint64_t *spectra, size_t n);
 
 /* convert_table.c: one table (and its image and shapes) for spectra order[lo..hi). */
 msiz_status msiz_conv_write_plane(msiz_conv *c, int plane, uint64_t lo, uint64_t hi);

@@ -9,16 +9,15 @@
 #include "common/log.h"
 #include "convert/convert_internal.h"
 
-void msiz_conv_filter(msiz_conv *c)
+void msiz_conv_filter(const msiz_convert_opts *o, msiz_spectrum *sp, uint64_t *non_finite)
 {
-    msiz_spectrum *sp = &c->sp;
-    int thr = c->o->has_intensity_threshold;
-    double t = c->o->intensity_threshold;
+    int thr = o->has_intensity_threshold;
+    double t = o->intensity_threshold;
     size_t k = 0;
     for (size_t i = 0; i < sp->n; i++) {
         double in = sp->intensity[i];
         if (!isfinite(in)) {
-            c->nan_intensity++;
+            (*non_finite)++;
             continue;
         }
         if (thr && !(in >= t))
@@ -43,7 +42,7 @@ msiz_status msiz_conv_union_begin(msiz_conv *c)
 
 msiz_status msiz_conv_union_add(msiz_conv *c)
 {
-    msiz_conv_filter(c);
+    msiz_conv_filter(c->o, &c->sp, &c->nan_intensity);
     return msiz_union_axis_add(c->uaxis, c->sp.mz, c->sp.n);
 }
 
@@ -72,10 +71,8 @@ static msiz_status resampled_axis(msiz_conv *c)
                  (unsigned long long)c->n_bins);
     MSIZ_TRY(
         msiz_axis_build(c->plan.axis_type, c->plan.mz_min, c->plan.mz_max, c->n_bins, c->axis));
-    if (c->plan.method == MSIZ_RESAMPLE_TIC_PRESERVING)
-        MSIZ_TRY(
-            msiz_tic_resampler_new(c->axis, c->n_bins, c->o->gap_tolerance, &c->tic_resampler));
-    else
+    c->tic_preserving = c->plan.method == MSIZ_RESAMPLE_TIC_PRESERVING;
+    if (!c->tic_preserving)
         MSIZ_TRY(msiz_binner_new(c->axis, c->n_bins, NULL, &c->binner));
 cleanup:
     return status;
@@ -134,52 +131,57 @@ msiz_status msiz_conv_plan(msiz_conv *c)
     msiz_status status = c->o->resample ? resampled_axis(c) : raw_axis(c);
     if (status < 0)
         return status;
-    if (c->binner)
-        MSIZ_TRY(msiz_bin_workspace_new(c->binner, &c->ws));
-    c->out_cap = c->max_peaks;
-    if (c->tic_resampler || c->out_cap < 1)
-        c->out_cap = c->tic_resampler ? (size_t)c->n_bins : 1;
-    c->idx = msiz_malloc(c->out_cap * sizeof *c->idx);
+    /* a TIC-preserving row may fill every bin; other mappings give at most one bin per peak */
+    c->out_cap = c->tic_preserving ? (size_t)c->n_bins : c->max_peaks ? c->max_peaks : 1;
     c->idx32 = msiz_malloc(c->out_cap * sizeof *c->idx32);
-    c->val = msiz_malloc(c->out_cap * sizeof *c->val);
-    MSIZ_FAIL_IF(!c->idx || !c->idx32 || !c->val, MSIZ_E_NOMEM,
-                 "out of memory for spectrum buffers of %zu entries", c->out_cap);
-cleanup:
-    return status;
+    if (!c->idx32)
+        return msiz_fail(MSIZ_E_NOMEM, "out of memory for rows of %zu entries", c->out_cap);
+    return MSIZ_OK;
 }
 
-msiz_status msiz_conv_map(msiz_conv *c, size_t *n)
+msiz_status msiz_mapper_init(const msiz_conv *c, msiz_mapper *m)
 {
-    msiz_conv_filter(c);
+    memset(m, 0, sizeof *m);
+    if (c->tic_preserving)
+        return msiz_tic_resampler_new(c->axis, c->n_bins, c->o->gap_tolerance, &m->tic);
+    return msiz_bin_workspace_new(c->binner, &m->ws);
+}
+
+void msiz_mapper_release(msiz_conv *c, msiz_mapper *m)
+{
+    c->bin_stats.peaks += m->stats.peaks;
+    c->bin_stats.out_of_range += m->stats.out_of_range;
+    c->bin_stats.nan_mz += m->stats.nan_mz;
+    c->bin_stats.spectra_with_drops += m->stats.spectra_with_drops;
+    c->nan_intensity += m->non_finite;
+    msiz_bin_workspace_free(m->ws);
+    msiz_tic_resampler_free(m->tic);
+    memset(m, 0, sizeof *m);
+}
+
+msiz_status msiz_mapper_map(const msiz_conv *c, msiz_mapper *m, msiz_spectrum *sp, uint32_t *idx,
+                            double *val, size_t *n)
+{
+    msiz_conv_filter(c->o, sp, &m->non_finite);
     *n = 0;
-    if (c->sp.n == 0)
+    if (sp->n == 0)
         return MSIZ_OK;
-    if (c->sp.n > c->out_cap)
+    if (!c->tic_preserving && sp->n > c->out_cap)
         return msiz_fail(MSIZ_E_STATE, "%s: spectrum %llu has %zu peaks, %zu at scan time",
-                         c->input, (unsigned long long)c->sp.index, c->sp.n, c->out_cap);
-    if (c->tic_resampler)
-        return msiz_tic_resampler_map(c->tic_resampler, c->sp.mz, c->sp.intensity, c->sp.n, c->idx,
-                                      c->val, n);
-    return msiz_binner_map(c->binner, c->ws, c->sp.mz, c->sp.intensity, c->sp.n, c->idx, c->val, n,
-                           &c->bin_stats);
+                         c->input, (unsigned long long)sp->index, sp->n, c->out_cap);
+    if (m->tic)
+        return msiz_tic_resampler_map(m->tic, sp->mz, sp->intensity, sp->n, idx, val, n);
+    return msiz_binner_map(c->binner, m->ws, sp->mz, sp->intensity, sp->n, idx, val, n, &m->stats);
 }
 
 void msiz_conv_plan_free(msiz_conv *c)
 {
-    msiz_bin_workspace_free(c->ws);
     msiz_binner_free(c->binner);
-    msiz_tic_resampler_free(c->tic_resampler);
     msiz_union_axis_free(c->uaxis);
     msiz_free(c->axis);
-    msiz_free(c->idx);
     msiz_free(c->idx32);
-    msiz_free(c->val);
-    c->ws = NULL;
     c->binner = NULL;
-    c->tic_resampler = NULL;
     c->uaxis = NULL;
     c->axis = NULL;
-    c->idx = NULL;
     c->idx32 = NULL;
-    c->val = NULL;
 }

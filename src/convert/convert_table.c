@@ -53,66 +53,72 @@ static msiz_status push_row(msiz_conv *c, int64_t key)
 }
 
 /* With a region map: the row's region (-1 when not in the map, as Thyra) and its sums. */
-static msiz_status add_to_region(msiz_conv *c, size_t k)
+static msiz_status add_to_region(msiz_conv *c, const msiz_batch_slot *s)
 {
+    size_t k = s->n;
     if (msiz_grow((void **)&c->row_region, &c->region_cap, c->n_rows + 1, sizeof *c->row_region,
                   (size_t)INT32_MAX) < 0)
         return msiz_fail(MSIZ_E_NOMEM, "out of memory for %llu rows",
                          (unsigned long long)c->n_rows + 1);
     size_t r = 0;
-    while (r < c->n_regions && c->region_ids[r] != c->sp.region)
+    while (r < c->n_regions && c->region_ids[r] != s->sp.region)
         r++;
-    c->row_region[c->n_rows] = r < c->n_regions ? c->sp.region : -1;
+    c->row_region[c->n_rows] = r < c->n_regions ? s->sp.region : -1;
     if (r == c->n_regions)
         return MSIZ_OK;
     double *sum = c->region_sum + r * c->n_bins;
     for (size_t j = 0; j < k; j++)
-        sum[c->idx[j]] += c->val[j];
+        sum[s->idx[j]] += s->val[j];
     c->region_rows[r]++;
     return MSIZ_OK;
 }
 
 /* Records one stored row and hands its entries to X. */
-static msiz_status emit_row(msiz_conv *c, plane *p, int64_t key, size_t k)
+static msiz_status emit_row(msiz_conv *c, plane *p, int64_t key, const msiz_batch_slot *s)
 {
+    size_t k = s->n;
     uint64_t cell = p->index < 0 ? (uint64_t)key : (uint64_t)key % p->cells;
-    c->tic[cell] = msiz_pairwise_sum(c->val, k); /* numpy's np.sum order: Thyra's TIC */
+    c->tic[cell] = msiz_pairwise_sum(s->val, k); /* numpy's np.sum order: Thyra's TIC */
     for (size_t j = 0; j < k; j++)
-        c->average[c->idx[j]] += c->val[j];
+        c->average[s->idx[j]] += s->val[j];
     uint32_t row = (uint32_t)c->n_rows;
     c->sum->nnz += k;
-    msiz_status status = c->n_regions ? add_to_region(c, k) : MSIZ_OK;
+    msiz_status status = c->n_regions ? add_to_region(c, s) : MSIZ_OK;
     if (status == MSIZ_OK)
         status = push_row(c, key);
     if (status < 0)
         return status;
     if (p->tr)
-        return msiz_transpose_add_row(p->tr, row, c->idx, c->val, k);
+        return msiz_transpose_add_row(p->tr, row, s->idx, s->val, k);
     for (size_t j = 0; j < k; j++)
-        c->idx32[j] = (int32_t)c->idx[j];
-    return msiz_table_x_append(p->t, c->idx32, c->val, k);
+        c->idx32[j] = (int32_t)s->idx[j];
+    return msiz_table_x_append(p->t, c->idx32, s->val, k);
 }
 
+/* Spectra of the plane in grid order, batch by batch; rows emitted in that order. */
 static msiz_status bin_pass(msiz_conv *c, plane *p, uint64_t lo, uint64_t hi)
 {
     msiz_status status = MSIZ_OK;
+    msiz_batch b;
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    for (uint64_t i = lo; i < hi; i++) {
-        uint64_t s = c->order[i];
-        size_t k = 0;
-        MSIZ_TRY(msiz_source_read(c->src, s, &c->sp));
-        c->plane_spectra++;
-        MSIZ_TRY(msiz_conv_map(c, &k));
-        if (k > 0)
-            MSIZ_TRY(emit_row(c, p, c->key[s], k));
-        MSIZ_TRY(msiz_conv_tick(c, "bin", p->index, i - lo + 1, hi - lo, &start, 0));
+    MSIZ_TRY(msiz_batch_init(c, &b, c->batch_cap));
+    for (uint64_t i = lo; i < hi; i += b.cap) {
+        size_t n = (size_t)(hi - i < b.cap ? hi - i : b.cap);
+        MSIZ_TRY(msiz_batch_run(c, &b, c->order + i, n));
+        for (size_t j = 0; j < n; j++) {
+            c->plane_spectra++;
+            if (b.slots[j].n > 0)
+                MSIZ_TRY(emit_row(c, p, c->key[c->order[i + j]], &b.slots[j]));
+        }
+        MSIZ_TRY(msiz_conv_tick(c, "bin", p->index, i - lo + n, hi - lo, &start, 0));
     }
     MSIZ_TRY(msiz_conv_tick(c, "bin", p->index, hi - lo, hi - lo, &start, 1));
     MSIZ_FAIL_IF(c->n_rows == 0, MSIZ_E_FORMAT,
                  "%s: no peak falls inside the m/z axis %.6f-%.6f%s: nothing to store", c->input,
                  c->axis[0], c->axis[c->n_bins - 1], p->index >= 0 ? " in this plane" : "");
 cleanup:
+    msiz_batch_release(c, &b);
     return status;
 }
 
