@@ -85,7 +85,7 @@ static msiz_status emit_row(msiz_conv *c, plane *p, int64_t key, const msiz_batc
     c->sum->nnz += k;
     msiz_status status = c->n_regions ? add_to_region(c, s) : MSIZ_OK;
     if (status == MSIZ_OK)
-        status = push_row(c, key);
+        status = push_row(c, (int64_t)cell); /* a plane's ids are y*n_x + x */
     if (status < 0)
         return status;
     if (p->tr)
