@@ -153,7 +153,7 @@ typedef struct msiz_binner_opts {
 MSIZ_API void msiz_binner_opts_init(msiz_binner_opts *opts);
 
 /* Builds a binner over a copy of `axis` (n values, ascending, finite, 1 <= n <= 2^32-1).
- * opts may be NULL (defaults). Memory: 8n bytes for the axis + 8n for the lookup table.
+ * opts may be NULL (defaults). Memory: 8n bytes for the axis + 2n for the lookup table.
  * *out = NULL on failure (MSIZ_E_ARG for an invalid axis, MSIZ_E_NOMEM). */
 MSIZ_API MSIZ_NODISCARD msiz_status msiz_binner_new(const double *axis, uint64_t n,
                                                     const msiz_binner_opts *opts,

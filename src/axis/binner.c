@@ -86,7 +86,9 @@ static msiz_status build_lut(msiz_binner *b)
     double span = b->axis[b->n - 1] - b->axis[0];
     if (b->n < 16 || !(span > 0) || !isfinite(span))
         return MSIZ_OK; /* plain binary search is as fast */
-    uint64_t buckets = b->mode == MSIZ_BIN_NEAREST ? 2 * (uint64_t)b->n : b->n;
+    /* n/2 buckets (2 bytes per bin): a few axis values per bucket, found by a binary search
+     * within one or two cache lines; measured faster than 2n buckets (smaller table). */
+    uint64_t buckets = (uint64_t)b->n / 2;
     if (buckets > (1u << 30))
         buckets = 1u << 30;
     b->lut = msiz_malloc((size_t)(buckets + 1) * sizeof *b->lut);
