@@ -53,7 +53,8 @@ def snapshot(store):
                 walk(member, path)
 
     walk(root, "")
-    parquet = {str(p.relative_to(store)): pq.read_table(p) for p in sorted(store.rglob("*.parquet"))}
+    parquet = {str(p.relative_to(store)): pq.read_table(p)
+               for p in sorted(store.rglob("*.parquet"))}
     return {"arrays": arrays, "attrs": attrs, "parquet": parquet}
 
 

@@ -127,6 +127,7 @@ def write_processed(stem, *, n_x, n_y, n_z=1, peaks=50, vary_peaks=True, missing
         'unitCvRef="UO" unitAccession="UO:0000017" unitName="micrometer"/>'
         '</scanSettings></scanSettingsList>\n'
         f'<run id="r"><spectrumList count="{n}" defaultDataProcessingRef="dp">\n')
+    enc = 'accession="IMS:1000104" name="external encoded length"'
     tpl = ('<spectrum id="s{k}" defaultArrayLength="0" index="{k}"><scanList count="1"><scan>'
            '<cvParam cvRef="IMS" accession="IMS:1000050" name="position x" value="{x}"/>'
            '<cvParam cvRef="IMS" accession="IMS:1000051" name="position y" value="{y}"/>'
@@ -134,12 +135,12 @@ def write_processed(stem, *, n_x, n_y, n_z=1, peaks=50, vary_peaks=True, missing
            '<binaryDataArray encodedLength="0"><referenceableParamGroupRef ref="mzArray"/>'
            '<cvParam cvRef="IMS" accession="IMS:1000103" name="external array length" value="{c}"/>'
            '<cvParam cvRef="IMS" accession="IMS:1000102" name="external offset" value="{mo}"/>'
-           '<cvParam cvRef="IMS" accession="IMS:1000104" name="external encoded length" value="{mb}"/>'
+           '<cvParam cvRef="IMS" ' + enc + ' value="{mb}"/>'
            '<binary/></binaryDataArray>'
            '<binaryDataArray encodedLength="0"><referenceableParamGroupRef ref="intensityArray"/>'
            '<cvParam cvRef="IMS" accession="IMS:1000103" name="external array length" value="{c}"/>'
            '<cvParam cvRef="IMS" accession="IMS:1000102" name="external offset" value="{io}"/>'
-           '<cvParam cvRef="IMS" accession="IMS:1000104" name="external encoded length" value="{ib}"/>'
+           '<cvParam cvRef="IMS" ' + enc + ' value="{ib}"/>'
            '<binary/></binaryDataArray></binaryDataArrayList></spectrum>\n')
     zfmt = '<cvParam cvRef="IMS" accession="IMS:1000052" name="position z" value="{}"/>'
     with open(imzml, "w") as f:
