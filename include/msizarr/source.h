@@ -52,13 +52,13 @@ typedef enum msiz_value_type {
 } msiz_value_type;
 
 typedef struct msiz_source_opts {
-    int region;                    /* Bruker: only this region (-1: all) */
-    int bruker_profile;            /* Bruker TSF: read profile instead of line spectra */
-    int ignore_uuid_mismatch;      /* imzML: warn instead of failing on a UUID mismatch */
-    int verify_checksums;          /* imzML: hash the .ibd and compare (warning on mismatch) */
-    size_t max_peaks;              /* cap on one spectrum's length (0: default 2^31-1) */
-    int bruker_allow_non_imaging;  /* Bruker: open a .d without MaldiFrameInfo (LC runs):
-                                      frame i -> (i, 0); default 0 refuses (edge case #66) */
+    int region;                   /* Bruker: only this region (-1: all) */
+    int bruker_profile;           /* Bruker TSF: read profile instead of line spectra */
+    int ignore_uuid_mismatch;     /* imzML: warn instead of failing on a UUID mismatch */
+    int verify_checksums;         /* imzML: hash the .ibd and compare (warning on mismatch) */
+    size_t max_peaks;             /* cap on one spectrum's length (0: default 2^31-1) */
+    int bruker_allow_non_imaging; /* Bruker: open a .d without MaldiFrameInfo (LC runs):
+                                     frame i -> (i, 0); default 0 refuses (edge case #66) */
 } msiz_source_opts;
 
 MSIZ_API void msiz_source_opts_init(msiz_source_opts *opts);
@@ -66,19 +66,19 @@ MSIZ_API void msiz_source_opts_init(msiz_source_opts *opts);
 /* What a source knows before any spectrum is read. Strings are owned by the source. */
 typedef struct msiz_source_info {
     msiz_source_format format;
-    const char *path;              /* the input as opened (.imzML file or .d folder) */
-    uint64_t n_spectra;            /* spectra next() will yield (empty ones included) */
-    int32_t n_x, n_y, n_z;         /* grid of 0-based coordinates (see msiz_spectrum) */
+    const char *path;      /* the input as opened (.imzML file or .d folder) */
+    uint64_t n_spectra;    /* spectra next() will yield (empty ones included) */
+    int32_t n_x, n_y, n_z; /* grid of 0-based coordinates (see msiz_spectrum) */
     int has_pixel_size;
     double pixel_size_x_um, pixel_size_y_um;
     msiz_spectrum_type spectrum_type;
-    int spectrum_type_declared;    /* 0: guessed (a warning was logged) */
+    int spectrum_type_declared; /* 0: guessed (a warning was logged) */
     msiz_polarity polarity;
-    int continuous;                /* every spectrum shares one m/z array */
-    int has_mass_range;            /* the format states an m/z range (acquisition or computed) */
+    int continuous;     /* every spectrum shares one m/z array */
+    int has_mass_range; /* the format states an m/z range (acquisition or computed) */
     double mz_min, mz_max;
     msiz_value_type mz_type, intensity_type;
-    uint64_t total_peaks;          /* sum of spectrum lengths when known, else 0 */
+    uint64_t total_peaks; /* sum of spectrum lengths when known, else 0 */
     /* Metadata for the store as one JSON object text with up to four members:
      * "format_specific", "acquisition_params", "instrument_info", "raw_metadata"
      * (output-layout.md §4-5). Never NULL ("{}" when nothing is known). */
@@ -86,15 +86,15 @@ typedef struct msiz_source_info {
 } msiz_source_info;
 
 typedef struct msiz_spectrum {
-    uint64_t index;            /* 0-based position in the source's order */
-    int32_t x, y, z;           /* 0-based grid position (x = file x - 1 for imzML; may be < 0
-                                  for a 0-based file: the converter skips those) */
+    uint64_t index;              /* 0-based position in the source's order */
+    int32_t x, y, z;             /* 0-based grid position (x = file x - 1 for imzML; may be < 0
+                                    for a 0-based file: the converter skips those) */
     int32_t raw_x, raw_y, raw_z; /* coordinates exactly as written in the file */
-    int32_t region;            /* region number (Bruker), 0 when the format has none */
-    size_t n;                  /* number of peaks (0 for an empty spectrum) */
-    double *mz;                /* n values, file order */
-    double *intensity;         /* n values */
-    size_t capacity;           /* owned by the struct; grown by the source */
+    int32_t region;              /* region number (Bruker), 0 when the format has none */
+    size_t n;                    /* number of peaks (0 for an empty spectrum) */
+    double *mz;                  /* n values, file order */
+    double *intensity;           /* n values */
+    size_t capacity;             /* owned by the struct; grown by the source */
 } msiz_spectrum;
 
 MSIZ_API void msiz_spectrum_init(msiz_spectrum *sp);
@@ -102,8 +102,7 @@ MSIZ_API void msiz_spectrum_destroy(msiz_spectrum *sp);
 
 /* Opens `path`: a .imzML file (its .ibd beside it) or a Bruker .d folder. The format is sniffed.
  * On failure *out = NULL and msiz_last_error() names the file and the problem. */
-MSIZ_API MSIZ_NODISCARD msiz_status msiz_source_open(const char *path,
-                                                     const msiz_source_opts *opts,
+MSIZ_API MSIZ_NODISCARD msiz_status msiz_source_open(const char *path, const msiz_source_opts *opts,
                                                      msiz_source **out);
 
 MSIZ_API const msiz_source_info *msiz_source_get_info(const msiz_source *src);
@@ -114,6 +113,12 @@ MSIZ_API MSIZ_NODISCARD msiz_status msiz_source_next(msiz_source *src, msiz_spec
 /* Reads spectrum `index` (0-based, source order) into `sp` without moving the iteration. */
 MSIZ_API MSIZ_NODISCARD msiz_status msiz_source_read(msiz_source *src, uint64_t index,
                                                      msiz_spectrum *sp);
+
+/* Fills index, coordinates, region and n of spectrum `index` without reading its peaks when the
+ * format allows (n may then be an upper bound: Bruker TDF frames before merging equal TOF
+ * indices; it is 0 exactly when the spectrum is empty). The peak arrays are left untouched. */
+MSIZ_API MSIZ_NODISCARD msiz_status msiz_source_locate(msiz_source *src, uint64_t index,
+                                                       msiz_spectrum *sp);
 
 /* Restarts iteration at the first spectrum. */
 MSIZ_API MSIZ_NODISCARD msiz_status msiz_source_rewind(msiz_source *src);

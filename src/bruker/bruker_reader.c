@@ -123,11 +123,10 @@ cleanup:
     return status;
 }
 
-static msiz_status read_at(bruker_src *b, size_t pos, msiz_spectrum *sp)
+/* Position fields of frame `pos` of the iteration (from the SQLite tables only). */
+static void fill_position(const bruker_src *b, size_t pos, msiz_spectrum *sp)
 {
     const msiz_bruker_frame *f = &b->db.frames[b->sel[pos]];
-    size_t len = 0;
-    msiz_status status = MSIZ_OK;
     sp->index = pos;
     sp->x = f->has_maldi ? f->raw_x - b->off_x : (int32_t)pos;
     sp->y = f->has_maldi ? f->raw_y - b->off_y : 0;
@@ -136,6 +135,14 @@ static msiz_status read_at(bruker_src *b, size_t pos, msiz_spectrum *sp)
     sp->raw_y = f->has_maldi ? f->raw_y : 0;
     sp->raw_z = 0;
     sp->region = f->region;
+}
+
+static msiz_status read_at(bruker_src *b, size_t pos, msiz_spectrum *sp)
+{
+    const msiz_bruker_frame *f = &b->db.frames[b->sel[pos]];
+    size_t len = 0;
+    msiz_status status = MSIZ_OK;
+    fill_position(b, pos, sp);
     sp->n = 0;
     if (f->num_peaks == 0 && !b->profile)
         return MSIZ_OK; /* empty frame: no read, no zstd (edge case #68) */
@@ -171,6 +178,15 @@ static msiz_status op_read(msiz_source *src, uint64_t index, msiz_spectrum *sp)
     return read_at(b, (size_t)index, sp);
 }
 
+/* n = NumPeaks: exact for TSF, an upper bound for TDF (equal TOF indices merge). */
+static msiz_status op_locate(msiz_source *src, uint64_t index, msiz_spectrum *sp)
+{
+    bruker_src *b = src->impl;
+    fill_position(b, (size_t)index, sp);
+    sp->n = b->profile ? b->num_samples : (size_t)b->db.frames[b->sel[index]].num_peaks;
+    return MSIZ_OK;
+}
+
 static msiz_status op_rewind(msiz_source *src)
 {
     ((bruker_src *)src->impl)->pos = 0;
@@ -201,7 +217,7 @@ static void op_close(msiz_source *src)
     src->impl = NULL;
 }
 
-static const msiz_source_ops bruker_ops = {op_next, op_read, op_rewind, op_close};
+static const msiz_source_ops bruker_ops = {op_next, op_read, op_rewind, op_close, op_locate};
 
 /* ---- opening ---- */
 

@@ -81,6 +81,16 @@ static msiz_status place(msiz_conv *c, uint64_t i, uint8_t *seen, uint64_t *out_
     return c->uaxis ? msiz_conv_union_add(c) : MSIZ_OK;
 }
 
+/* Whether spectrum i's peaks are needed now: for the m/z range when the data must give it (all
+ * spectra, or spectrum 0 of a continuous file) and for the raw union axis. Otherwise only its
+ * position is read, which costs no data I/O. */
+static int needs_peaks(const msiz_conv *c, uint64_t i, int need_range)
+{
+    if (c->uaxis)
+        return 1;
+    return need_range && (!c->info->continuous || i == 0);
+}
+
 static msiz_status read_all(msiz_conv *c, uint8_t *seen)
 {
     msiz_status status = MSIZ_OK;
@@ -88,14 +98,14 @@ static msiz_status read_all(msiz_conv *c, uint8_t *seen)
     uint64_t out_of_grid = 0;
     int need_range = range_from_data(c);
     clock_gettime(CLOCK_MONOTONIC, &start);
-    MSIZ_TRY(msiz_source_rewind(c->src));
     for (uint64_t i = 0; i < c->n_spectra; i++) {
-        status = msiz_source_next(c->src, &c->sp);
-        MSIZ_FAIL_IF(status == MSIZ_END, MSIZ_E_FORMAT, "%s: %llu spectra announced, %llu read",
-                     c->input, (unsigned long long)c->n_spectra, (unsigned long long)i);
-        MSIZ_TRY(status);
-        if (need_range && (!c->info->continuous || i == 0))
-            widen_range(c, &c->sp);
+        if (needs_peaks(c, i, need_range)) {
+            MSIZ_TRY(msiz_source_read(c->src, i, &c->sp));
+            if (need_range)
+                widen_range(c, &c->sp);
+        } else {
+            MSIZ_TRY(msiz_source_locate(c->src, i, &c->sp));
+        }
         MSIZ_TRY(place(c, i, seen, &out_of_grid));
         MSIZ_TRY(msiz_conv_tick(c, "scan", 0, i + 1, c->n_spectra, &start, 0));
     }

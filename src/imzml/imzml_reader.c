@@ -35,14 +35,10 @@ static msiz_status read_mz(imzml_reader *r, const imzml_rec *rec, double *out)
     return MSIZ_OK;
 }
 
-msiz_status imzml_reader_fill(imzml_reader *r, uint64_t index, msiz_spectrum *sp)
+/* Position fields from the compact record (no .ibd access). */
+static void fill_position(const imzml_reader *r, uint64_t index, msiz_spectrum *sp)
 {
-    msiz_status status = MSIZ_OK;
     const imzml_rec *rec = &r->hdr->recs[index];
-    MSIZ_TRY(msiz_spectrum_reserve(sp, rec->len, r->max_peaks));
-    MSIZ_TRY(read_mz(r, rec, sp->mz));
-    MSIZ_TRY(imzml_read_array(r->ibd_fd, r->ibd_path, rec->int_off, rec->len, rec->int_enc,
-                              (msiz_value_type)rec->int_type, &r->scratch, sp->intensity));
     sp->index = index;
     sp->raw_x = rec->x;
     sp->raw_y = rec->y;
@@ -52,6 +48,17 @@ msiz_status imzml_reader_fill(imzml_reader *r, uint64_t index, msiz_spectrum *sp
     sp->z = (int32_t)((int64_t)rec->z - r->hdr->min_z);
     sp->region = 0;
     sp->n = rec->len;
+}
+
+msiz_status imzml_reader_fill(imzml_reader *r, uint64_t index, msiz_spectrum *sp)
+{
+    msiz_status status = MSIZ_OK;
+    const imzml_rec *rec = &r->hdr->recs[index];
+    MSIZ_TRY(msiz_spectrum_reserve(sp, rec->len, r->max_peaks));
+    MSIZ_TRY(read_mz(r, rec, sp->mz));
+    MSIZ_TRY(imzml_read_array(r->ibd_fd, r->ibd_path, rec->int_off, rec->len, rec->int_enc,
+                              (msiz_value_type)rec->int_type, &r->scratch, sp->intensity));
+    fill_position(r, index, sp);
 cleanup:
     if (status < 0)
         msiz_fail_context(status, "%s: spectrum %llu", r->path, (unsigned long long)index);
@@ -72,6 +79,12 @@ static msiz_status imzml_next(msiz_source *src, msiz_spectrum *sp)
 static msiz_status imzml_read(msiz_source *src, uint64_t index, msiz_spectrum *sp)
 {
     return imzml_reader_fill(src->impl, index, sp);
+}
+
+static msiz_status imzml_locate(msiz_source *src, uint64_t index, msiz_spectrum *sp)
+{
+    fill_position(src->impl, index, sp);
+    return MSIZ_OK;
 }
 
 static msiz_status imzml_rewind(msiz_source *src)
@@ -102,4 +115,5 @@ static void imzml_close(msiz_source *src)
     src->impl = NULL;
 }
 
-const msiz_source_ops imzml_source_ops = {imzml_next, imzml_read, imzml_rewind, imzml_close};
+const msiz_source_ops imzml_source_ops = {imzml_next, imzml_read, imzml_rewind, imzml_close,
+                                          imzml_locate};

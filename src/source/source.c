@@ -18,7 +18,10 @@ void msiz_source_opts_init(msiz_source_opts *opts)
     opts->max_peaks = MSIZ_DEFAULT_MAX_PEAKS;
 }
 
-void msiz_spectrum_init(msiz_spectrum *sp) { memset(sp, 0, sizeof *sp); }
+void msiz_spectrum_init(msiz_spectrum *sp)
+{
+    memset(sp, 0, sizeof *sp);
+}
 
 void msiz_spectrum_destroy(msiz_spectrum *sp)
 {
@@ -114,7 +117,10 @@ msiz_status msiz_source_open(const char *path, const msiz_source_opts *opts, msi
     return MSIZ_OK;
 }
 
-const msiz_source_info *msiz_source_get_info(const msiz_source *src) { return &src->info; }
+const msiz_source_info *msiz_source_get_info(const msiz_source *src)
+{
+    return &src->info;
+}
 
 msiz_status msiz_source_next(msiz_source *src, msiz_spectrum *sp)
 {
@@ -130,7 +136,19 @@ msiz_status msiz_source_read(msiz_source *src, uint64_t index, msiz_spectrum *sp
     return src->ops->read(src, index, sp);
 }
 
-msiz_status msiz_source_rewind(msiz_source *src) { return src->ops->rewind(src); }
+msiz_status msiz_source_locate(msiz_source *src, uint64_t index, msiz_spectrum *sp)
+{
+    if (index >= src->info.n_spectra)
+        return msiz_fail(MSIZ_E_ARG, "%s: spectrum index %llu out of range (%llu spectra)",
+                         src->info.path, (unsigned long long)index,
+                         (unsigned long long)src->info.n_spectra);
+    return src->ops->locate ? src->ops->locate(src, index, sp) : src->ops->read(src, index, sp);
+}
+
+msiz_status msiz_source_rewind(msiz_source *src)
+{
+    return src->ops->rewind(src);
+}
 
 void msiz_source_close(msiz_source *src)
 {

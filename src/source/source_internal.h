@@ -9,12 +9,14 @@ typedef struct msiz_source_ops {
     msiz_status (*read)(msiz_source *src, uint64_t index, msiz_spectrum *sp);
     msiz_status (*rewind)(msiz_source *src);
     void (*close)(msiz_source *src); /* frees the backend state (not the msiz_source) */
+    /* Optional: position fields and n of spectrum `index` without its data (NULL: read). */
+    msiz_status (*locate)(msiz_source *src, uint64_t index, msiz_spectrum *sp);
 } msiz_source_ops;
 
 struct msiz_source {
     const msiz_source_ops *ops;
-    msiz_source_info info;     /* filled by the backend's open */
-    void *impl;                /* backend state */
+    msiz_source_info info; /* filled by the backend's open */
+    void *impl;            /* backend state */
 };
 
 /* Makes sure `sp` can hold `n` peaks (cap from the options); MSIZ_E_LIMIT past the cap. */
