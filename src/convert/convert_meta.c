@@ -29,6 +29,18 @@ static void copy_section(json_t *dst, const char *as, json_t *m, const char *key
         json_object_set(dst, as, v);
 }
 
+/* Copies the reader's sections into obj (renamed as as[i][0] from as[i][1]), dumps obj as text
+ * and releases both objects. NULL on failure (obj NULL included). */
+static char *dump_with_sections(json_t *obj, json_t *m, const char *const (*as)[2], int n)
+{
+    for (int i = 0; obj && i < n; i++)
+        copy_section(obj, as[i][0], m, as[i][1]);
+    char *text = obj ? json_dumps(obj, DUMP_FLAGS) : NULL;
+    json_decref(obj);
+    json_decref(m);
+    return text;
+}
+
 static void timestamp(char *buf, size_t size)
 {
     struct timeval tv;
@@ -77,13 +89,10 @@ char *msiz_conv_root_attrs_json(const msiz_conv *c)
         json_object_set_new(root, "z_spacing_source",
                             json_string(c->o->has_z_spacing ? "manual" : "pixel_size"));
     }
-    copy_section(root, "format_specific_metadata", m, "format_specific");
-    copy_section(root, "acquisition_parameters", m, "acquisition_params");
-    copy_section(root, "instrument_information", m, "instrument_info");
-    char *text = root ? json_dumps(root, DUMP_FLAGS) : NULL;
-    json_decref(root);
-    json_decref(m);
-    return text;
+    static const char *const as[3][2] = {{"format_specific_metadata", "format_specific"},
+                                         {"acquisition_parameters", "acquisition_params"},
+                                         {"instrument_information", "instrument_info"}};
+    return dump_with_sections(root, m, as, 3);
 }
 
 static const char *spectrum_type_text(const msiz_conv *c)
@@ -168,13 +177,11 @@ char *msiz_conv_uns_json(const msiz_conv *c, uint64_t n_rows)
         json_object_set_new(em, "spectrum_type", json_string(st));
     json_t *uns = regions ? json_pack("{s:o, s:s}", "essential_metadata", em, "regions", regions)
                           : (json_decref(em), NULL);
-    copy_section(uns, "format_specific", m, "format_specific");
-    copy_section(uns, "acquisition_params", m, "acquisition_params");
-    copy_section(uns, "instrument_info", m, "instrument_info");
-    copy_section(uns, "raw_metadata", m, "raw_metadata");
-    char *text = uns ? json_dumps(uns, DUMP_FLAGS) : NULL;
-    json_decref(uns);
-    json_decref(m);
+    static const char *const as[4][2] = {{"format_specific", "format_specific"},
+                                         {"acquisition_params", "acquisition_params"},
+                                         {"instrument_info", "instrument_info"},
+                                         {"raw_metadata", "raw_metadata"}};
+    char *text = dump_with_sections(uns, m, as, 4);
     free(regions);
     return text;
 }

@@ -29,6 +29,7 @@ struct msiz_transpose {
     size_t budget;
     size_t cap;      /* entries buffered in memory before spilling (28 bytes each at the end) */
     size_t file_cap; /* entries of a spilled range sorted at once (12 bytes each) */
+    size_t fanout;   /* range files per distribution pass (MAX_FANOUT; lower in tests) */
     entry *buf;
     size_t n_buf, buf_capacity;
     int64_t last_row;
@@ -119,6 +120,7 @@ msiz_status msiz_transpose_new(uint64_t n_cols, size_t budget, const char *temp_
     /* a spilled range is read in blocks of READ_BLOCK entries into 12-byte sort slots */
     t->file_cap = (t->budget - READ_BLOCK * sizeof(entry)) / 12;
     t->last_row = -1;
+    t->fanout = MAX_FANOUT;
     t->counts = msiz_calloc(n_cols, sizeof *t->counts);
     if (!t->counts) {
         msiz_transpose_free(t);
@@ -290,7 +292,7 @@ static size_t split_ranges(const msiz_transpose *t, uint64_t lo, uint64_t hi, ui
     uint64_t acc = 0;
     bounds[0] = lo;
     for (uint64_t c = lo; c < hi; c++) {
-        if (acc > 0 && acc + t->counts[c] > target && k + 1 < MAX_FANOUT) {
+        if (acc > 0 && acc + t->counts[c] > target && k + 1 < t->fanout) {
             bounds[++k] = c;
             acc = 0;
         }
@@ -348,8 +350,8 @@ static msiz_status split_and_recurse(msiz_transpose *t, entry_file *in, uint64_t
     uint64_t bounds[MAX_FANOUT + 1];
     entry_file outs[MAX_FANOUT];
     uint64_t target = t->file_cap;
-    if (in->written / MAX_FANOUT + 1 > target)
-        target = in->written / MAX_FANOUT + 1;
+    if (in->written / t->fanout + 1 > target)
+        target = in->written / t->fanout + 1;
     size_t k = split_ranges(t, lo, hi, target, bounds);
     for (size_t i = 0; i < k; i++)
         outs[i].fd = -1, outs[i].buf = NULL, outs[i].path[0] = '\0';
@@ -388,6 +390,11 @@ msiz_status msiz_transpose_finish(msiz_transpose *t, msiz_column_fn fn, void *ct
     entry_file in = {.fd = t->spill_fd, .written = t->spilled};
     memcpy(in.path, t->spill_path, sizeof in.path);
     return process_range(t, &in, 0, t->n_cols, fn, ctx);
+}
+
+void msiz_transpose_set_fanout(msiz_transpose *t, size_t fanout)
+{
+    t->fanout = fanout < 2 ? 2 : fanout > MAX_FANOUT ? MAX_FANOUT : fanout;
 }
 
 uint64_t msiz_transpose_nnz(const msiz_transpose *t)

@@ -38,6 +38,10 @@ typedef msiz_status (*msiz_column_fn)(void *ctx, uint64_t col, const int32_t *ro
 /* Emits every column in order through fn. Call once. */
 MSIZ_NODISCARD msiz_status msiz_transpose_finish(msiz_transpose *t, msiz_column_fn fn, void *ctx);
 
+/* Test hook: range files per distribution pass (2..64, default 64); a small value forces the
+ * recursive distribution on small inputs. */
+void msiz_transpose_set_fanout(msiz_transpose *t, size_t fanout);
+
 /* Entries added so far; bytes spilled to disk so far (0 when everything stayed in memory). */
 uint64_t msiz_transpose_nnz(const msiz_transpose *t);
 uint64_t msiz_transpose_spilled_bytes(const msiz_transpose *t);

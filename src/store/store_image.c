@@ -59,14 +59,7 @@ static msiz_status write_level(msiz_store *s, const char *path, const double *da
     }
     ao.slash_separator_v2 = 1;
     snprintf(level, sizeof level, "%s/s0", path);
-    msiz_zarr_array *a = NULL;
-    msiz_status status = msiz_zarr_array_create(s->z, level, &ao, &a);
-    if (status == MSIZ_OK)
-        status = msiz_zarr_array_write_full(a, data);
-    if (status == MSIZ_OK)
-        status = msiz_zarr_array_finish(a);
-    msiz_zarr_array_free(a);
-    return status;
+    return msiz_zarr_write_whole(s->z, level, &ao, data);
 }
 
 msiz_status msiz_store_add_image(msiz_store *s, const char *name, const double *data, int ndim,

@@ -48,9 +48,9 @@ typedef struct msiz_zarr msiz_zarr;
 typedef struct msiz_zarr_array msiz_zarr_array;
 
 typedef struct msiz_zarr_opts {
-    int zarr_format;               /* 3 (default) or 2 */
-    msiz_compression compression;  /* default codec of every array */
-    int threads;                   /* compression workers; 0 = compress on the calling thread */
+    int zarr_format;              /* 3 (default) or 2 */
+    msiz_compression compression; /* default codec of every array */
+    int threads;                  /* compression workers; 0 = compress on the calling thread */
 } msiz_zarr_opts;
 
 void msiz_zarr_opts_init(msiz_zarr_opts *opts);
@@ -70,13 +70,13 @@ MSIZ_NODISCARD msiz_status msiz_zarr_set_attrs(msiz_zarr *z, const char *path, j
 
 typedef struct msiz_zarr_array_opts {
     msiz_dtype dtype;
-    int ndim;                                /* 0 (scalar) .. MSIZ_ZARR_MAX_DIMS */
-    uint64_t shape[MSIZ_ZARR_MAX_DIMS];      /* 1-D may use MSIZ_ZARR_UNKNOWN_LEN */
-    uint64_t chunks[MSIZ_ZARR_MAX_DIMS];     /* 0 = whole dimension (min 1) */
-    json_t *attrs;                           /* borrowed; NULL for none */
+    int ndim;                                        /* 0 (scalar) .. MSIZ_ZARR_MAX_DIMS */
+    uint64_t shape[MSIZ_ZARR_MAX_DIMS];              /* 1-D may use MSIZ_ZARR_UNKNOWN_LEN */
+    uint64_t chunks[MSIZ_ZARR_MAX_DIMS];             /* 0 = whole dimension (min 1) */
+    json_t *attrs;                                   /* borrowed; NULL for none */
     const char *dimension_names[MSIZ_ZARR_MAX_DIMS]; /* v3 only; all NULL = omit */
-    int slash_separator_v2;                  /* v2: "dimension_separator": "/" (images) */
-    const msiz_compression *compression;     /* NULL = the store's default */
+    int slash_separator_v2;                          /* v2: "dimension_separator": "/" (images) */
+    const msiz_compression *compression;             /* NULL = the store's default */
 } msiz_zarr_array_opts;
 
 void msiz_zarr_array_opts_init(msiz_zarr_array_opts *opts, msiz_dtype dtype, int ndim);
@@ -104,15 +104,18 @@ uint64_t msiz_zarr_array_length(const msiz_zarr_array *a);
 /* Frees the array; NULL is fine. Without finish the array is abandoned (no metadata). */
 void msiz_zarr_array_free(msiz_zarr_array *a);
 
+/* Creates, writes whole (C order, prod(shape) elements), finishes and frees an array. */
+MSIZ_NODISCARD msiz_status msiz_zarr_write_whole(msiz_zarr *z, const char *path,
+                                                 const msiz_zarr_array_opts *opts,
+                                                 const void *data);
+
 /* Convenience: a 0-d string scalar / numeric scalar / whole 1-D array in one call. */
 MSIZ_NODISCARD msiz_status msiz_zarr_write_scalar_string(msiz_zarr *z, const char *path,
                                                          const char *value, json_t *attrs);
-MSIZ_NODISCARD msiz_status msiz_zarr_write_scalar(msiz_zarr *z, const char *path,
-                                                  msiz_dtype dtype, const void *value,
-                                                  json_t *attrs);
-MSIZ_NODISCARD msiz_status msiz_zarr_write_array1d(msiz_zarr *z, const char *path,
-                                                   msiz_dtype dtype, const void *data,
-                                                   uint64_t count, uint64_t chunk,
+MSIZ_NODISCARD msiz_status msiz_zarr_write_scalar(msiz_zarr *z, const char *path, msiz_dtype dtype,
+                                                  const void *value, json_t *attrs);
+MSIZ_NODISCARD msiz_status msiz_zarr_write_array1d(msiz_zarr *z, const char *path, msiz_dtype dtype,
+                                                   const void *data, uint64_t count, uint64_t chunk,
                                                    json_t *attrs);
 
 /* Upper bound of the memory one array of these options holds while being written (chunk

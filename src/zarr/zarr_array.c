@@ -423,8 +423,8 @@ void msiz_zarr_array_free(msiz_zarr_array *a)
 
 /* ---- one-call helpers ---- */
 
-static msiz_status write_whole(msiz_zarr *z, const char *path, const msiz_zarr_array_opts *o,
-                               const void *data)
+msiz_status msiz_zarr_write_whole(msiz_zarr *z, const char *path, const msiz_zarr_array_opts *o,
+                                  const void *data)
 {
     msiz_zarr_array *a = NULL;
     msiz_status status = msiz_zarr_array_create(z, path, o, &a);
@@ -442,7 +442,7 @@ msiz_status msiz_zarr_write_scalar_string(msiz_zarr *z, const char *path, const 
     msiz_zarr_array_opts o;
     msiz_zarr_array_opts_init(&o, MSIZ_DT_STRING, 0);
     o.attrs = attrs;
-    return write_whole(z, path, &o, &value);
+    return msiz_zarr_write_whole(z, path, &o, &value);
 }
 
 msiz_status msiz_zarr_write_scalar(msiz_zarr *z, const char *path, msiz_dtype dtype,
@@ -451,7 +451,7 @@ msiz_status msiz_zarr_write_scalar(msiz_zarr *z, const char *path, msiz_dtype dt
     msiz_zarr_array_opts o;
     msiz_zarr_array_opts_init(&o, dtype, 0);
     o.attrs = attrs;
-    return write_whole(z, path, &o, value);
+    return msiz_zarr_write_whole(z, path, &o, value);
 }
 
 msiz_status msiz_zarr_write_array1d(msiz_zarr *z, const char *path, msiz_dtype dtype,
@@ -462,5 +462,5 @@ msiz_status msiz_zarr_write_array1d(msiz_zarr *z, const char *path, msiz_dtype d
     o.shape[0] = count;
     o.chunks[0] = chunk;
     o.attrs = attrs;
-    return write_whole(z, path, &o, data);
+    return msiz_zarr_write_whole(z, path, &o, data);
 }
