@@ -41,6 +41,7 @@ typedef struct msiz_conv {
     msiz_union_axis *uaxis; /* no resampling, processed data: the exact m/z union */
     msiz_bin_stats bin_stats;
     uint64_t nan_intensity;
+    uint64_t unsorted_spectra;
 
     /* bin pass buffers */
     msiz_spectrum sp; /* scan pass and the continuous axis */
@@ -91,6 +92,7 @@ typedef struct msiz_mapper {
     msiz_tic_resampler *tic;
     msiz_bin_stats stats;
     uint64_t non_finite;
+    uint64_t unsorted; /* spectra whose m/z values are not ascending */
 } msiz_mapper;
 
 msiz_status msiz_mapper_init(const msiz_conv *c, msiz_mapper *m);

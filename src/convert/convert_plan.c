@@ -154,6 +154,7 @@ void msiz_mapper_release(msiz_conv *c, msiz_mapper *m)
     c->bin_stats.nan_mz += m->stats.nan_mz;
     c->bin_stats.spectra_with_drops += m->stats.spectra_with_drops;
     c->nan_intensity += m->non_finite;
+    c->unsorted_spectra += m->unsorted;
     msiz_bin_workspace_free(m->ws);
     msiz_tic_resampler_free(m->tic);
     memset(m, 0, sizeof *m);
@@ -166,6 +167,11 @@ msiz_status msiz_mapper_map(const msiz_conv *c, msiz_mapper *m, msiz_spectrum *s
     *n = 0;
     if (sp->n == 0)
         return MSIZ_OK;
+    for (size_t i = 1; i < sp->n; i++)
+        if (sp->mz[i] < sp->mz[i - 1]) { /* edge case #36: handled, reported once */
+            m->unsorted++;
+            break;
+        }
     if (!c->tic_preserving && sp->n > c->out_cap)
         return msiz_fail(MSIZ_E_STATE, "%s: spectrum %llu has %zu peaks, %zu at scan time",
                          c->input, (unsigned long long)sp->index, sp->n, c->out_cap);
