@@ -11,6 +11,7 @@
 #include "common/alloc.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "io/fs.h"
 #include "convert/convert_internal.h"
 
 #define MIN_MEMORY_LIMIT ((size_t)4 << 20)
@@ -204,6 +205,9 @@ static msiz_status run(msiz_conv *c)
     msiz_status status = MSIZ_OK;
     int threads = worker_threads(c->o);
     c->threads = threads;
+    /* refused before the scan pass (the store checks again when it commits) */
+    MSIZ_FAIL_IF(!c->o->overwrite && msiz_path_exists(c->output), MSIZ_E_EXISTS,
+                 "%s: output exists (use --overwrite to replace it)", c->output);
     MSIZ_TRY(msiz_source_open(c->input, &c->o->source, &c->src));
     c->info = msiz_source_get_info(c->src);
     MSIZ_TRY(pick_pixel_size(c));
