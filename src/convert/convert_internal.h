@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "msizarr/convert.h"
+#include "common/rss.h"
 #include "sparse/transpose.h"
 
 /* Everything the passes share. Per-spectrum state is 16 bytes (key + order), per-pixel state 9
@@ -137,8 +138,5 @@ msiz_status msiz_conv_regions(msiz_conv *c);
 msiz_status msiz_conv_tick(msiz_conv *c, const char *pass, int plane, uint64_t done, uint64_t total,
                            struct timespec *pass_start, int force);
 
-/* Resident memory now and at peak (bytes). */
-uint64_t msiz_rss_now(void);
-uint64_t msiz_rss_peak(void);
 
 #endif

@@ -195,8 +195,13 @@ def vendor_reason():
     version = importlib.metadata.version("thyra")
     if version != "1.27.3":
         return f"Thyra {version} installed, the comparison is defined for 1.27.3"
-    if find_vendor_library() is None:
+    lib = find_vendor_library()
+    if lib is None:
         return "Bruker SDK library (libtimsdata) not found where Thyra looks for it"
+    try:
+        ctypes.cdll.LoadLibrary(str(lib))
+    except OSError as e:  # e.g. Thyra ships only the Windows timsdata.dll
+        return f"Bruker SDK library {lib.name} cannot be loaded on this platform ({e})"
     return None
 
 
