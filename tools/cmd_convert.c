@@ -65,6 +65,8 @@ static const char HELP[] =
     "\n"
     "Bruker-specific:\n"
     "  --intensity-threshold T     keep peaks with intensity >= T (any input)\n"
+    "  --profile-spectra           TSF: convert the profile spectra instead of the line\n"
+    "                              (centroid) spectra\n"
     "\n"
     "Output:\n"
     "  --zarr-format N             3 | 2 (default: 3)\n"
@@ -106,7 +108,8 @@ enum {
     OPT_THREADS,
     OPT_TEMP,
     OPT_CHUNK,
-    OPT_STREAMING
+    OPT_STREAMING,
+    OPT_PROFILE
 };
 
 static const struct option LONGOPTS[] = {
@@ -138,6 +141,7 @@ static const struct option LONGOPTS[] = {
     {"temp-dir", required_argument, NULL, OPT_TEMP},
     {"chunk-size", required_argument, NULL, OPT_CHUNK},
     {"streaming", required_argument, NULL, OPT_STREAMING},
+    {"profile-spectra", no_argument, NULL, OPT_PROFILE},
     {"quiet", no_argument, NULL, 'q'},
     {"log-level", required_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -300,6 +304,7 @@ static int input_option(cli_state *s, int opt, const char *arg)
     case OPT_RES: s->o.resample = 1; return 0;
     case OPT_NORES: s->o.resample = 0; return 0;
     case OPT_OVER: s->o.overwrite = 1; return 0;
+    case OPT_PROFILE: s->o.source.bruker_profile = 1; return 0;
     case OPT_TEMP: s->o.temp_dir = arg; return 0;
     case 'v':
         if (parse_choice("log-level", arg, levels, &choice))

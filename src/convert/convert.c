@@ -153,6 +153,8 @@ static msiz_status finish_store(msiz_conv *c)
         return msiz_fail(MSIZ_E_NOMEM, "out of memory");
     msiz_status status = msiz_store_set_root_attrs_json(c->store, root);
     free(root);
+    if (status == MSIZ_OK && c->o->cancel && *c->o->cancel) /* last chance before the rename */
+        status = msiz_fail(MSIZ_E_INTERRUPTED, "%s: conversion interrupted", c->input);
     msiz_store *s = c->store;
     c->store = NULL;
     if (status < 0) {

@@ -153,6 +153,8 @@ static msiz_status pixel_box(void *ctx, uint64_t i, double box[4], char *id, siz
     return MSIZ_OK;
 }
 
+static int g_affine; /* --affine: the "global" transformations are affine (x + 5, y + 7 um) */
+
 static int write_image_shapes(msiz_store *s, const fixture *f)
 {
     double *tic = calloc((size_t)f->n_x * f->n_y, sizeof *tic);
@@ -165,6 +167,13 @@ static int write_image_shapes(msiz_store *s, const fixture *f)
         {.output = "global", .type = MSIZ_TRANSFORM_SCALE, .scale_x = f->ps, .scale_y = f->ps}};
     msiz_transform shp_t[2] = {{.output = "msi_dataset", .type = MSIZ_TRANSFORM_IDENTITY},
                                {.output = "global", .type = MSIZ_TRANSFORM_IDENTITY}};
+    if (g_affine) {
+        img_t[1] = (msiz_transform){.output = "global",
+                                    .type = MSIZ_TRANSFORM_AFFINE,
+                                    .affine = {{f->ps, 0, 5}, {0, f->ps, 7}}};
+        shp_t[1] = (msiz_transform){
+            .output = "global", .type = MSIZ_TRANSFORM_AFFINE, .affine = {{1, 0, 5}, {0, 1, 7}}};
+    }
     int rc =
         check(msiz_store_add_image(s, "msi_dataset_z0_tic", tic, 3, shape, img_t, 2), "image") ||
         check(msiz_store_add_shapes(s, "msi_dataset_z0_pixels", (uint64_t)f->n_obs, pixel_box,
@@ -211,6 +220,7 @@ int main(int argc, char **argv)
                                              {"ragged", no_argument, NULL, 'r'},
                                              {"threads", required_argument, NULL, 't'},
                                              {"grid", required_argument, NULL, 'g'},
+                                             {"affine", no_argument, NULL, 'a'},
                                              {"bins", required_argument, NULL, 'b'},
                                              {"chunk-elems", required_argument, NULL, 'k'},
                                              {NULL, 0, NULL, 0}};
@@ -227,6 +237,7 @@ int main(int argc, char **argv)
             break;
         case 's': csc = strcmp(optarg, "csr") != 0; break;
         case 'r': so.ragged_shapes = 1; break;
+        case 'a': g_affine = 1; break;
         case 't': so.threads = (int)strtol(optarg, NULL, 10); break;
         case 'g':
             if (sscanf(optarg, "%dx%d", &f.n_x, &f.n_y) != 2)

@@ -305,3 +305,19 @@ def test_dump_frame_rows(build_dir):
             assert (int(idx), int(x), int(y), int(z)) == (k, f["x"], f["y"], 0)
             assert 300 <= float(mz) <= 1500.02
     assert fr[5]["n"] == 0  # an empty frame: header only
+
+
+def test_profile_spectra(build_dir, tmp_path):
+    """--profile-spectra converts the TSF profile (raw TOF-bin counts) instead of the line
+    spectra: recorded as profile, every row non-empty, TIC equal to the row sums, and more
+    stored entries than the line spectra give."""
+    out = tmp_path / "profile.zarr"
+    convert(build_dir, TSF, out, "--profile-spectra")
+    t, x, obs, ids = read_table(out)
+    assert t["uns/essential_metadata/spectrum_type"][()] == "profile spectrum"
+    assert x.shape[0] > 0 and np.all(np.diff(x.indptr) > 0)
+    tic = zarr.open_group(str(out), mode="r")["images/msi_dataset_z0_tic/s0"][0]
+    np.testing.assert_allclose(tic.ravel()[ids], np.asarray(x.sum(axis=1)).ravel(), rtol=1e-12)
+    line = tmp_path / "line.zarr"
+    convert(build_dir, TSF, line)
+    assert x.nnz > read_table(line)[1].nnz

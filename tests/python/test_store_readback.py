@@ -171,3 +171,25 @@ def test_geopandas_reads_the_pixel_squares(written):
     assert gdf.crs is None
     expect = gpd.GeoSeries([shapely.box(*fx.box(r)) for r in range(fx.n_obs)], index=fx.ids)
     assert all(gdf.geometry.geom_equals_exact(expect, tolerance=0))
+
+
+@pytest.mark.parametrize("fmt", [3, 2])
+def test_affine_transformations(tmp_path, run_program, fmt):
+    """An affine transformation (translation by 5, 7 um after the pixel scale) reads back as
+    the same matrix through spatialdata, for the image (c, y, x) and the shapes (x, y)."""
+    out = tmp_path / "affine.zarr"
+    run_program("store_write_fixture", out, "--format", fmt, "--affine")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sdata = sd.read_zarr(out)
+    image = get_transformation(sdata.images["msi_dataset_z0_tic"], to_coordinate_system="global")
+    np.testing.assert_array_equal(image.to_affine_matrix(("x", "y"), ("x", "y")),
+                                  [[20, 0, 5], [0, 20, 7], [0, 0, 1]])
+    shapes = get_transformation(sdata.shapes["msi_dataset_z0_pixels"],
+                                to_coordinate_system="global")
+    np.testing.assert_array_equal(shapes.to_affine_matrix(("x", "y"), ("x", "y")),
+                                  [[1, 0, 5], [0, 1, 7], [0, 0, 1]])
+    scale = get_transformation(sdata.images["msi_dataset_z0_tic"],
+                               to_coordinate_system="msi_dataset")
+    np.testing.assert_array_equal(scale.to_affine_matrix(("x", "y"), ("x", "y")),
+                                  [[20, 0, 0], [0, 20, 0], [0, 0, 1]])
