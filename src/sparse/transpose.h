@@ -2,11 +2,12 @@
  * External-memory transpose for building CSC from rows: rows arrive in ascending order with
  * their (column, value) entries; columns come out in ascending order with row ids ascending.
  *
- * Entries are held in memory up to a budget; beyond it they are spilled to a temporary file,
- * which is then distributed into column-range files, recursively, until each range fits in
- * memory and is counting-sorted by column (stable, so row ids stay ascending). The result is the
- * same whatever the budget. Temporary files live in a private folder under temp_dir, removed by
- * msiz_transpose_free on every path.
+ * Entries are held in memory up to a budget; beyond it each full buffer is sorted by column and
+ * written as a run to a temporary file; at the end, blocks of columns that fit the budget are
+ * read back from every run in run order and counting-sorted (stable, so row ids stay
+ * ascending). Every spilled entry is written once and read once (12 bytes, plus 8 bytes per
+ * column per run). The result is the same whatever the budget. Temporary files live in a private
+ * folder under temp_dir, removed by msiz_transpose_free on every path.
  */
 #ifndef MSIZ_SPARSE_TRANSPOSE_H
 #define MSIZ_SPARSE_TRANSPOSE_H
@@ -18,7 +19,7 @@
 
 typedef struct msiz_transpose msiz_transpose;
 
-/* Bytes of budget per buffered entry (16 in the spill buffer, 12 in the sort output). */
+/* Bytes of budget per buffered entry (16 in the buffer, 12 in the sort output of a run). */
 #define MSIZ_TRANSPOSE_BYTES_PER_ENTRY 28
 
 /* n_cols columns; `budget` bytes for entry buffers (at least 256 KiB is used); temp_dir NULL:
@@ -37,10 +38,6 @@ typedef msiz_status (*msiz_column_fn)(void *ctx, uint64_t col, const int32_t *ro
 
 /* Emits every column in order through fn. Call once. */
 MSIZ_NODISCARD msiz_status msiz_transpose_finish(msiz_transpose *t, msiz_column_fn fn, void *ctx);
-
-/* Test hook: range files per distribution pass (2..64, default 64); a small value forces the
- * recursive distribution on small inputs. */
-void msiz_transpose_set_fanout(msiz_transpose *t, size_t fanout);
 
 /* Entries added so far; bytes spilled to disk so far (0 when everything stayed in memory). */
 uint64_t msiz_transpose_nnz(const msiz_transpose *t);

@@ -60,7 +60,7 @@ static msiz_status ref_column(void *ctx, uint64_t col, const int32_t *rows, cons
     size_t j = 0;
     if (col != k->next_col++)
         k->ok = 0;
-    for (uint32_t r = 0; r < N_ROWS; r++) {
+    for (uint32_t r = 0; r < N_ROWS && col < N_COLS; r++) { /* columns past N_COLS are empty */
         if (r % 3 == 1 || !has_entry(r, (uint32_t)col))
             continue;
         if (j >= n || rows[j] != (int32_t)r || vals[j] != value_of(r, (uint32_t)col))
@@ -73,26 +73,66 @@ static msiz_status ref_column(void *ctx, uint64_t col, const int32_t *rows, cons
     return MSIZ_OK;
 }
 
-/* The same columns whatever the budget: in memory, spilled once, spilled and split again. */
+/* The same columns whatever the budget: in memory, or spilled as several runs. */
 static void test_columns_exact(void **state)
 {
     (void)state;
+    /* 256 KiB: many sorted runs and column blocks; 600 KiB: a few of each; 64 MiB: in memory;
+     * 256 KiB over 100,000 columns: too many columns for runs, so raw spill and recursive
+     * distribution into column ranges */
     size_t budgets[] = {(size_t)256 << 10, (size_t)600 << 10, (size_t)64 << 20, (size_t)256 << 10};
+    uint64_t n_cols[] = {N_COLS, N_COLS, N_COLS, 100000};
     int spills[] = {1, 1, 0, 1};
-    size_t fanout[] = {64, 64, 64, 2}; /* 2: ranges are split again, recursively */
     for (size_t b = 0; b < 4; b++) {
         msiz_transpose *t = NULL;
-        assert_int_equal(msiz_transpose_new(N_COLS, budgets[b], NULL, &t), MSIZ_OK);
-        msiz_transpose_set_fanout(t, fanout[b]);
+        assert_int_equal(msiz_transpose_new(n_cols[b], budgets[b], NULL, &t), MSIZ_OK);
         add_rows(t);
         ref_ctx k = {0, 1, 0};
         assert_int_equal(msiz_transpose_finish(t, ref_column, &k), MSIZ_OK);
         assert_true(k.ok);
-        assert_int_equal(k.next_col, N_COLS);
+        assert_int_equal(k.next_col, n_cols[b]);
         assert_int_equal(k.nnz, msiz_transpose_nnz(t));
         assert_int_equal(msiz_transpose_spilled_bytes(t) > 0, spills[b]);
         msiz_transpose_free(t);
     }
+}
+
+typedef struct heavy_ctx {
+    uint64_t next_col, seen;
+    int ok;
+} heavy_ctx;
+
+static msiz_status heavy_column(void *ctx, uint64_t col, const int32_t *rows, const double *vals,
+                                size_t n)
+{
+    heavy_ctx *k = ctx;
+    k->ok &= col == k->next_col++;
+    k->ok &= col == 50000 ? n == 20000 : n == 0;
+    for (size_t i = 0; i < n; i++)
+        k->ok &= rows[i] == (int32_t)i && vals[i] == (double)i + 1;
+    k->seen += n;
+    return MSIZ_OK;
+}
+
+/* Raw mode: one heavy column between empty ones cannot be split further (this recursed without
+ * end once). */
+static void test_heavy_column_after_empty_ones(void **state)
+{
+    (void)state;
+    msiz_transpose *t = NULL;
+    assert_int_equal(msiz_transpose_new(100000, (size_t)256 << 10, NULL, &t), MSIZ_OK);
+    for (uint32_t r = 0; r < 20000; r++) {
+        uint32_t col = 50000;
+        double v = (double)r + 1;
+        assert_int_equal(msiz_transpose_add_row(t, r, &col, &v, 1), MSIZ_OK);
+    }
+    heavy_ctx k = {0, 0, 1};
+    assert_int_equal(msiz_transpose_finish(t, heavy_column, &k), MSIZ_OK);
+    assert_true(k.ok);
+    assert_int_equal(k.seen, 20000);
+    assert_int_equal(k.next_col, 100000);
+    assert_true(msiz_transpose_spilled_bytes(t) > 0);
+    msiz_transpose_free(t);
 }
 
 static void test_rows_must_ascend(void **state)
@@ -146,6 +186,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_columns_exact),
+        cmocka_unit_test(test_heavy_column_after_empty_ones),
         cmocka_unit_test(test_rows_must_ascend),
         cmocka_unit_test(test_temp_files_removed),
     };

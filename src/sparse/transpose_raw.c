@@ -1,0 +1,238 @@
+/* The transpose's small-budget path: full buffers are appended unsorted (row order) to one
+ * spill file; at the end the file is distributed into column-range files, recursively, until a
+ * range fits the budget, and each range is counting-sorted straight from its file. Used when
+ * runs would be too short to pay for their per-column offsets (transpose.c). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+#include "common/error.h"
+#include "io/fs.h"
+#include "sparse/transpose_internal.h"
+
+#define MAX_FANOUT       64
+#define READ_BLOCK       ((size_t)4096)
+#define MIN_WRITE_BUFFER ((size_t)4096)
+
+typedef msiz_tr_entry entry;
+
+/* A buffered append-only file of entries. */
+typedef struct entry_file {
+    int fd;
+    char path[4200];
+    entry *buf;
+    size_t n, cap;
+    uint64_t written;
+} entry_file;
+
+static msiz_status new_temp_path(msiz_transpose *t, char *out, size_t size)
+{
+    int n = snprintf(out, size, "%s/range-%u.bin", t->dir, t->file_seq++);
+    if (n < 0 || (size_t)n >= size)
+        return msiz_fail(MSIZ_E_LIMIT, "temporary path too long in %s", t->dir);
+    return MSIZ_OK;
+}
+
+static msiz_status file_open(msiz_transpose *t, entry_file *f, size_t buffer_entries)
+{
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+    msiz_status status = new_temp_path(t, f->path, sizeof f->path);
+    if (status < 0)
+        return status;
+    f->fd = open(f->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (f->fd < 0)
+        return msiz_fail(MSIZ_E_IO, "%s: cannot create spill file: %s", f->path, strerror(errno));
+    f->cap = buffer_entries ? buffer_entries : 1;
+    f->buf = msiz_malloc(f->cap * sizeof *f->buf);
+    return f->buf ? MSIZ_OK : msiz_fail(MSIZ_E_NOMEM, "out of memory for spill buffers");
+}
+
+static msiz_status file_flush(entry_file *f)
+{
+    msiz_status status = msiz_write_full(f->fd, f->path, f->buf, f->n * sizeof *f->buf);
+    f->written += f->n;
+    f->n = 0;
+    return status;
+}
+
+static msiz_status file_put(entry_file *f, const entry *e)
+{
+    if (f->n == f->cap) {
+        msiz_status status = file_flush(f);
+        if (status < 0)
+            return status;
+    }
+    f->buf[f->n++] = *e;
+    return MSIZ_OK;
+}
+
+static void file_close(entry_file *f, int remove_file)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    if (remove_file && f->path[0])
+        unlink(f->path);
+    msiz_free(f->buf);
+    f->buf = NULL;
+    f->fd = -1;
+}
+
+msiz_status msiz_transpose_spill_raw(msiz_transpose *t)
+{
+    if (t->fd < 0) {
+        snprintf(t->path, sizeof t->path, "%s/raw.bin", t->dir);
+        t->fd = open(t->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (t->fd < 0)
+            return msiz_fail(MSIZ_E_IO, "%s: cannot create spill file: %s", t->path,
+                             strerror(errno));
+    }
+    msiz_status status = msiz_write_full(t->fd, t->path, t->buf, t->n_buf * sizeof *t->buf);
+    t->raw_entries += t->n_buf;
+    t->spilled_bytes += t->n_buf * sizeof *t->buf;
+    t->n_buf = 0;
+    return status;
+}
+
+/* Entries of a range sorted at once from its file: 12 bytes each, after the read block. */
+static uint64_t file_cap(const msiz_transpose *t)
+{
+    size_t reserve = READ_BLOCK * sizeof(entry) + 8 * (size_t)(t->n_cols + 1);
+    return t->budget > reserve + 12 * 1024 ? (t->budget - reserve) / 12 : 1024;
+}
+
+/* Sorts a range straight from its file, READ_BLOCK entries at a time. */
+static msiz_status sort_emit_file(msiz_transpose *t, entry_file *in, uint64_t lo, uint64_t hi,
+                                  msiz_column_fn fn, void *ctx)
+{
+    msiz_sorter so = {0};
+    entry *buf = msiz_malloc(READ_BLOCK * sizeof *buf);
+    msiz_status status = buf ? msiz_sorter_init(t, &so, (size_t)in->written, lo, hi)
+                             : msiz_fail(MSIZ_E_NOMEM, "out of memory reading spilled entries");
+    for (uint64_t off = 0; status == MSIZ_OK && off < in->written; off += READ_BLOCK) {
+        size_t count = (size_t)(in->written - off < READ_BLOCK ? in->written - off : READ_BLOCK);
+        status = msiz_pread_full(in->fd, in->path, buf, count * sizeof *buf, off * sizeof *buf);
+        for (size_t i = 0; status == MSIZ_OK && i < count; i++)
+            msiz_sorter_put(&so, buf[i].col, (int32_t)buf[i].row, buf[i].val);
+    }
+    if (status == MSIZ_OK)
+        status = msiz_sorter_emit(t, &so, fn, ctx);
+    msiz_free(buf);
+    msiz_sorter_free(&so);
+    return status;
+}
+
+/* Splits [lo, hi) into consecutive ranges of about `target` entries; returns their count and
+ * the boundaries bounds[0..k] (bounds[0] = lo, bounds[k] = hi). */
+static size_t split_ranges(const msiz_transpose *t, uint64_t lo, uint64_t hi, uint64_t target,
+                           uint64_t *bounds)
+{
+    size_t k = 0;
+    uint64_t acc = 0;
+    bounds[0] = lo;
+    for (uint64_t c = lo; c < hi; c++) {
+        if (acc > 0 && acc + t->counts[c] > target && k + 1 < MAX_FANOUT) {
+            bounds[++k] = c;
+            acc = 0;
+        }
+        acc += t->counts[c];
+    }
+    bounds[++k] = hi;
+    return k;
+}
+
+static size_t range_of(const uint64_t *bounds, size_t k, uint32_t col)
+{
+    size_t a = 0, b = k; /* bounds[a] <= col < bounds[b] */
+    while (b - a > 1) {
+        size_t m = (a + b) / 2;
+        if (col >= bounds[m])
+            a = m;
+        else
+            b = m;
+    }
+    return a;
+}
+
+/* Routes the entries of `in` into k range files, in file order (so rows stay ascending). */
+static msiz_status distribute(msiz_transpose *t, entry_file *in, const uint64_t *bounds, size_t k,
+                              entry_file *outs)
+{
+    msiz_status status = MSIZ_OK;
+    size_t write_entries = t->budget / 2 / k / sizeof(entry);
+    if (write_entries * sizeof(entry) < MIN_WRITE_BUFFER)
+        write_entries = MIN_WRITE_BUFFER / sizeof(entry);
+    size_t read_entries = t->budget / 4 / sizeof(entry);
+    entry *chunk = msiz_malloc(read_entries * sizeof *chunk);
+    MSIZ_FAIL_IF(!chunk, MSIZ_E_NOMEM, "out of memory distributing spilled entries");
+    for (size_t i = 0; i < k; i++)
+        MSIZ_TRY(file_open(t, &outs[i], write_entries));
+    for (uint64_t off = 0; off < in->written; off += read_entries) {
+        size_t count =
+            (size_t)(in->written - off < read_entries ? in->written - off : read_entries);
+        MSIZ_TRY(
+            msiz_pread_full(in->fd, in->path, chunk, count * sizeof *chunk, off * sizeof *chunk));
+        for (size_t i = 0; i < count; i++)
+            MSIZ_TRY(file_put(&outs[range_of(bounds, k, chunk[i].col)], &chunk[i]));
+    }
+    for (size_t i = 0; i < k; i++)
+        MSIZ_TRY(file_flush(&outs[i]));
+cleanup:
+    msiz_free(chunk);
+    return status;
+}
+
+static msiz_status process_range(msiz_transpose *t, entry_file *in, uint64_t lo, uint64_t hi,
+                                 msiz_column_fn fn, void *ctx);
+
+static msiz_status split_and_recurse(msiz_transpose *t, entry_file *in, uint64_t lo, uint64_t hi,
+                                     msiz_column_fn fn, void *ctx)
+{
+    msiz_status status = MSIZ_OK;
+    uint64_t bounds[MAX_FANOUT + 1];
+    entry_file outs[MAX_FANOUT];
+    uint64_t target = file_cap(t);
+    if (in->written / MAX_FANOUT + 1 > target)
+        target = in->written / MAX_FANOUT + 1;
+    size_t k = split_ranges(t, lo, hi, target, bounds);
+    if (k == 1) /* one non-empty column, between empty ones: nothing to split */
+        return sort_emit_file(t, in, lo, hi, fn, ctx);
+    for (size_t i = 0; i < k; i++)
+        outs[i].fd = -1, outs[i].buf = NULL, outs[i].path[0] = '\0';
+    MSIZ_TRY(distribute(t, in, bounds, k, outs));
+    for (size_t i = 0; i < k; i++) {
+        msiz_free(outs[i].buf);
+        outs[i].buf = NULL;
+        MSIZ_TRY(process_range(t, &outs[i], bounds[i], bounds[i + 1], fn, ctx));
+        file_close(&outs[i], 1);
+    }
+cleanup:
+    for (size_t i = 0; i < k; i++)
+        file_close(&outs[i], 1);
+    return status;
+}
+
+static msiz_status process_range(msiz_transpose *t, entry_file *in, uint64_t lo, uint64_t hi,
+                                 msiz_column_fn fn, void *ctx)
+{
+    /* a single column is sorted whatever its size: one column never exceeds n_rows entries */
+    if (in->written <= file_cap(t) || hi - lo == 1)
+        return sort_emit_file(t, in, lo, hi, fn, ctx);
+    return split_and_recurse(t, in, lo, hi, fn, ctx);
+}
+
+msiz_status msiz_transpose_emit_raw(msiz_transpose *t, msiz_column_fn fn, void *ctx)
+{
+    msiz_status status = t->n_buf ? msiz_transpose_spill_raw(t) : MSIZ_OK;
+    msiz_free(t->buf); /* give the buffer back before the distribution passes */
+    t->buf = NULL;
+    t->n_buf = t->buf_capacity = 0;
+    if (status < 0)
+        return status;
+    entry_file in = {.fd = t->fd, .written = t->raw_entries};
+    memcpy(in.path, t->path, sizeof in.path);
+    return process_range(t, &in, 0, t->n_cols, fn, ctx);
+}
