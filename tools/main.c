@@ -28,6 +28,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    msiz_tune_allocator(); /* this process is ours: keep freed buffers out of the RSS */
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;

@@ -20,8 +20,8 @@ extern "C" {
 #endif
 
 #if defined(__GNUC__)
-#define MSIZ_API __attribute__((visibility("default")))
-#define MSIZ_NODISCARD __attribute__((warn_unused_result))
+#define MSIZ_API                      __attribute__((visibility("default")))
+#define MSIZ_NODISCARD                __attribute__((warn_unused_result))
 #define MSIZ_PRINTF(fmt_idx, arg_idx) __attribute__((format(printf, fmt_idx, arg_idx)))
 #else
 #define MSIZ_API
@@ -31,18 +31,18 @@ extern "C" {
 
 typedef enum msiz_status {
     MSIZ_OK = 0,
-    MSIZ_END = 1,              /* iteration finished (not an error) */
-    MSIZ_E_NOMEM = -1,         /* allocation failed */
-    MSIZ_E_IO = -2,            /* a read, write, rename or remove failed */
-    MSIZ_E_FORMAT = -3,        /* input does not follow its format */
-    MSIZ_E_UNSUPPORTED = -4,   /* valid input using a feature msizarr does not handle */
-    MSIZ_E_LIMIT = -5,         /* a size or memory cap was reached */
-    MSIZ_E_ARG = -6,           /* invalid argument or option */
-    MSIZ_E_STATE = -7,         /* call out of order (e.g. write after finish) */
-    MSIZ_E_CODEC = -8,         /* compression or decompression failed */
-    MSIZ_E_EXISTS = -9,        /* output exists and overwriting was not requested */
-    MSIZ_E_INTERRUPTED = -10,  /* cancelled by the caller (e.g. Ctrl-C) */
-    MSIZ_E_NOTFOUND = -11      /* a required file, table or element is missing */
+    MSIZ_END = 1,             /* iteration finished (not an error) */
+    MSIZ_E_NOMEM = -1,        /* allocation failed */
+    MSIZ_E_IO = -2,           /* a read, write, rename or remove failed */
+    MSIZ_E_FORMAT = -3,       /* input does not follow its format */
+    MSIZ_E_UNSUPPORTED = -4,  /* valid input using a feature msizarr does not handle */
+    MSIZ_E_LIMIT = -5,        /* a size or memory cap was reached */
+    MSIZ_E_ARG = -6,          /* invalid argument or option */
+    MSIZ_E_STATE = -7,        /* call out of order (e.g. write after finish) */
+    MSIZ_E_CODEC = -8,        /* compression or decompression failed */
+    MSIZ_E_EXISTS = -9,       /* output exists and overwriting was not requested */
+    MSIZ_E_INTERRUPTED = -10, /* cancelled by the caller (e.g. Ctrl-C) */
+    MSIZ_E_NOTFOUND = -11     /* a required file, table or element is missing */
 } msiz_status;
 
 /* Static text for a status code; never NULL. */
@@ -67,6 +67,13 @@ typedef void (*msiz_log_fn)(void *user, msiz_log_level level, const char *messag
 /* Installs a process-wide log callback (NULL: messages are dropped) and the most verbose level
  * passed to it. Set it before starting work; not synchronised with running conversions. */
 MSIZ_API void msiz_set_log_callback(msiz_log_fn fn, void *user, msiz_log_level max_level);
+
+/* Process-wide, for programs that own their process (the msizarr CLI calls it first): makes
+ * the C library hand freed large buffers back to the system at once (glibc: a fixed mmap
+ * threshold), so memory freed by one conversion pass does not stay resident while the next
+ * allocates. Without it peak RSS can exceed --memory-limit by what glibc keeps (docs/memory.md).
+ * No effect on other C libraries. Not thread-safe against concurrent allocation setup. */
+MSIZ_API void msiz_tune_allocator(void);
 
 /* Library version, e.g. "0.1.0". */
 MSIZ_API const char *msiz_version(void);

@@ -2,12 +2,18 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
-#include <stdlib.h>
+#include <stdlib.h> /* defines __GLIBC__ on glibc, tested below */
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <string.h>
 
 static atomic_long g_fail_after = -1;
 
-void msiz_alloc_fail_after(long n) { atomic_store(&g_fail_after, n); }
+void msiz_alloc_fail_after(long n)
+{
+    atomic_store(&g_fail_after, n);
+}
 
 static int should_fail(void)
 {
@@ -21,7 +27,10 @@ static int should_fail(void)
     return 0;
 }
 
-void *msiz_malloc(size_t size) { return should_fail() ? NULL : malloc(size ? size : 1); }
+void *msiz_malloc(size_t size)
+{
+    return should_fail() ? NULL : malloc(size ? size : 1);
+}
 
 void *msiz_calloc(size_t count, size_t size)
 {
@@ -33,7 +42,10 @@ void *msiz_realloc(void *ptr, size_t size)
     return should_fail() ? NULL : realloc(ptr, size ? size : 1);
 }
 
-void msiz_free(void *ptr) { free(ptr); }
+void msiz_free(void *ptr)
+{
+    free(ptr);
+}
 
 char *msiz_strdup(const char *s)
 {
@@ -61,4 +73,15 @@ int msiz_grow(void **buf, size_t *capacity, size_t need, size_t elem, size_t cap
     *buf = grown;
     *capacity = cap;
     return 0;
+}
+
+/* glibc raises its mmap threshold (up to 32 MiB) whenever a large block is freed; from then on
+ * the buffers a pass frees stay in the heap and still count in the RSS while the next pass
+ * allocates its own (30 MiB over the plan at --memory-limit 128MiB, docs/memory.md). A fixed
+ * threshold hands every large buffer back to the system on free. */
+void msiz_tune_allocator(void)
+{
+#if defined(__GLIBC__)
+    (void)mallopt(M_MMAP_THRESHOLD, 256 << 10);
+#endif
 }

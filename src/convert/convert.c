@@ -4,9 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 #include "common/alloc.h"
 #include "common/error.h"
@@ -41,17 +38,6 @@ static msiz_status check_opts(const msiz_convert_opts *o)
     if (o->has_intensity_threshold && !(o->intensity_threshold == o->intensity_threshold))
         return msiz_fail(MSIZ_E_ARG, "intensity threshold is not a number");
     return MSIZ_OK;
-}
-
-/* glibc raises its mmap threshold (up to 32 MiB) whenever a large block is freed; from then on
- * the buffers a pass frees stay in the heap and still count in the RSS while the next pass
- * allocates its own (30 MiB over the plan at --memory-limit 128MiB, docs/memory.md). A fixed
- * threshold hands every large buffer back to the system on free. Process-wide; idempotent. */
-static void return_freed_buffers(void)
-{
-#if defined(__GLIBC__)
-    (void)mallopt(M_MMAP_THRESHOLD, 256 << 10);
-#endif
 }
 
 static msiz_status pick_pixel_size(msiz_conv *c)
@@ -269,7 +255,6 @@ msiz_status msiz_convert(const char *input, const char *output, const msiz_conve
     c.input = input;
     c.output = output;
     c.sum = summary;
-    return_freed_buffers();
     clock_gettime(CLOCK_MONOTONIC, &c.t0);
     msiz_spectrum_init(&c.sp);
     status = run(&c);
