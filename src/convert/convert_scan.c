@@ -60,15 +60,18 @@ static msiz_status duplicate(msiz_conv *c, uint64_t index, int64_t key, uint64_t
 }
 
 /* Places spectrum `i` (in c->sp) on the grid: its key, or -1 when it gives no row. */
-static msiz_status place(msiz_conv *c, uint64_t i, uint8_t *seen, uint64_t *out_of_grid)
+static msiz_status place(msiz_conv *c, uint64_t i, uint8_t *seen, uint64_t skipped[2])
 {
     const msiz_spectrum *sp = &c->sp;
     c->key[i] = -1;
     if (sp->n == 0)
         return MSIZ_OK;
-    if (sp->x < 0 || sp->y < 0 || sp->z < 0 || sp->x >= c->n_x || sp->y >= c->n_y ||
-        sp->z >= c->n_z) {
-        (*out_of_grid)++;
+    if (sp->x < 0 || sp->y < 0 || sp->z < 0) { /* 0-based files: the reader warned already */
+        skipped[0]++;
+        return MSIZ_OK;
+    }
+    if (sp->x >= c->n_x || sp->y >= c->n_y || sp->z >= c->n_z) {
+        skipped[1]++;
         return MSIZ_OK;
     }
     int64_t key = ((int64_t)sp->z * c->n_y + sp->y) * c->n_x + sp->x;
@@ -95,7 +98,7 @@ static msiz_status read_all(msiz_conv *c, uint8_t *seen)
 {
     msiz_status status = MSIZ_OK;
     struct timespec start;
-    uint64_t out_of_grid = 0;
+    uint64_t skipped[2] = {0, 0}; /* below the grid's origin, beyond its far edges */
     int need_range = range_from_data(c);
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (uint64_t i = 0; i < c->n_spectra; i++) {
@@ -106,15 +109,14 @@ static msiz_status read_all(msiz_conv *c, uint8_t *seen)
         } else {
             MSIZ_TRY(msiz_source_locate(c->src, i, &c->sp));
         }
-        MSIZ_TRY(place(c, i, seen, &out_of_grid));
+        MSIZ_TRY(place(c, i, seen, skipped));
         MSIZ_TRY(msiz_conv_tick(c, "scan", 0, i + 1, c->n_spectra, &start, 0));
     }
     MSIZ_TRY(msiz_conv_tick(c, "scan", 0, c->n_spectra, c->n_spectra, &start, 1));
-    c->sum->spectra_out_of_grid = out_of_grid;
-    if (out_of_grid)
-        msiz_warn("%s: %llu spectra lie outside the %dx%dx%d grid (e.g. 0-based coordinates) "
-                  "and were skipped",
-                  c->input, (unsigned long long)out_of_grid, c->n_x, c->n_y, c->n_z);
+    c->sum->spectra_out_of_grid = skipped[0] + skipped[1];
+    if (skipped[1])
+        msiz_warn("%s: %llu spectra lie beyond the %dx%dx%d grid and were skipped", c->input,
+                  (unsigned long long)skipped[1], c->n_x, c->n_y, c->n_z);
     if (c->sum->duplicates_dropped)
         msiz_warn("%s: %llu spectra repeat an earlier spectrum's position and were dropped "
                   "(keep-first)",
