@@ -1,6 +1,6 @@
 /* TOF index -> m/z from the MzCalibration table (ModelType 1 and 2, temperature corrected), the
  * linear-in-√m approximation as the fallback, and scan -> 1/K0 from TimsCalibration.
- * Models and evidence: ../shared/reference/bruker.md §6. */
+ * Models and evidence: docs/reference/bruker.md §6. */
 #include <math.h>
 #include <string.h>
 

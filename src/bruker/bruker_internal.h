@@ -2,7 +2,7 @@
  * Layers: bruker_db.c (SQLite -> frame records), bruker_tsf.c / bruker_tdf.c (in-memory block
  * decoders, also driven by the fuzzer), bruker_calib.c (TOF index -> m/z, scan -> 1/K0),
  * bruker_mis.c (.mis raster beside the .d), bruker_meta.c (metadata JSON), bruker_reader.c
- * (the msiz_source backend). Facts: ../shared/reference/bruker.md. */
+ * (the msiz_source backend). Facts: docs/reference/bruker.md. */
 #ifndef MSIZ_BRUKER_INTERNAL_H
 #define MSIZ_BRUKER_INTERNAL_H
 
