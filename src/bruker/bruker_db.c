@@ -107,11 +107,30 @@ static msiz_status step_error(const msiz_bruker_db *db, sqlite3 *sql, const char
                      sqlite3_errmsg(sql));
 }
 
+/* Room for one more row of a table being loaded. */
+static msiz_status grow_rows(const msiz_bruker_db *db, const char *table, void *rows, size_t *cap,
+                             size_t n, size_t elem, size_t max)
+{
+    if (msiz_grow((void **)rows, cap, n + 1, elem, max))
+        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory (%s)", db->d_path, table);
+    return MSIZ_OK;
+}
+
+/* Ends a row loop: a step that stopped short of SQLITE_DONE is an error; st is finalized. */
+static msiz_status end_rows(const msiz_bruker_db *db, sqlite3 *sql, const char *table,
+                            sqlite3_stmt *st, int rc, msiz_status status)
+{
+    if (status == MSIZ_OK && rc != SQLITE_DONE)
+        status = step_error(db, sql, table, rc);
+    sqlite3_finalize(st);
+    return status;
+}
+
 static msiz_status load_meta(msiz_bruker_db *db, sqlite3 *sql)
 {
     sqlite3_stmt *st;
     size_t cap = 0;
-    int rc;
+    int rc = SQLITE_DONE;
     msiz_status status =
         prepare(db, sql, "GlobalMetadata", "SELECT Key, Value FROM GlobalMetadata", &st);
     while (status == MSIZ_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -119,10 +138,10 @@ static msiz_status load_meta(msiz_bruker_db *db, sqlite3 *sql)
         const char *v = (const char *)sqlite3_column_text(st, 1);
         if (!k)
             continue;
-        if (msiz_grow((void **)&db->meta, &cap, db->n_meta + 1, sizeof *db->meta, MAX_ROWS)) {
-            status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory (GlobalMetadata)", db->d_path);
+        status = grow_rows(db, "GlobalMetadata", &db->meta, &cap, db->n_meta, sizeof *db->meta,
+                           MAX_ROWS);
+        if (status < 0)
             break;
-        }
         msiz_bruker_kv *kv = &db->meta[db->n_meta];
         kv->key = msiz_strdup(k);
         kv->value = msiz_strdup(v ? v : "");
@@ -130,10 +149,7 @@ static msiz_status load_meta(msiz_bruker_db *db, sqlite3 *sql)
         if (!kv->key || !kv->value)
             status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory (GlobalMetadata)", db->d_path);
     }
-    if (status == MSIZ_OK && rc != SQLITE_DONE)
-        status = step_error(db, sql, "GlobalMetadata", rc);
-    sqlite3_finalize(st);
-    return status;
+    return end_rows(db, sql, "GlobalMetadata", st, rc, status);
 }
 
 /* Column positions in Frames. */
@@ -195,11 +211,10 @@ static msiz_status load_frames(msiz_bruker_db *db, sqlite3 *sql)
     if (status == MSIZ_OK)
         status = frame_columns(db, st, &c);
     while (status == MSIZ_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (msiz_grow((void **)&db->frames, &cap, db->n_frames + 1, sizeof *db->frames,
-                      MAX_FRAMES)) {
-            status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory (Frames)", db->d_path);
+        status = grow_rows(db, "Frames", &db->frames, &cap, db->n_frames, sizeof *db->frames,
+                           MAX_FRAMES);
+        if (status < 0)
             break;
-        }
         msiz_bruker_frame *f = &db->frames[db->n_frames];
         read_frame(st, &c, f);
         if (f->num_peaks < 0 || f->num_scans < 0)
@@ -207,10 +222,7 @@ static msiz_status load_frames(msiz_bruker_db *db, sqlite3 *sql)
                                db->sqlite_path, (long long)f->id);
         db->n_frames++;
     }
-    if (status == MSIZ_OK && rc != SQLITE_DONE)
-        status = step_error(db, sql, "Frames", rc);
-    sqlite3_finalize(st);
-    return status;
+    return end_rows(db, sql, "Frames", st, rc, status);
 }
 
 static msiz_bruker_frame *find_frame(msiz_bruker_frame *frames, size_t n, int64_t id)
@@ -285,17 +297,14 @@ static msiz_status load_maldi(msiz_bruker_db *db, sqlite3 *sql)
                                db->sqlite_path, (long long)id);
             break;
         }
-        if (msiz_grow((void **)&ordered, &cap, n + 1, sizeof *ordered, MAX_FRAMES)) {
-            status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory (MaldiFrameInfo)", db->d_path);
+        status = grow_rows(db, "MaldiFrameInfo", &ordered, &cap, n, sizeof *ordered, MAX_FRAMES);
+        if (status < 0)
             break;
-        }
         ordered[n] = *f;
         maldi_row(st, &c, &ordered[n]);
         n++;
     }
-    if (status == MSIZ_OK && rc != SQLITE_DONE)
-        status = step_error(db, sql, "MaldiFrameInfo", rc);
-    sqlite3_finalize(st);
+    status = end_rows(db, sql, "MaldiFrameInfo", st, rc, status);
     if (status < 0) {
         msiz_free(ordered);
         return status;
@@ -344,16 +353,13 @@ static msiz_status load_mzcal(msiz_bruker_db *db, sqlite3 *sql)
     int rc = SQLITE_DONE;
     msiz_status status = prepare(db, sql, "MzCalibration", "SELECT * FROM MzCalibration", &st);
     while (status == MSIZ_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (msiz_grow((void **)&db->mzcal, &cap, db->n_mzcal + 1, sizeof *db->mzcal, MAX_ROWS)) {
-            status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory (MzCalibration)", db->d_path);
+        status = grow_rows(db, "MzCalibration", &db->mzcal, &cap, db->n_mzcal, sizeof *db->mzcal,
+                           MAX_ROWS);
+        if (status < 0)
             break;
-        }
         mzcal_row(db, st, &db->mzcal[db->n_mzcal++]);
     }
-    if (status == MSIZ_OK && rc != SQLITE_DONE)
-        status = step_error(db, sql, "MzCalibration", rc);
-    sqlite3_finalize(st);
-    return status;
+    return end_rows(db, sql, "MzCalibration", st, rc, status);
 }
 
 static msiz_status load_timscal(msiz_bruker_db *db, sqlite3 *sql)
@@ -364,11 +370,10 @@ static msiz_status load_timscal(msiz_bruker_db *db, sqlite3 *sql)
     char name[16];
     msiz_status status = prepare(db, sql, "TimsCalibration", "SELECT * FROM TimsCalibration", &st);
     while (status == MSIZ_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (msiz_grow((void **)&db->timscal, &cap, db->n_timscal + 1, sizeof *db->timscal,
-                      MAX_ROWS)) {
-            status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory (TimsCalibration)", db->d_path);
+        status = grow_rows(db, "TimsCalibration", &db->timscal, &cap, db->n_timscal,
+                           sizeof *db->timscal, MAX_ROWS);
+        if (status < 0)
             break;
-        }
         msiz_bruker_timscal *t = &db->timscal[db->n_timscal++];
         t->id = col_int(st, col_index(st, "Id"));
         t->model_type = (int)col_int(st, col_index(st, "ModelType"));
@@ -377,10 +382,7 @@ static msiz_status load_timscal(msiz_bruker_db *db, sqlite3 *sql)
             t->c[k] = col_double(st, col_index(st, name));
         }
     }
-    if (status == MSIZ_OK && rc != SQLITE_DONE)
-        status = step_error(db, sql, "TimsCalibration", rc);
-    sqlite3_finalize(st);
-    return status;
+    return end_rows(db, sql, "TimsCalibration", st, rc, status);
 }
 
 /* First MaldiFrameLaserInfo row: kept as a JSON object text plus the sizes Thyra reads. */
