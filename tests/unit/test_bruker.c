@@ -691,6 +691,18 @@ static void expect_read_error(const char *d, msiz_status code, const char *needl
     msiz_source_close(src);
 }
 
+/* A copy of the TSF sample (no .tsf_bin) named `name`, `sql` run on its database, then the open
+ * must fail with `code` and `needle`. */
+static void expect_open_error_after_sql(const char *name, const char *sql, msiz_status code,
+                                        const char *needle)
+{
+    char d[512], db[600];
+    copy_d(TSF, "tsf", name, 0, -1, d, sizeof d);
+    db_path_of(d, "tsf", db, sizeof db);
+    sql_exec(db, sql);
+    expect_open_error(d, code, needle);
+}
+
 static void test_broken_tsf(void **state)
 {
     (void)state;
@@ -722,26 +734,17 @@ static void test_broken_tsf(void **state)
     expect_read_error(d, MSIZ_E_FORMAT, "frame 1");
     assert_non_null(strstr(msiz_last_error(), "324 expected"));
     /* dropped tables and keys */
-    copy_d(TSF, "tsf", "nocal", 0, -1, d, sizeof d);
-    db_path_of(d, "tsf", db, sizeof db);
-    sql_exec(db, "DROP TABLE MzCalibration");
-    expect_open_error(d, MSIZ_E_NOTFOUND, "table MzCalibration missing");
-    copy_d(TSF, "tsf", "noframes", 0, -1, d, sizeof d);
-    db_path_of(d, "tsf", db, sizeof db);
-    sql_exec(db, "DROP TABLE Frames");
-    expect_open_error(d, MSIZ_E_NOTFOUND, "table Frames missing");
-    copy_d(TSF, "tsf", "nogm", 0, -1, d, sizeof d);
-    db_path_of(d, "tsf", db, sizeof db);
-    sql_exec(db, "DROP TABLE GlobalMetadata");
-    expect_open_error(d, MSIZ_E_NOTFOUND, "table GlobalMetadata missing");
-    copy_d(TSF, "tsf", "norange", 0, -1, d, sizeof d);
-    db_path_of(d, "tsf", db, sizeof db);
-    sql_exec(db, "DELETE FROM GlobalMetadata WHERE Key = 'MzAcqRangeUpper'");
-    expect_open_error(d, MSIZ_E_FORMAT, "MzAcqRangeLower/MzAcqRangeUpper");
-    copy_d(TSF, "tsf", "nomaldi", 0, -1, d, sizeof d);
-    db_path_of(d, "tsf", db, sizeof db);
-    sql_exec(db, "DROP TABLE MaldiFrameInfo");
-    expect_open_error(d, MSIZ_E_UNSUPPORTED, "no MaldiFrameInfo");
+    expect_open_error_after_sql("nocal", "DROP TABLE MzCalibration", MSIZ_E_NOTFOUND,
+                                "table MzCalibration missing");
+    expect_open_error_after_sql("noframes", "DROP TABLE Frames", MSIZ_E_NOTFOUND,
+                                "table Frames missing");
+    expect_open_error_after_sql("nogm", "DROP TABLE GlobalMetadata", MSIZ_E_NOTFOUND,
+                                "table GlobalMetadata missing");
+    expect_open_error_after_sql("norange",
+                                "DELETE FROM GlobalMetadata WHERE Key = 'MzAcqRangeUpper'",
+                                MSIZ_E_FORMAT, "MzAcqRangeLower/MzAcqRangeUpper");
+    expect_open_error_after_sql("nomaldi", "DROP TABLE MaldiFrameInfo", MSIZ_E_UNSUPPORTED,
+                                "no MaldiFrameInfo");
     copy_d(TSF, "tsf", "model9", 1, -1, d, sizeof d);
     db_path_of(d, "tsf", db, sizeof db);
     sql_exec(db, "UPDATE MzCalibration SET ModelType = 9");
