@@ -183,6 +183,15 @@ static void write_small(msiz_zarr *z, const char *path, msiz_dtype dt)
                      MSIZ_OK);
 }
 
+/* A zstd store of format `format` with one small array per dtype, named by its v3 name. */
+static void write_all_types(int format, char *root, size_t size)
+{
+    msiz_zarr *z = open_store(format, MSIZ_CODEC_ZSTD, 0, root, size);
+    for (size_t i = 0; i < N_TYPES; i++)
+        write_small(z, g_types[i].v3, g_types[i].dt);
+    assert_int_equal(msiz_zarr_close(z, 0), MSIZ_OK);
+}
+
 static void check_fill_v3(json_t *fill, msiz_dtype dt)
 {
     if (dt == MSIZ_DT_BOOL)
@@ -199,10 +208,7 @@ static void test_meta_v3_dtypes(void **state)
 {
     (void)state;
     char root[256], rel[64];
-    msiz_zarr *z = open_store(3, MSIZ_CODEC_ZSTD, 0, root, sizeof root);
-    for (size_t i = 0; i < N_TYPES; i++)
-        write_small(z, g_types[i].v3, g_types[i].dt);
-    assert_int_equal(msiz_zarr_close(z, 0), MSIZ_OK);
+    write_all_types(3, root, sizeof root);
     for (size_t i = 0; i < N_TYPES; i++) {
         snprintf(rel, sizeof rel, "%s/zarr.json", g_types[i].v3);
         json_t *m = load_json(root, rel);
@@ -251,10 +257,7 @@ static void test_meta_v2_dtypes(void **state)
 {
     (void)state;
     char root[256], rel[64];
-    msiz_zarr *z = open_store(2, MSIZ_CODEC_ZSTD, 0, root, sizeof root);
-    for (size_t i = 0; i < N_TYPES; i++)
-        write_small(z, g_types[i].v3, g_types[i].dt);
-    assert_int_equal(msiz_zarr_close(z, 0), MSIZ_OK);
+    write_all_types(2, root, sizeof root);
     for (size_t i = 0; i < N_TYPES; i++) {
         snprintf(rel, sizeof rel, "%s/.zarray", g_types[i].v3);
         json_t *m = load_json(root, rel);
