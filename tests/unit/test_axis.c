@@ -358,6 +358,19 @@ static size_t count_files(const char *dir)
     return n;
 }
 
+/* A union axis with the minimum 64 KiB budget spilling into `dir`, capped at max_values. */
+static msiz_union_axis *new_spilling_union(const char *dir, uint64_t max_values)
+{
+    msiz_union_opts o;
+    msiz_union_opts_init(&o);
+    o.memory_budget = 65536;
+    o.temp_dir = dir;
+    o.max_values = max_values;
+    msiz_union_axis *u;
+    assert_int_equal(msiz_union_axis_new(&o, &u), MSIZ_OK);
+    return u;
+}
+
 /* 400,000 values with ~200,000 distinct through a 64 KiB budget (4,096 values per buffer). */
 static void test_union_spill(void **state)
 {
@@ -370,13 +383,7 @@ static void test_union_spill(void **state)
     srand(3);
     for (size_t i = 0; i < total; i++)
         v[i] = (float)(100.0 + 900.0 * (rand() % 200000) / 200000.0);
-    msiz_union_opts o;
-    msiz_union_opts_init(&o);
-    o.memory_budget = 65536;
-    o.temp_dir = dir;
-    o.max_values = 0;
-    msiz_union_axis *u;
-    assert_int_equal(msiz_union_axis_new(&o, &u), MSIZ_OK);
+    msiz_union_axis *u = new_spilling_union(dir, 0);
     for (size_t off = 0; off < total; off += 1000)
         assert_int_equal(msiz_union_axis_add(u, v + off, 1000), MSIZ_OK);
     assert_true(count_files(dir) > 10); /* runs were spilled */
@@ -406,13 +413,7 @@ static void test_union_cap(void **state)
     (void)state;
     char dir[] = "/tmp/msiz_union_XXXXXX";
     assert_non_null(mkdtemp(dir));
-    msiz_union_opts o;
-    msiz_union_opts_init(&o);
-    o.memory_budget = 65536;
-    o.temp_dir = dir;
-    o.max_values = 10000;
-    msiz_union_axis *u;
-    assert_int_equal(msiz_union_axis_new(&o, &u), MSIZ_OK);
+    msiz_union_axis *u = new_spilling_union(dir, 10000);
     double v[1000];
     for (int round = 0; round < 11; round++) {
         for (int i = 0; i < 1000; i++)
@@ -428,6 +429,7 @@ static void test_union_cap(void **state)
     assert_int_equal(msiz_union_axis_add(u, v, 1), MSIZ_E_STATE);
     msiz_union_axis_free(u);
     /* the default cap is 10,000,000 */
+    msiz_union_opts o;
     msiz_union_opts_init(&o);
     assert_int_equal(o.max_values, 10000000);
     assert_int_equal(msiz_union_axis_new(NULL, &u), MSIZ_OK);
