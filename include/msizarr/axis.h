@@ -173,6 +173,7 @@ typedef struct msiz_bin_stats {
     uint64_t out_of_range; /* NEAREST: outside [axis[0], axis[n-1]]; RAW: no value within tol */
     uint64_t nan_mz;       /* NaN m/z (dropped; not counted in out_of_range) */
     uint64_t spectra_with_drops;
+    uint64_t unsorted_spectra; /* spectra whose peaks' bins went down (m/z out of order) */
 } msiz_bin_stats;
 
 /* Maps one spectrum (m peaks, m/z and intensity in file order) to bins: each kept peak's

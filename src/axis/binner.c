@@ -362,6 +362,7 @@ msiz_status msiz_binner_map(const msiz_binner *b, msiz_bin_workspace *ws, const 
         return msiz_fail(MSIZ_E_ARG, "binner: NULL array for %zu peaks", m);
     uint64_t dropped = 0, nans = 0;
     size_t n = 0, kept = 0;
+    int unsorted = 0;
     if (map_sorted(b, mz, intensity, m, out_index, out_value, &n, &dropped, &nans) == m) {
         for (size_t t = 0; t < n; t++) {
             if (out_value[t] != 0) { /* NaN != 0: kept, as numpy does */
@@ -371,6 +372,7 @@ msiz_status msiz_binner_map(const msiz_binner *b, msiz_bin_workspace *ws, const 
         }
     } else {
         dropped = nans = 0;
+        unsorted = 1;
         n = map_scattered(b, ws, mz, intensity, m, out_index, &dropped, &nans);
         for (size_t t = 0; t < n; t++) {
             uint32_t bin = out_index[t];
@@ -388,6 +390,7 @@ msiz_status msiz_binner_map(const msiz_binner *b, msiz_bin_workspace *ws, const 
         stats->out_of_range += dropped;
         stats->nan_mz += nans;
         stats->spectra_with_drops += (dropped + nans) > 0;
+        stats->unsorted_spectra += unsorted;
     }
     return MSIZ_OK;
 }

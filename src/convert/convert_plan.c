@@ -154,7 +154,7 @@ void msiz_mapper_release(msiz_conv *c, msiz_mapper *m)
     c->bin_stats.nan_mz += m->stats.nan_mz;
     c->bin_stats.spectra_with_drops += m->stats.spectra_with_drops;
     c->nan_intensity += m->non_finite;
-    c->unsorted_spectra += m->unsorted;
+    c->unsorted_spectra += m->unsorted + m->stats.unsorted_spectra;
     msiz_bin_workspace_free(m->ws);
     msiz_tic_resampler_free(m->tic);
     memset(m, 0, sizeof *m);
@@ -167,16 +167,17 @@ msiz_status msiz_mapper_map(const msiz_conv *c, msiz_mapper *m, msiz_spectrum *s
     *n = 0;
     if (sp->n == 0)
         return MSIZ_OK;
-    for (size_t i = 1; i < sp->n; i++)
-        if (sp->mz[i] < sp->mz[i - 1]) { /* edge case #36: handled, reported once */
-            m->unsorted++;
-            break;
-        }
     if (!c->tic_preserving && sp->n > c->out_cap)
         return msiz_fail(MSIZ_E_STATE, "%s: spectrum %llu has %zu peaks, %zu at scan time",
                          c->input, (unsigned long long)sp->index, sp->n, c->out_cap);
-    if (m->tic)
+    if (m->tic) { /* edge case #36; the binner counts it itself (its slow path) */
+        for (size_t i = 1; i < sp->n; i++)
+            if (sp->mz[i] < sp->mz[i - 1]) {
+                m->unsorted++;
+                break;
+            }
         return msiz_tic_resampler_map(m->tic, sp->mz, sp->intensity, sp->n, idx, val, n);
+    }
     return msiz_binner_map(c->binner, m->ws, sp->mz, sp->intensity, sp->n, idx, val, n, &m->stats);
 }
 

@@ -231,6 +231,10 @@ static void test_nearest_rules(void **state)
     assert_int_equal(r.st.out_of_range, 2);
     assert_int_equal(r.st.nan_mz, 1);
     assert_int_equal(r.st.spectra_with_drops, 1);
+    assert_int_equal(r.st.unsorted_spectra, 1); /* bins go down after 100.625 */
+    const double up[] = {100.0, 100.5, 101.0};
+    bin_once(a, 9, MSIZ_BIN_NEAREST, up, in, 3, &r);
+    assert_int_equal(r.st.unsorted_spectra, 0);
     free(a);
 }
 
