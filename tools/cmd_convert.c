@@ -320,33 +320,15 @@ static int input_option(cli_state *s, int opt, const char *arg)
 }
 
 /* Values the library would refuse are usage errors here (exit 2), as Thyra's CLI treats them. */
+/* Option values the library would refuse are usage errors here (exit 2), as in Thyra's CLI. */
 static int check_values(const cli_state *s)
 {
-    const msiz_convert_opts *o = &s->o;
-    const msiz_resample_request *rq = &o->request;
-    char probe[600];
-    if (o->has_pixel_size && !(o->pixel_size_um > 0))
-        return cli_usage_error("convert", "--pixel-size must be > 0");
-    if (o->has_z_spacing && !(o->z_spacing_um > 0))
-        return cli_usage_error("convert", "--z-spacing must be > 0");
-    if ((rq->has_mz_min && !(rq->mz_min > 0)) || (rq->has_mz_max && !(rq->mz_max > 0)))
-        return cli_usage_error("convert", "--resample-min-mz and --resample-max-mz must be > 0");
-    if (rq->has_mz_min && rq->has_mz_max && !(rq->mz_min < rq->mz_max))
-        return cli_usage_error("convert", "--resample-min-mz must be below --resample-max-mz");
-    if (rq->has_width && !(rq->width > 0))
-        return cli_usage_error("convert", "--resample-width-at-mz must be > 0");
-    if (!(rq->reference_mz > 0))
-        return cli_usage_error("convert", "--resample-reference-mz must be > 0");
-    if (rq->has_width && rq->bins)
+    const msiz_resample_request *rq = &s->o.request;
+    if (rq->has_width && rq->bins) /* a command-line rule: the library lets the width win */
         return cli_usage_error("convert", "--resample-bins and --resample-width-at-mz are "
                                           "mutually exclusive");
-    if (o->memory_limit < ((size_t)4 << 20))
-        return cli_usage_error("convert", "--memory-limit must be at least 4MiB");
-    snprintf(probe, sizeof probe, "%s_z0_pixels", o->dataset_id);
-    if (!msiz_valid_element_name(o->dataset_id) || !msiz_valid_element_name(probe))
-        return cli_usage_error("convert",
-                               "--dataset-id '%s': use ASCII letters, digits, '_', '-', '.'",
-                               o->dataset_id);
+    if (msiz_convert_opts_check(&s->o) < 0)
+        return cli_usage_error("convert", "%s", msiz_last_error());
     return 0;
 }
 

@@ -78,6 +78,14 @@ typedef struct msiz_convert_opts {
 /* Fills Thyra's defaults (and msizarr's for the options Thyra lacks). */
 MSIZ_API void msiz_convert_opts_init(msiz_convert_opts *opts);
 
+/* The smallest --memory-limit accepted. */
+#define MSIZ_MIN_MEMORY_LIMIT ((size_t)4 << 20)
+
+/* Checks the options that do not depend on the input (names, sizes, ranges): MSIZ_E_ARG with a
+ * message naming the option as the CLI spells it. msiz_convert runs it first; a front end can
+ * run it to report usage errors before any work. */
+MSIZ_API MSIZ_NODISCARD msiz_status msiz_convert_opts_check(const msiz_convert_opts *opts);
+
 /* Parses "512MiB", "1.5GiB", "64KiB", "128M", "1000000" (bytes) into bytes. */
 MSIZ_API MSIZ_NODISCARD msiz_status msiz_parse_size(const char *text, size_t *bytes);
 

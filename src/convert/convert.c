@@ -11,34 +11,9 @@
 #include "io/fs.h"
 #include "convert/convert_internal.h"
 
-#define MIN_MEMORY_LIMIT ((size_t)4 << 20)
 #define PROCESS_BASELINE ((size_t)16 << 20) /* code, libraries, stacks, allocator slack */
 #define MAX_X_CHUNK      ((size_t)1000000)  /* Thyra's X chunk length */
 #define MIN_X_CHUNK      ((size_t)4096)
-
-static msiz_status check_opts(const msiz_convert_opts *o)
-{
-    char probe[512];
-    if (!o->dataset_id ||
-        snprintf(probe, sizeof probe, "%s_z0_pixels", o->dataset_id) >= (int)sizeof probe ||
-        !msiz_valid_element_name(probe) || !msiz_valid_element_name(o->dataset_id))
-        return msiz_fail(MSIZ_E_ARG,
-                         "invalid dataset id '%s': use ASCII letters, digits, '_', '-', '.' "
-                         "(not starting with '__')",
-                         o->dataset_id ? o->dataset_id : "(null)");
-    if (o->memory_limit < MIN_MEMORY_LIMIT)
-        return msiz_fail(MSIZ_E_ARG, "memory limit of %zu bytes is below the minimum of 4 MiB",
-                         o->memory_limit);
-    if (o->chunk_size == 0)
-        return msiz_fail(MSIZ_E_ARG, "chunk size must be at least 1 spectrum");
-    if (o->has_pixel_size && !(o->pixel_size_um > 0))
-        return msiz_fail(MSIZ_E_ARG, "pixel size must be > 0 (got %g)", o->pixel_size_um);
-    if (o->has_z_spacing && !(o->z_spacing_um > 0))
-        return msiz_fail(MSIZ_E_ARG, "z spacing must be > 0 (got %g)", o->z_spacing_um);
-    if (o->has_intensity_threshold && !(o->intensity_threshold == o->intensity_threshold))
-        return msiz_fail(MSIZ_E_ARG, "intensity threshold is not a number");
-    return MSIZ_OK;
-}
 
 static msiz_status pick_pixel_size(msiz_conv *c)
 {
@@ -77,11 +52,11 @@ static void plan_memory(msiz_conv *c, int threads)
     c->sum->fixed_state_bytes = fixed;
     size_t limit = c->o->memory_limit;
     size_t rest = limit > fixed + PROCESS_BASELINE ? limit - fixed - PROCESS_BASELINE : 0;
-    if (rest < MIN_MEMORY_LIMIT / 2) {
+    if (rest < MSIZ_MIN_MEMORY_LIMIT / 2) {
         msiz_warn("per-pixel and per-bin state (%llu MiB) leaves little of the %zu MiB memory "
                   "limit for buffers; using the minimum",
                   (unsigned long long)(fixed >> 20), limit >> 20);
-        rest = MIN_MEMORY_LIMIT / 2;
+        rest = MSIZ_MIN_MEMORY_LIMIT / 2;
     }
     size_t per_chunk_elem = 12 * 2 * (size_t)(threads + 2); /* data + indices, raw + compressed */
     size_t chunk = rest / 4 / per_chunk_elem;
@@ -248,7 +223,7 @@ msiz_status msiz_convert(const char *input, const char *output, const msiz_conve
     memset(summary, 0, sizeof *summary);
     if (!input || !output)
         return msiz_fail(MSIZ_E_ARG, "convert: input and output paths are required");
-    msiz_status status = check_opts(opts);
+    msiz_status status = msiz_convert_opts_check(opts);
     if (status < 0)
         return status;
     c.o = opts;

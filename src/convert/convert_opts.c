@@ -1,5 +1,6 @@
 /* Converter defaults (Thyra's CLI where it has the option) and size parsing. */
 #include <errno.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,4 +64,41 @@ msiz_status msiz_parse_size(const char *text, size_t *bytes)
         return MSIZ_OK;
     }
     return msiz_fail(MSIZ_E_ARG, "invalid size unit in '%s' (use KiB, MiB or GiB)", text);
+}
+
+static msiz_status check_request(const msiz_resample_request *rq)
+{
+    if ((rq->has_mz_min && !(rq->mz_min > 0)) || (rq->has_mz_max && !(rq->mz_max > 0)))
+        return msiz_fail(MSIZ_E_ARG, "--resample-min-mz and --resample-max-mz must be > 0");
+    if (rq->has_mz_min && rq->has_mz_max && !(rq->mz_min < rq->mz_max))
+        return msiz_fail(MSIZ_E_ARG, "--resample-min-mz must be below --resample-max-mz");
+    if (rq->has_width && !(rq->width > 0))
+        return msiz_fail(MSIZ_E_ARG, "--resample-width-at-mz must be > 0");
+    if (!(rq->reference_mz > 0))
+        return msiz_fail(MSIZ_E_ARG, "--resample-reference-mz must be > 0");
+    return MSIZ_OK;
+}
+
+msiz_status msiz_convert_opts_check(const msiz_convert_opts *o)
+{
+    char probe[512];
+    if (!o->dataset_id ||
+        snprintf(probe, sizeof probe, "%s_z0_pixels", o->dataset_id) >= (int)sizeof probe ||
+        !msiz_valid_element_name(probe) || !msiz_valid_element_name(o->dataset_id))
+        return msiz_fail(MSIZ_E_ARG,
+                         "--dataset-id '%s': use ASCII letters, digits, '_', '-', '.' (not "
+                         "starting with '__')",
+                         o->dataset_id ? o->dataset_id : "(null)");
+    if (o->memory_limit < MSIZ_MIN_MEMORY_LIMIT)
+        return msiz_fail(MSIZ_E_ARG, "--memory-limit must be at least 4MiB (got %zu bytes)",
+                         o->memory_limit);
+    if (o->chunk_size == 0)
+        return msiz_fail(MSIZ_E_ARG, "--chunk-size must be > 0");
+    if (o->has_pixel_size && !(o->pixel_size_um > 0))
+        return msiz_fail(MSIZ_E_ARG, "--pixel-size must be > 0 (got %g)", o->pixel_size_um);
+    if (o->has_z_spacing && !(o->z_spacing_um > 0))
+        return msiz_fail(MSIZ_E_ARG, "--z-spacing must be > 0 (got %g)", o->z_spacing_um);
+    if (o->has_intensity_threshold && isnan(o->intensity_threshold))
+        return msiz_fail(MSIZ_E_ARG, "--intensity-threshold is not a number");
+    return check_request(&o->request);
 }
