@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     imzml_header *h;
-    if (imzml_parse_buffer(data, size, "fuzz.imzML", &h) < 0)
+    if (msiz_imzml_parse_buffer(data, size, "fuzz.imzML", &h) < 0)
         return 0;
     msiz_source_info info;
     msiz_source_opts opts;
@@ -19,10 +19,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&info, 0, sizeof info);
     msiz_source_opts_init(&opts);
     opts.ignore_uuid_mismatch = 1;
-    if (imzml_resolve(h, &info) >= 0 && imzml_check_ibd(h, "fuzz.ibd", uuid, 1 << 20, &opts) >= 0) {
-        char *json = imzml_metadata_json(h, "fuzz.ibd");
+    if (msiz_imzml_resolve(h, &info) >= 0 &&
+        msiz_imzml_check_ibd(h, "fuzz.ibd", uuid, 1 << 20, &opts) >= 0) {
+        char *json = msiz_imzml_metadata_json(h, "fuzz.ibd");
         msiz_free(json);
     }
-    imzml_header_free(h);
+    msiz_imzml_header_free(h);
     return 0;
 }

@@ -17,7 +17,7 @@ static int hex_value(int c)
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-int imzml_uuid_parse(const char *text, uint8_t out[16])
+int msiz_imzml_uuid_parse(const char *text, uint8_t out[16])
 {
     int digits = 0, nonzero = 0;
     uint8_t bytes[16] = {0};
@@ -40,7 +40,7 @@ int imzml_uuid_parse(const char *text, uint8_t out[16])
     return 0;
 }
 
-int imzml_uuid_compare(const uint8_t header[16], const uint8_t ibd[16])
+int msiz_imzml_uuid_compare(const uint8_t header[16], const uint8_t ibd[16])
 {
     if (memcmp(header, ibd, 16) == 0)
         return 1;
@@ -51,7 +51,7 @@ int imzml_uuid_compare(const uint8_t header[16], const uint8_t ibd[16])
     return 2;
 }
 
-int imzml_offset_repair(imzml_offset_fix *st, int64_t raw, uint64_t *out)
+int msiz_imzml_offset_repair(imzml_offset_fix *st, int64_t raw, uint64_t *out)
 {
     if (raw < INT32_MIN)
         return -1;
@@ -79,29 +79,31 @@ static msiz_status check_uuid(imzml_header *h, const char *ibd_path, const uint8
     uint8_t want[16];
     char got_hex[33];
     hex16(ibd, got_hex);
-    int parsed = h->uuid ? imzml_uuid_parse(h->uuid, want) : -2;
+    int parsed = h->uuid ? msiz_imzml_uuid_parse(h->uuid, want) : -2;
     if (parsed != 0) {
         const char *why = parsed == -2  ? "the header has no UUID (IMS:1000080)"
                           : parsed == 1 ? "the header's UUID is blanked"
                                         : "the header's UUID is malformed";
         msiz_warn("%s: %s (\"%.60s\"); the .ibd UUID check is skipped", h->path, why,
                   h->uuid ? h->uuid : "");
-        imzml_add_check(h, "uuid", "skipped", "%s", why);
+        msiz_imzml_add_check(h, "uuid", "skipped", "%s", why);
         return MSIZ_OK;
     }
-    int match = imzml_uuid_compare(want, ibd);
+    int match = msiz_imzml_uuid_compare(want, ibd);
     if (match == 1) {
-        imzml_add_check(h, "uuid", "passed", "header UUID equals the first 16 bytes of the .ibd");
+        msiz_imzml_add_check(h, "uuid", "passed",
+                             "header UUID equals the first 16 bytes of the .ibd");
         return MSIZ_OK;
     }
     if (match == 2) {
-        imzml_add_check(h, "uuid", "passed", "header UUID equals the .ibd's in Windows-GUID order");
+        msiz_imzml_add_check(h, "uuid", "passed",
+                             "header UUID equals the .ibd's in Windows-GUID order");
         return MSIZ_OK;
     }
     if (opts->ignore_uuid_mismatch) {
         msiz_warn("%s: UUID %s differs from the first 16 bytes of %s (%s); ignored on request",
                   h->path, h->uuid, ibd_path, got_hex);
-        imzml_add_check(h, "uuid", "warning", "mismatch ignored (.ibd has %s)", got_hex);
+        msiz_imzml_add_check(h, "uuid", "warning", "mismatch ignored (.ibd has %s)", got_hex);
         return MSIZ_OK;
     }
     return msiz_fail(MSIZ_E_FORMAT,
@@ -113,7 +115,7 @@ static msiz_status check_uuid(imzml_header *h, const char *ibd_path, const uint8
 /* Byte count of one stored array. */
 static uint64_t stored_bytes(uint32_t len, uint32_t enc, int zlib, int type)
 {
-    return zlib ? enc : (uint64_t)len * imzml_value_size((msiz_value_type)type);
+    return zlib ? enc : (uint64_t)len * msiz_imzml_value_size((msiz_value_type)type);
 }
 
 static msiz_status check_end(const imzml_header *h, size_t k, const char *what, uint64_t off,
@@ -145,20 +147,20 @@ static msiz_status check_bounds(imzml_header *h, const char *ibd_path, uint64_t 
                       stored_bytes(r->len, r->int_enc, r->flags & IMZ_REC_ZLIB_INT, r->int_type),
                       ibd_path, ibd_size, &max_end));
     }
-    imzml_add_check(h, "arrays inside .ibd", "passed",
-                    "%zu spectra; last declared byte %llu of %llu", h->n_recs,
-                    (unsigned long long)max_end, (unsigned long long)ibd_size);
+    msiz_imzml_add_check(h, "arrays inside .ibd", "passed",
+                         "%zu spectra; last declared byte %llu of %llu", h->n_recs,
+                         (unsigned long long)max_end, (unsigned long long)ibd_size);
     if (max_end < ibd_size)
         msiz_info("%s: %llu bytes after the last declared array are not referenced", ibd_path,
                   (unsigned long long)(ibd_size - max_end));
 cleanup:
     if (status < 0)
-        imzml_add_check(h, "arrays inside .ibd", "failed", "%s", msiz_last_error());
+        msiz_imzml_add_check(h, "arrays inside .ibd", "failed", "%s", msiz_last_error());
     return status;
 }
 
-msiz_status imzml_check_ibd(imzml_header *h, const char *ibd_path, const uint8_t ibd_uuid[16],
-                            uint64_t ibd_size, const msiz_source_opts *opts)
+msiz_status msiz_imzml_check_ibd(imzml_header *h, const char *ibd_path, const uint8_t ibd_uuid[16],
+                                 uint64_t ibd_size, const msiz_source_opts *opts)
 {
     msiz_status status = check_uuid(h, ibd_path, ibd_uuid, opts);
     if (status < 0)

@@ -88,7 +88,7 @@ static const imzml_cv CV_TABLE[] = {
 
 #define CV_COUNT (sizeof CV_TABLE / sizeof CV_TABLE[0])
 
-const imzml_cv *imzml_cv_lookup(const char *accession)
+const imzml_cv *msiz_imzml_cv_lookup(const char *accession)
 {
     if (!accession)
         return NULL;
@@ -122,7 +122,7 @@ static int loose_equal(const char *a, const char *b)
     }
 }
 
-const imzml_cv *imzml_cv_by_name(const char *name)
+const imzml_cv *msiz_imzml_cv_by_name(const char *name)
 {
     if (!name || !*name)
         return NULL;
@@ -133,7 +133,7 @@ const imzml_cv *imzml_cv_by_name(const char *name)
     return NULL;
 }
 
-int imzml_cv_name_agrees(const imzml_cv *cv, const char *name)
+int msiz_imzml_cv_name_agrees(const imzml_cv *cv, const char *name)
 {
     if (!name || !*name || strcmp(cv->name, name) == 0)
         return 1;
@@ -141,11 +141,11 @@ int imzml_cv_name_agrees(const imzml_cv *cv, const char *name)
         return 1;
     /* Another term of the same kind (e.g. MS:1000127 named "profile spectrum") disagrees;
      * an unrelated spelling ("pixel size", "max count of pixel x") is a legacy name. */
-    const imzml_cv *other = imzml_cv_by_name(name);
+    const imzml_cv *other = msiz_imzml_cv_by_name(name);
     return other == NULL || other->term != cv->term;
 }
 
-size_t imzml_value_size(msiz_value_type type)
+size_t msiz_imzml_value_size(msiz_value_type type)
 {
     switch (type) {
     case MSIZ_VALUE_F32:
@@ -158,7 +158,7 @@ size_t imzml_value_size(msiz_value_type type)
     }
 }
 
-const char *imzml_value_type_name(msiz_value_type type)
+const char *msiz_imzml_value_type_name(msiz_value_type type)
 {
     switch (type) {
     case MSIZ_VALUE_F32: return "float32";
@@ -171,7 +171,7 @@ const char *imzml_value_type_name(msiz_value_type type)
     }
 }
 
-int imzml_unit_to_um(const char *unit, double value, double *um)
+int msiz_imzml_unit_to_um(const char *unit, double value, double *um)
 {
     *um = value;
     if (!unit || !*unit)
@@ -186,8 +186,8 @@ int imzml_unit_to_um(const char *unit, double value, double *um)
 }
 
 /* For the unit test: the table must stay sorted for the binary search. */
-int imzml_cv_table_sorted(void);
-int imzml_cv_table_sorted(void)
+int msiz_imzml_cv_table_sorted(void);
+int msiz_imzml_cv_table_sorted(void)
 {
     for (size_t i = 1; i < CV_COUNT; i++)
         if (strcmp(CV_TABLE[i - 1].accession, CV_TABLE[i].accession) >= 0)

@@ -217,8 +217,8 @@ cleanup:
 }
 
 /* One-shot digest of a buffer (unit tests). */
-void imzml_hash_hex(int kind, const void *data, size_t n, char *hex);
-void imzml_hash_hex(int kind, const void *data, size_t n, char *hex)
+void msiz_imzml_hash_hex(int kind, const void *data, size_t n, char *hex);
+void msiz_imzml_hash_hex(int kind, const void *data, size_t n, char *hex)
 {
     hash_ctx c;
     hash_init(&c, kind);
@@ -226,7 +226,8 @@ void imzml_hash_hex(int kind, const void *data, size_t n, char *hex)
     hash_final(&c, hex);
 }
 
-msiz_status imzml_verify_checksums(imzml_header *h, int fd, const char *ibd_path, uint64_t ibd_size)
+msiz_status msiz_imzml_verify_checksums(imzml_header *h, int fd, const char *ibd_path,
+                                        uint64_t ibd_size)
 {
     static const char *names[3] = {"MD5", "SHA-1", "SHA-256"};
     hash_ctx ctx[3];
@@ -235,7 +236,7 @@ msiz_status imzml_verify_checksums(imzml_header *h, int fd, const char *ibd_path
         if (h->checksum[k])
             hash_init(&ctx[n], k), kinds[n++] = k;
     if (n == 0) {
-        imzml_add_check(h, "checksum", "skipped", "no ibd checksum declared");
+        msiz_imzml_add_check(h, "checksum", "skipped", "no ibd checksum declared");
         return MSIZ_OK;
     }
     msiz_status status = hash_file(fd, ibd_path, ibd_size, ctx, n);
@@ -245,12 +246,12 @@ msiz_status imzml_verify_checksums(imzml_header *h, int fd, const char *ibd_path
         char hex[65];
         hash_final(&ctx[i], hex);
         if (hex_equal(h->checksum[kinds[i]], hex)) {
-            imzml_add_check(h, "checksum", "passed", "ibd %s matches", names[kinds[i]]);
+            msiz_imzml_add_check(h, "checksum", "passed", "ibd %s matches", names[kinds[i]]);
             continue;
         }
         msiz_warn("%s: ibd %s mismatch: the header says %.70s but %s hashes to %s", h->path,
                   names[kinds[i]], h->checksum[kinds[i]], ibd_path, hex);
-        imzml_add_check(h, "checksum", "warning", "ibd %s mismatch", names[kinds[i]]);
+        msiz_imzml_add_check(h, "checksum", "warning", "ibd %s mismatch", names[kinds[i]]);
     }
     return MSIZ_OK;
 }

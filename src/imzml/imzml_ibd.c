@@ -26,7 +26,7 @@ static msiz_status reserve(uint8_t **buf, size_t *cap, size_t need, const char *
 
 static void widen(const uint8_t *src, uint32_t n, msiz_value_type type, double *out)
 {
-    size_t size = imzml_value_size(type);
+    size_t size = msiz_imzml_value_size(type);
     for (uint32_t i = 0; i < n; i++, src += size) {
         switch (type) {
         case MSIZ_VALUE_F32: {
@@ -85,11 +85,11 @@ static msiz_status inflate_array(const char *path, uint64_t offset, const uint8_
     return MSIZ_OK;
 }
 
-msiz_status imzml_read_array(int fd, const char *ibd_path, uint64_t offset, uint32_t n,
-                             uint32_t enc, msiz_value_type type, imzml_scratch *s, double *out)
+msiz_status msiz_imzml_read_array(int fd, const char *ibd_path, uint64_t offset, uint32_t n,
+                                  uint32_t enc, msiz_value_type type, imzml_scratch *s, double *out)
 {
     msiz_status status = MSIZ_OK;
-    size_t bytes = (size_t)n * imzml_value_size(type);
+    size_t bytes = (size_t)n * msiz_imzml_value_size(type);
     if (n == 0)
         return MSIZ_OK;
     if (enc == 0 && type == MSIZ_VALUE_F64)
@@ -107,7 +107,7 @@ cleanup:
     return status;
 }
 
-void imzml_scratch_free(imzml_scratch *s)
+void msiz_imzml_scratch_free(imzml_scratch *s)
 {
     msiz_free(s->raw);
     msiz_free(s->packed);

@@ -51,28 +51,28 @@ typedef struct imzml_cv {
 } imzml_cv;
 
 /* The entry for an accession ("IMS:1000102"), or NULL. */
-const imzml_cv *imzml_cv_lookup(const char *accession);
+const imzml_cv *msiz_imzml_cv_lookup(const char *accession);
 /* The entry whose canonical name or alias equals `name` (case-insensitive), or NULL. */
-const imzml_cv *imzml_cv_by_name(const char *name);
+const imzml_cv *msiz_imzml_cv_by_name(const char *name);
 /* 1 when `name` is empty or spells the entry's name or alias (case/space-insensitive). */
-int imzml_cv_name_agrees(const imzml_cv *cv, const char *name);
+int msiz_imzml_cv_name_agrees(const imzml_cv *cv, const char *name);
 
 /* Bytes per element of a value type (0 for an unknown type). */
-size_t imzml_value_size(msiz_value_type type);
-const char *imzml_value_type_name(msiz_value_type type);
+size_t msiz_imzml_value_size(msiz_value_type type);
+const char *msiz_imzml_value_type_name(msiz_value_type type);
 
 /* Converts a length with unit accession `unit` (UO:0000016 mm, 17 µm, 18 nm) to micrometres
  * (exactly: nm is divided by 1000). Returns 1, or 0 when the unit is absent and -1 when it is
  * unknown (then *um = value, taken as µm). */
-int imzml_unit_to_um(const char *unit, double value, double *um);
+int msiz_imzml_unit_to_um(const char *unit, double value, double *um);
 
 /* ---- UUID and offsets (imzml_checks.c) ----------------------------------------------------- */
 
 /* Parses a UUID spelling (plain, dashed, braced, any case). Returns 0 with the 16 bytes,
  * 1 when it is blanked (all zeros, or 31 digits), -1 when malformed. */
-int imzml_uuid_parse(const char *text, uint8_t out[16]);
+int msiz_imzml_uuid_parse(const char *text, uint8_t out[16]);
 /* 1: bytes equal in order, 2: equal in Windows-GUID order (Data1-3 swapped), 0: mismatch. */
-int imzml_uuid_compare(const uint8_t header[16], const uint8_t ibd[16]);
+int msiz_imzml_uuid_compare(const uint8_t header[16], const uint8_t ibd[16]);
 
 /* Repairs offsets written as signed 32-bit integers (pyimzML's __fix_offsets): from each
  * transition non-negative -> negative on, 2^32 more is added. One state per array kind. */
@@ -83,7 +83,7 @@ typedef struct imzml_offset_fix {
 } imzml_offset_fix;
 
 /* Returns 0 with *out set, -1 when `raw` is below INT32_MIN (cannot be a wrapped int32). */
-int imzml_offset_repair(imzml_offset_fix *st, int64_t raw, uint64_t *out);
+int msiz_imzml_offset_repair(imzml_offset_fix *st, int64_t raw, uint64_t *out);
 
 /* ---- header parser (imzml_xml.c, imzml_params.c) ------------------------------------------- */
 
@@ -112,7 +112,7 @@ typedef struct imzml_kv {
     char *accession, *name, *value;
 } imzml_kv;
 
-/* Everything the header says, after parsing (owned strings; free with imzml_header_free). */
+/* Everything the header says, after parsing (owned strings; free with msiz_imzml_header_free). */
 typedef struct imzml_header {
     const char *path; /* name used in messages (not owned) */
     imzml_rec *recs;
@@ -121,13 +121,13 @@ typedef struct imzml_header {
     int has_declared_count;
     int mode_flags;   /* IMZ_MODE_* bits seen in fileContent */
     int mode_unknown; /* a storage-mode-looking term with a wrong accession */
-    int mode;         /* resolved by imzml_resolve() */
+    int mode;         /* resolved by msiz_imzml_resolve() */
     char *uuid, *checksum[3];
     msiz_spectrum_type file_repr, spectrum_repr;
     unsigned polarity_mask; /* bit 1 positive, bit 2 negative */
     /* first <scanSettings> block */
     int n_scan_settings;
-    int has_pixel[2], pixel_unit[2]; /* pixel_unit: imzml_unit_to_um's result */
+    int has_pixel[2], pixel_unit[2]; /* pixel_unit: msiz_imzml_unit_to_um's result */
     double pixel[2];                 /* micrometres */
     char *pixel_raw[2];              /* value as written */
     int has_max_count[2], has_max_dim[2];
@@ -154,37 +154,39 @@ typedef struct imzml_header {
 typedef struct imzml_parser imzml_parser;
 
 /* Starts a header parse; `name` labels messages. */
-msiz_status imzml_parser_new(const char *name, imzml_parser **out);
+msiz_status msiz_imzml_parser_new(const char *name, imzml_parser **out);
 /* Pushes the next `len` bytes; `final` on the last call. */
-msiz_status imzml_parser_feed(imzml_parser *p, const void *buf, size_t len, int final);
+msiz_status msiz_imzml_parser_feed(imzml_parser *p, const void *buf, size_t len, int final);
 /* Moves the parsed header out (call after the final feed) and frees the parser. */
-msiz_status imzml_parser_finish(imzml_parser *p, imzml_header **out);
-void imzml_parser_free(imzml_parser *p);
-void imzml_header_free(imzml_header *h);
+msiz_status msiz_imzml_parser_finish(imzml_parser *p, imzml_header **out);
+void msiz_imzml_parser_free(imzml_parser *p);
+void msiz_imzml_header_free(imzml_header *h);
 
 /* Parses a whole header from a file descriptor with fixed-size reads. */
-msiz_status imzml_parse_fd(int fd, const char *name, imzml_header **out);
+msiz_status msiz_imzml_parse_fd(int fd, const char *name, imzml_header **out);
 /* Parses a header held in memory (the fuzz entry point), in fixed-size pieces. */
-msiz_status imzml_parse_buffer(const void *buf, size_t len, const char *name, imzml_header **out);
+msiz_status msiz_imzml_parse_buffer(const void *buf, size_t len, const char *name,
+                                    imzml_header **out);
 
 /* Records one check's outcome for `msizarr info`. */
-void imzml_add_check(imzml_header *h, const char *name, const char *status, const char *fmt, ...)
-    MSIZ_PRINTF(4, 5);
+void msiz_imzml_add_check(imzml_header *h, const char *name, const char *status, const char *fmt,
+                          ...) MSIZ_PRINTF(4, 5);
 
-/* ---- resolution and checks (imzml_checks.c, imzml_resolve.c) ------------------------------- */
+/* ---- resolution and checks (imzml_checks.c, msiz_imzml_resolve.c) -------------------------------
+ */
 
 /* Storage mode, representation, polarity, pixel size, grid: header-only rules and warnings. */
-msiz_status imzml_resolve(imzml_header *h, msiz_source_info *info);
+msiz_status msiz_imzml_resolve(imzml_header *h, msiz_source_info *info);
 /* .ibd checks: UUID, every array inside the file, trailing bytes. */
-msiz_status imzml_check_ibd(imzml_header *h, const char *ibd_path, const uint8_t ibd_uuid[16],
-                            uint64_t ibd_size, const msiz_source_opts *opts);
+msiz_status msiz_imzml_check_ibd(imzml_header *h, const char *ibd_path, const uint8_t ibd_uuid[16],
+                                 uint64_t ibd_size, const msiz_source_opts *opts);
 
 /* Metadata JSON text (imzml_meta.c); NULL on allocation failure. */
-char *imzml_metadata_json(const imzml_header *h, const char *ibd_path);
+char *msiz_imzml_metadata_json(const imzml_header *h, const char *ibd_path);
 
 /* Checksum verification (imzml_hash.c): warns on mismatch; returns an error only for I/O. */
-msiz_status imzml_verify_checksums(imzml_header *h, int fd, const char *ibd_path,
-                                   uint64_t ibd_size);
+msiz_status msiz_imzml_verify_checksums(imzml_header *h, int fd, const char *ibd_path,
+                                        uint64_t ibd_size);
 
 /* ---- array decoding (imzml_ibd.c) ---------------------------------------------------------- */
 
@@ -196,10 +198,10 @@ typedef struct imzml_scratch {
 } imzml_scratch;
 
 /* Reads `n` values of `type` at `offset` (zlib when enc > 0) into `out` as doubles. */
-msiz_status imzml_read_array(int fd, const char *ibd_path, uint64_t offset, uint32_t n,
-                             uint32_t enc, msiz_value_type type, imzml_scratch *scratch,
-                             double *out);
-void imzml_scratch_free(imzml_scratch *s);
+msiz_status msiz_imzml_read_array(int fd, const char *ibd_path, uint64_t offset, uint32_t n,
+                                  uint32_t enc, msiz_value_type type, imzml_scratch *scratch,
+                                  double *out);
+void msiz_imzml_scratch_free(imzml_scratch *s);
 
 /* ---- the source backend (imzml_open.c, imzml_reader.c) ------------------------------------- */
 
@@ -215,11 +217,11 @@ typedef struct imzml_reader {
     const imzml_rec *mz_cache_rec;
 } imzml_reader;
 
-extern const msiz_source_ops imzml_source_ops;
+extern const msiz_source_ops msiz_imzml_source_ops;
 
 /* Reads spectrum `index` into `sp` (positions mapped as msiz_spectrum documents). */
-msiz_status imzml_reader_fill(imzml_reader *r, uint64_t index, msiz_spectrum *sp);
+msiz_status msiz_imzml_reader_fill(imzml_reader *r, uint64_t index, msiz_spectrum *sp);
 /* Frees everything the reader owns (NULL is fine). */
-void imzml_reader_free(imzml_reader *r);
+void msiz_imzml_reader_free(imzml_reader *r);
 
 #endif

@@ -154,7 +154,7 @@ static json_t *raw_metadata(const imzml_header *h)
     return raw;
 }
 
-char *imzml_metadata_json(const imzml_header *h, const char *ibd_path)
+char *msiz_imzml_metadata_json(const imzml_header *h, const char *ibd_path)
 {
     json_t *root = json_object();
     if (!root)

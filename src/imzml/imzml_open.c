@@ -76,7 +76,7 @@ static msiz_status parse_header(const char *path, imzml_header **out)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return msiz_fail(MSIZ_E_IO, "%s: cannot open: %s", path, strerror(errno));
-    msiz_status status = imzml_parse_fd(fd, path, out);
+    msiz_status status = msiz_imzml_parse_fd(fd, path, out);
     close(fd);
     return status;
 }
@@ -102,7 +102,7 @@ static msiz_status mass_range(imzml_reader *r, msiz_source_info *info)
         return MSIZ_OK;
     msiz_spectrum sp;
     msiz_spectrum_init(&sp);
-    msiz_status status = imzml_reader_fill(r, 0, &sp);
+    msiz_status status = msiz_imzml_reader_fill(r, 0, &sp);
     double lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; status >= 0 && i < sp.n; i++) {
         if (sp.mz[i] < lo)
@@ -126,12 +126,12 @@ static msiz_status open_pair(imzml_reader *r, msiz_source *src, const msiz_sourc
     MSIZ_TRY(locate_ibd(r->path, &r->ibd_path));
     MSIZ_TRY(parse_header(r->path, &r->hdr));
     MSIZ_TRY(open_ibd(r, uuid));
-    MSIZ_TRY(imzml_resolve(r->hdr, &src->info));
-    MSIZ_TRY(imzml_check_ibd(r->hdr, r->ibd_path, uuid, r->ibd_size, opts));
+    MSIZ_TRY(msiz_imzml_resolve(r->hdr, &src->info));
+    MSIZ_TRY(msiz_imzml_check_ibd(r->hdr, r->ibd_path, uuid, r->ibd_size, opts));
     if (opts->verify_checksums)
-        MSIZ_TRY(imzml_verify_checksums(r->hdr, r->ibd_fd, r->ibd_path, r->ibd_size));
+        MSIZ_TRY(msiz_imzml_verify_checksums(r->hdr, r->ibd_fd, r->ibd_path, r->ibd_size));
     MSIZ_TRY(mass_range(r, &src->info));
-    r->metadata = imzml_metadata_json(r->hdr, r->ibd_path);
+    r->metadata = msiz_imzml_metadata_json(r->hdr, r->ibd_path);
     MSIZ_FAIL_IF(!r->metadata, MSIZ_E_NOMEM, "%s: out of memory for metadata", r->path);
 cleanup:
     return status;
@@ -148,14 +148,14 @@ msiz_status msiz_imzml_open(msiz_source *src, const char *path, const msiz_sourc
     msiz_status status =
         r->path ? open_pair(r, src, opts) : msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", path);
     if (status < 0) {
-        imzml_reader_free(r);
+        msiz_imzml_reader_free(r);
         memset(&src->info, 0, sizeof src->info);
         return status;
     }
     src->info.format = MSIZ_FORMAT_IMZML;
     src->info.path = r->path;
     src->info.metadata_json = r->metadata;
-    src->ops = &imzml_source_ops;
+    src->ops = &msiz_imzml_source_ops;
     src->impl = r;
     return MSIZ_OK;
 }

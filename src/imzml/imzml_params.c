@@ -19,11 +19,11 @@ static const char *or_empty(const char *s)
     return s ? s : "";
 }
 
-const imzml_cv *imzml_resolve_term(imzml_parser *p, const imzml_attrs *a)
+const imzml_cv *msiz_imzml_resolve_term(imzml_parser *p, const imzml_attrs *a)
 {
-    const imzml_cv *cv = imzml_cv_lookup(a->accession);
+    const imzml_cv *cv = msiz_imzml_cv_lookup(a->accession);
     if (cv) {
-        if (!imzml_cv_name_agrees(cv, a->name) && p->h->name_mismatches++ == 0)
+        if (!msiz_imzml_cv_name_agrees(cv, a->name) && p->h->name_mismatches++ == 0)
             snprintf(p->h->first_mismatch, sizeof p->h->first_mismatch,
                      "%s is named \"%.40s\" but means \"%s\"", cv->accession, a->name, cv->name);
         return cv;
@@ -36,7 +36,7 @@ const imzml_cv *imzml_resolve_term(imzml_parser *p, const imzml_attrs *a)
     for (int i = 0; cacheable && i < filled; i++)
         if (strcmp(p->misses[i], a->accession) == 0)
             return NULL;
-    cv = imzml_cv_by_name(a->name);
+    cv = msiz_imzml_cv_by_name(a->name);
     if (!cv) {
         /* Headers repeat the same few unknown terms per spectrum (TIC, ms level, ...). */
         if (cacheable)
@@ -56,7 +56,7 @@ const imzml_cv *imzml_resolve_term(imzml_parser *p, const imzml_attrs *a)
     return cv;
 }
 
-int imzml_parse_i64(const char *s, int64_t *out)
+int msiz_imzml_parse_i64(const char *s, int64_t *out)
 {
     char *end;
     if (!s)
@@ -71,10 +71,10 @@ int imzml_parse_i64(const char *s, int64_t *out)
     return 0;
 }
 
-int imzml_parse_u64(const char *s, uint64_t *out)
+int msiz_imzml_parse_u64(const char *s, uint64_t *out)
 {
     int64_t v;
-    if (imzml_parse_i64(s, &v) == 0) {
+    if (msiz_imzml_parse_i64(s, &v) == 0) {
         if (v < 0)
             return -1;
         *out = (uint64_t)v;
@@ -93,7 +93,7 @@ int imzml_parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
-int imzml_parse_double(const char *s, double *out)
+int msiz_imzml_parse_double(const char *s, double *out)
 {
     char *end;
     if (!s)
@@ -131,19 +131,19 @@ static void array_number(imzml_parser *p, const imzml_cv *cv, const imzml_attrs 
     imzml_array_state *arr = &p->arr;
     int bad;
     if (cv->term == IMZ_T_OFFSET) {
-        bad = imzml_parse_i64(a->value, &arr->off);
+        bad = msiz_imzml_parse_i64(a->value, &arr->off);
         arr->has_off = !bad;
     } else if (cv->term == IMZ_T_LENGTH) {
-        bad = imzml_parse_u64(a->value, &arr->len);
+        bad = msiz_imzml_parse_u64(a->value, &arr->len);
         arr->has_len = !bad;
     } else {
-        bad = imzml_parse_u64(a->value, &arr->enc);
+        bad = msiz_imzml_parse_u64(a->value, &arr->enc);
         arr->has_enc = !bad;
     }
     if (bad)
-        imzml_parser_fail(p, MSIZ_E_FORMAT,
-                          "%s: spectrum %zu: %s (%s) \"%.40s\" is not a non-negative integer",
-                          p->h->path, p->h->n_recs, cv->name, cv->accession, or_empty(a->value));
+        msiz_imzml_parser_fail(
+            p, MSIZ_E_FORMAT, "%s: spectrum %zu: %s (%s) \"%.40s\" is not a non-negative integer",
+            p->h->path, p->h->n_recs, cv->name, cv->accession, or_empty(a->value));
 }
 
 static void apply_array(imzml_parser *p, const imzml_cv *cv, const imzml_attrs *a)
@@ -181,9 +181,9 @@ static void apply_spectrum(imzml_parser *p, const imzml_cv *cv, const imzml_attr
         return;
     switch (cv->term) {
     case IMZ_T_POSITION:
-        if (imzml_parse_i64(a->value, &p->sp.pos[cv->arg]) != 0 || p->sp.pos[cv->arg] < INT32_MIN ||
-            p->sp.pos[cv->arg] > INT32_MAX)
-            imzml_parser_fail(
+        if (msiz_imzml_parse_i64(a->value, &p->sp.pos[cv->arg]) != 0 ||
+            p->sp.pos[cv->arg] < INT32_MIN || p->sp.pos[cv->arg] > INT32_MAX)
+            msiz_imzml_parser_fail(
                 p, MSIZ_E_FORMAT, "%s: spectrum %zu: %s (%s) \"%.40s\" is not a 32-bit integer",
                 p->h->path, p->h->n_recs, cv->name, cv->accession, or_empty(a->value));
         p->sp.has_pos[cv->arg] = 1;
@@ -248,14 +248,14 @@ static void settings_length(imzml_header *h, const imzml_cv *cv, const imzml_att
 {
     double v;
     int axis = cv->arg;
-    if (imzml_parse_double(a->value, &v) != 0)
+    if (msiz_imzml_parse_double(a->value, &v) != 0)
         return; /* kept in raw_metadata; unusable as a number */
     if (cv->term == IMZ_T_PIXEL_SIZE) {
-        h->pixel_unit[axis] = imzml_unit_to_um(a->unit, v, &h->pixel[axis]);
+        h->pixel_unit[axis] = msiz_imzml_unit_to_um(a->unit, v, &h->pixel[axis]);
         h->has_pixel[axis] = 1;
         set_string(&h->pixel_raw[axis], or_empty(a->value));
     } else {
-        imzml_unit_to_um(a->unit, v, &h->max_dim[axis]);
+        msiz_imzml_unit_to_um(a->unit, v, &h->max_dim[axis]);
         h->has_max_dim[axis] = 1;
     }
 }
@@ -268,7 +268,7 @@ static void apply_settings(imzml_parser *p, const imzml_cv *cv, const imzml_attr
         return;
     switch (cv->term) {
     case IMZ_T_MAX_COUNT:
-        if (imzml_parse_i64(a->value, &h->max_count[cv->arg]) == 0)
+        if (msiz_imzml_parse_i64(a->value, &h->max_count[cv->arg]) == 0)
             h->has_max_count[cv->arg] = 1;
         break;
     case IMZ_T_MAX_DIMENSION:
@@ -305,7 +305,8 @@ static void apply_software(imzml_parser *p, const imzml_attrs *a)
     h->software = msiz_strdup(name);
 }
 
-void imzml_apply_param(imzml_parser *p, imzml_target tgt, const imzml_cv *cv, const imzml_attrs *a)
+void msiz_imzml_apply_param(imzml_parser *p, imzml_target tgt, const imzml_cv *cv,
+                            const imzml_attrs *a)
 {
     switch (tgt) {
     case IMZ_TGT_ARRAY: apply_array(p, cv, a); break;
@@ -318,23 +319,23 @@ void imzml_apply_param(imzml_parser *p, imzml_target tgt, const imzml_cv *cv, co
     }
 }
 
-void imzml_group_begin(imzml_parser *p, const char *id)
+void msiz_imzml_group_begin(imzml_parser *p, const char *id)
 {
     if (p->n_groups >= IMZ_MAX_GROUPS) {
-        imzml_parser_fail(p, MSIZ_E_LIMIT, "%s: more than %d referenceableParamGroups", p->h->path,
-                          IMZ_MAX_GROUPS);
+        msiz_imzml_parser_fail(p, MSIZ_E_LIMIT, "%s: more than %d referenceableParamGroups",
+                               p->h->path, IMZ_MAX_GROUPS);
         return;
     }
     if (msiz_grow((void **)&p->groups, &p->cap_groups, p->n_groups + 1, sizeof *p->groups,
                   IMZ_MAX_GROUPS) != 0) {
-        imzml_parser_fail(p, MSIZ_E_NOMEM, "%s: out of memory for param groups", p->h->path);
+        msiz_imzml_parser_fail(p, MSIZ_E_NOMEM, "%s: out of memory for param groups", p->h->path);
         return;
     }
     imzml_group *g = &p->groups[p->n_groups];
     memset(g, 0, sizeof *g);
     g->id = msiz_strdup(id);
     if (!g->id) {
-        imzml_parser_fail(p, MSIZ_E_NOMEM, "%s: out of memory for param groups", p->h->path);
+        msiz_imzml_parser_fail(p, MSIZ_E_NOMEM, "%s: out of memory for param groups", p->h->path);
         return;
     }
     p->n_groups++;
@@ -346,7 +347,7 @@ static char *dup_opt(const char *s)
     return s ? msiz_strdup(s) : NULL;
 }
 
-void imzml_group_add(imzml_parser *p, const imzml_cv *cv, const imzml_attrs *a)
+void msiz_imzml_group_add(imzml_parser *p, const imzml_cv *cv, const imzml_attrs *a)
 {
     imzml_group *g = p->cur_group;
     if (!g)
@@ -354,10 +355,11 @@ void imzml_group_add(imzml_parser *p, const imzml_cv *cv, const imzml_attrs *a)
     if (msiz_grow((void **)&g->params, &g->cap, g->n + 1, sizeof *g->params,
                   IMZ_MAX_GROUP_PARAMS) != 0) {
         if (g->n + 1 > IMZ_MAX_GROUP_PARAMS)
-            imzml_parser_fail(p, MSIZ_E_LIMIT, "%s: param group \"%.60s\" too large", p->h->path,
-                              g->id);
+            msiz_imzml_parser_fail(p, MSIZ_E_LIMIT, "%s: param group \"%.60s\" too large",
+                                   p->h->path, g->id);
         else
-            imzml_parser_fail(p, MSIZ_E_NOMEM, "%s: out of memory for param groups", p->h->path);
+            msiz_imzml_parser_fail(p, MSIZ_E_NOMEM, "%s: out of memory for param groups",
+                                   p->h->path);
         return;
     }
     imzml_param *prm = &g->params[g->n];
@@ -369,10 +371,10 @@ void imzml_group_add(imzml_parser *p, const imzml_cv *cv, const imzml_attrs *a)
     g->n++;
     if ((a->accession && !prm->accession) || (a->name && !prm->name) || (a->value && !prm->value) ||
         (a->unit && !prm->unit))
-        imzml_parser_fail(p, MSIZ_E_NOMEM, "%s: out of memory for param groups", p->h->path);
+        msiz_imzml_parser_fail(p, MSIZ_E_NOMEM, "%s: out of memory for param groups", p->h->path);
 }
 
-void imzml_group_apply(imzml_parser *p, imzml_target tgt, const char *ref)
+void msiz_imzml_group_apply(imzml_parser *p, imzml_target tgt, const char *ref)
 {
     for (size_t i = 0; i < p->n_groups; i++) {
         imzml_group *g = &p->groups[i];
@@ -381,23 +383,23 @@ void imzml_group_apply(imzml_parser *p, imzml_target tgt, const char *ref)
         for (size_t k = 0; k < g->n && p->status >= 0; k++) {
             imzml_attrs a = {g->params[k].accession, g->params[k].name, g->params[k].value,
                              g->params[k].unit};
-            imzml_apply_param(p, tgt, g->params[k].cv, &a);
+            msiz_imzml_apply_param(p, tgt, g->params[k].cv, &a);
         }
         return;
     }
     if (tgt == IMZ_TGT_SPECTRUM || tgt == IMZ_TGT_ARRAY)
-        imzml_parser_fail(p, MSIZ_E_FORMAT,
-                          "%s: spectrum %zu: referenceableParamGroupRef \"%.60s\" names no "
-                          "referenceableParamGroup",
-                          p->h->path, p->h->n_recs, ref);
+        msiz_imzml_parser_fail(p, MSIZ_E_FORMAT,
+                               "%s: spectrum %zu: referenceableParamGroupRef \"%.60s\" names no "
+                               "referenceableParamGroup",
+                               p->h->path, p->h->n_recs, ref);
     else
-        imzml_parser_fail(p, MSIZ_E_FORMAT,
-                          "%s: referenceableParamGroupRef \"%.60s\" names no "
-                          "referenceableParamGroup",
-                          p->h->path, ref);
+        msiz_imzml_parser_fail(p, MSIZ_E_FORMAT,
+                               "%s: referenceableParamGroupRef \"%.60s\" names no "
+                               "referenceableParamGroup",
+                               p->h->path, ref);
 }
 
-void imzml_groups_free(imzml_parser *p)
+void msiz_imzml_groups_free(imzml_parser *p)
 {
     for (size_t i = 0; i < p->n_groups; i++) {
         imzml_group *g = &p->groups[i];

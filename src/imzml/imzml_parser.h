@@ -88,27 +88,29 @@ typedef struct imzml_attrs {
 } imzml_attrs;
 
 /* Stops the parse with an error (sets p->status and the thread's message). */
-void imzml_parser_fail(imzml_parser *p, msiz_status code, const char *fmt, ...) MSIZ_PRINTF(3, 4);
+void msiz_imzml_parser_fail(imzml_parser *p, msiz_status code, const char *fmt, ...)
+    MSIZ_PRINTF(3, 4);
 
 /* Resolves a cvParam's term (accession first, then name with a recorded warning). */
-const imzml_cv *imzml_resolve_term(imzml_parser *p, const imzml_attrs *a);
+const imzml_cv *msiz_imzml_resolve_term(imzml_parser *p, const imzml_attrs *a);
 /* Applies one cvParam to the current target. */
-void imzml_apply_param(imzml_parser *p, imzml_target tgt, const imzml_cv *cv, const imzml_attrs *a);
+void msiz_imzml_apply_param(imzml_parser *p, imzml_target tgt, const imzml_cv *cv,
+                            const imzml_attrs *a);
 /* Stores a cvParam inside the current referenceableParamGroup. */
-void imzml_group_add(imzml_parser *p, const imzml_cv *cv, const imzml_attrs *a);
+void msiz_imzml_group_add(imzml_parser *p, const imzml_cv *cv, const imzml_attrs *a);
 /* Starts a new group with id `id`. */
-void imzml_group_begin(imzml_parser *p, const char *id);
+void msiz_imzml_group_begin(imzml_parser *p, const char *id);
 /* Applies every param of the group `ref` to the target. */
-void imzml_group_apply(imzml_parser *p, imzml_target tgt, const char *ref);
-void imzml_groups_free(imzml_parser *p);
+void msiz_imzml_group_apply(imzml_parser *p, imzml_target tgt, const char *ref);
+void msiz_imzml_groups_free(imzml_parser *p);
 
 /* Finishes the current array / spectrum (checks and the compact record). */
-void imzml_array_end(imzml_parser *p);
-void imzml_spectrum_end(imzml_parser *p);
+void msiz_imzml_array_end(imzml_parser *p);
+void msiz_imzml_spectrum_end(imzml_parser *p);
 
 /* Strict number parsing (surrounding blanks allowed): 0 ok, -1 not a number / out of range. */
-int imzml_parse_i64(const char *s, int64_t *out);
-int imzml_parse_u64(const char *s, uint64_t *out);
-int imzml_parse_double(const char *s, double *out);
+int msiz_imzml_parse_i64(const char *s, int64_t *out);
+int msiz_imzml_parse_u64(const char *s, uint64_t *out);
+int msiz_imzml_parse_double(const char *s, double *out);
 
 #endif

@@ -21,8 +21,8 @@ static msiz_status read_mz(imzml_reader *r, const imzml_rec *rec, double *out)
         return MSIZ_OK;
     }
     msiz_status status =
-        imzml_read_array(r->ibd_fd, r->ibd_path, rec->mz_off, rec->len, rec->mz_enc,
-                         (msiz_value_type)rec->mz_type, &r->scratch, out);
+        msiz_imzml_read_array(r->ibd_fd, r->ibd_path, rec->mz_off, rec->len, rec->mz_enc,
+                              (msiz_value_type)rec->mz_type, &r->scratch, out);
     if (status < 0 || r->hdr->mode != IMZ_MODE_CONTINUOUS || rec->len == 0)
         return status;
     /* Keep the shared axis; failing to allocate the cache only costs speed. */
@@ -50,14 +50,14 @@ static void fill_position(const imzml_reader *r, uint64_t index, msiz_spectrum *
     sp->n = rec->len;
 }
 
-msiz_status imzml_reader_fill(imzml_reader *r, uint64_t index, msiz_spectrum *sp)
+msiz_status msiz_imzml_reader_fill(imzml_reader *r, uint64_t index, msiz_spectrum *sp)
 {
     msiz_status status = MSIZ_OK;
     const imzml_rec *rec = &r->hdr->recs[index];
     MSIZ_TRY(msiz_spectrum_reserve(sp, rec->len, r->max_peaks));
     MSIZ_TRY(read_mz(r, rec, sp->mz));
-    MSIZ_TRY(imzml_read_array(r->ibd_fd, r->ibd_path, rec->int_off, rec->len, rec->int_enc,
-                              (msiz_value_type)rec->int_type, &r->scratch, sp->intensity));
+    MSIZ_TRY(msiz_imzml_read_array(r->ibd_fd, r->ibd_path, rec->int_off, rec->len, rec->int_enc,
+                                   (msiz_value_type)rec->int_type, &r->scratch, sp->intensity));
     fill_position(r, index, sp);
 cleanup:
     if (status < 0)
@@ -70,7 +70,7 @@ static msiz_status imzml_next(msiz_source *src, msiz_spectrum *sp)
     imzml_reader *r = src->impl;
     if (r->next >= r->hdr->n_recs)
         return MSIZ_END;
-    msiz_status status = imzml_reader_fill(r, r->next, sp);
+    msiz_status status = msiz_imzml_reader_fill(r, r->next, sp);
     if (status >= 0)
         r->next++;
     return status;
@@ -78,7 +78,7 @@ static msiz_status imzml_next(msiz_source *src, msiz_spectrum *sp)
 
 static msiz_status imzml_read(msiz_source *src, uint64_t index, msiz_spectrum *sp)
 {
-    return imzml_reader_fill(src->impl, index, sp);
+    return msiz_imzml_reader_fill(src->impl, index, sp);
 }
 
 static msiz_status imzml_locate(msiz_source *src, uint64_t index, msiz_spectrum *sp)
@@ -94,14 +94,14 @@ static msiz_status imzml_rewind(msiz_source *src)
     return MSIZ_OK;
 }
 
-void imzml_reader_free(imzml_reader *r)
+void msiz_imzml_reader_free(imzml_reader *r)
 {
     if (!r)
         return;
     if (r->ibd_fd >= 0)
         close(r->ibd_fd);
-    imzml_header_free(r->hdr);
-    imzml_scratch_free(&r->scratch);
+    msiz_imzml_header_free(r->hdr);
+    msiz_imzml_scratch_free(&r->scratch);
     msiz_free(r->mz_cache);
     msiz_free(r->metadata);
     msiz_free(r->ibd_path);
@@ -111,9 +111,9 @@ void imzml_reader_free(imzml_reader *r)
 
 static void imzml_close(msiz_source *src)
 {
-    imzml_reader_free(src->impl);
+    msiz_imzml_reader_free(src->impl);
     src->impl = NULL;
 }
 
-const msiz_source_ops imzml_source_ops = {imzml_next, imzml_read, imzml_rewind, imzml_close,
-                                          imzml_locate};
+const msiz_source_ops msiz_imzml_source_ops = {imzml_next, imzml_read, imzml_rewind, imzml_close,
+                                               imzml_locate};

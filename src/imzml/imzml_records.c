@@ -15,7 +15,7 @@ static const char *kind_name(int kind)
 
 static const char *term_name(const char *accession)
 {
-    const imzml_cv *cv = imzml_cv_lookup(accession);
+    const imzml_cv *cv = msiz_imzml_cv_lookup(accession);
     return cv ? cv->name : "";
 }
 
@@ -25,37 +25,40 @@ static int check_array(imzml_parser *p, const imzml_array_state *a, const char *
     const char *path = p->h->path;
     size_t k = p->h->n_recs;
     if (a->refused_type[0])
-        imzml_parser_fail(p, MSIZ_E_UNSUPPORTED,
-                          "%s: spectrum %zu: %s array: data type %s is not supported", path, k,
-                          what, a->refused_type);
+        msiz_imzml_parser_fail(p, MSIZ_E_UNSUPPORTED,
+                               "%s: spectrum %zu: %s array: data type %s is not supported", path, k,
+                               what, a->refused_type);
     else if (a->n_types == 0)
-        imzml_parser_fail(p, MSIZ_E_FORMAT,
-                          "%s: spectrum %zu: %s array declares no data type (such as MS:1000521 "
-                          "32-bit float)",
-                          path, k, what);
+        msiz_imzml_parser_fail(
+            p, MSIZ_E_FORMAT,
+            "%s: spectrum %zu: %s array declares no data type (such as MS:1000521 "
+            "32-bit float)",
+            path, k, what);
     else if (a->n_types > 1)
-        imzml_parser_fail(p, MSIZ_E_FORMAT,
-                          "%s: spectrum %zu: %s array declares %d data types (%s %s and %s %s); "
-                          "exactly one is allowed",
-                          path, k, what, a->n_types, a->type_terms[0], term_name(a->type_terms[0]),
-                          a->type_terms[1], term_name(a->type_terms[1]));
+        msiz_imzml_parser_fail(
+            p, MSIZ_E_FORMAT,
+            "%s: spectrum %zu: %s array declares %d data types (%s %s and %s %s); "
+            "exactly one is allowed",
+            path, k, what, a->n_types, a->type_terms[0], term_name(a->type_terms[0]),
+            a->type_terms[1], term_name(a->type_terms[1]));
     else if (a->comp == IMZ_COMP_OTHER)
-        imzml_parser_fail(p, MSIZ_E_UNSUPPORTED,
-                          "%s: spectrum %zu: %s array: compression %s is not supported", path, k,
-                          what, a->comp_term);
+        msiz_imzml_parser_fail(p, MSIZ_E_UNSUPPORTED,
+                               "%s: spectrum %zu: %s array: compression %s is not supported", path,
+                               k, what, a->comp_term);
     else if (!a->has_off)
-        imzml_parser_fail(p, MSIZ_E_FORMAT,
-                          "%s: spectrum %zu: %s array has no external offset (IMS:1000102)", path,
-                          k, what);
+        msiz_imzml_parser_fail(p, MSIZ_E_FORMAT,
+                               "%s: spectrum %zu: %s array has no external offset (IMS:1000102)",
+                               path, k, what);
     else if (!a->has_len)
-        imzml_parser_fail(p, MSIZ_E_FORMAT,
-                          "%s: spectrum %zu: %s array has no external array length (IMS:1000103)",
-                          path, k, what);
+        msiz_imzml_parser_fail(
+            p, MSIZ_E_FORMAT,
+            "%s: spectrum %zu: %s array has no external array length (IMS:1000103)", path, k, what);
     else if (a->comp == IMZ_COMP_ZLIB && !a->has_enc)
-        imzml_parser_fail(p, MSIZ_E_UNSUPPORTED,
-                          "%s: spectrum %zu: %s array is zlib-compressed (MS:1000574) without an "
-                          "external encoded length (IMS:1000104), so it cannot be decoded",
-                          path, k, what);
+        msiz_imzml_parser_fail(
+            p, MSIZ_E_UNSUPPORTED,
+            "%s: spectrum %zu: %s array is zlib-compressed (MS:1000574) without an "
+            "external encoded length (IMS:1000104), so it cannot be decoded",
+            path, k, what);
     return p->status >= 0;
 }
 
@@ -63,32 +66,34 @@ static int check_lengths(imzml_parser *p, const imzml_array_state *a, const char
 {
     const char *path = p->h->path;
     size_t k = p->h->n_recs;
-    size_t size = imzml_value_size((msiz_value_type)a->type);
+    size_t size = msiz_imzml_value_size((msiz_value_type)a->type);
     if (a->len > UINT32_MAX || (a->comp == IMZ_COMP_ZLIB && a->enc > UINT32_MAX)) {
-        imzml_parser_fail(p, MSIZ_E_LIMIT, "%s: spectrum %zu: %s array of %llu values is too long",
-                          path, k, what, (unsigned long long)a->len);
+        msiz_imzml_parser_fail(p, MSIZ_E_LIMIT,
+                               "%s: spectrum %zu: %s array of %llu values is too long", path, k,
+                               what, (unsigned long long)a->len);
     } else if (a->comp == IMZ_COMP_NONE && a->has_enc && a->enc != a->len * size) {
-        imzml_parser_fail(p, MSIZ_E_FORMAT,
-                          "%s: spectrum %zu: %s array: external encoded length %llu bytes != %llu "
-                          "values x %zu bytes (%s)",
-                          path, k, what, (unsigned long long)a->enc, (unsigned long long)a->len,
-                          size, imzml_value_type_name((msiz_value_type)a->type));
+        msiz_imzml_parser_fail(
+            p, MSIZ_E_FORMAT,
+            "%s: spectrum %zu: %s array: external encoded length %llu bytes != %llu "
+            "values x %zu bytes (%s)",
+            path, k, what, (unsigned long long)a->enc, (unsigned long long)a->len, size,
+            msiz_imzml_value_type_name((msiz_value_type)a->type));
     }
     return p->status >= 0;
 }
 
-void imzml_array_end(imzml_parser *p)
+void msiz_imzml_array_end(imzml_parser *p)
 {
     const imzml_array_state *a = &p->arr;
     if (p->status < 0)
         return;
     if (a->kind == IMZ_KIND_NONE || a->kind == -1) {
-        imzml_parser_fail(p, MSIZ_E_FORMAT,
-                          "%s: spectrum %zu: binaryDataArray %d is %s m/z array (MS:1000514) %s "
-                          "intensity array (MS:1000515)",
-                          p->h->path, p->h->n_recs, p->sp.n_arrays,
-                          a->kind == -1 ? "declared both" : "neither",
-                          a->kind == -1 ? "and" : "nor");
+        msiz_imzml_parser_fail(
+            p, MSIZ_E_FORMAT,
+            "%s: spectrum %zu: binaryDataArray %d is %s m/z array (MS:1000514) %s "
+            "intensity array (MS:1000515)",
+            p->h->path, p->h->n_recs, p->sp.n_arrays, a->kind == -1 ? "declared both" : "neither",
+            a->kind == -1 ? "and" : "nor");
         return;
     }
     if (a->kind == IMZ_KIND_OTHER)
@@ -96,8 +101,8 @@ void imzml_array_end(imzml_parser *p)
     const char *what = kind_name(a->kind);
     imzml_array_done *done = a->kind == IMZ_KIND_MZ ? &p->sp.mz : &p->sp.in;
     if (done->present) {
-        imzml_parser_fail(p, MSIZ_E_FORMAT, "%s: spectrum %zu has two %s arrays", p->h->path,
-                          p->h->n_recs, what);
+        msiz_imzml_parser_fail(p, MSIZ_E_FORMAT, "%s: spectrum %zu has two %s arrays", p->h->path,
+                               p->h->n_recs, what);
         return;
     }
     if (!check_array(p, a, what) || !check_lengths(p, a, what))
@@ -117,23 +122,24 @@ static int spectrum_complete(imzml_parser *p)
     size_t k = p->h->n_recs;
     static const char axis[] = "xy";
     if (!sp->mz.present || !sp->in.present) {
-        imzml_parser_fail(p, MSIZ_E_FORMAT, "%s: spectrum %zu has no %s array (%s)", path, k,
-                          sp->mz.present ? "intensity" : "m/z",
-                          sp->mz.present ? "MS:1000515" : "MS:1000514");
+        msiz_imzml_parser_fail(p, MSIZ_E_FORMAT, "%s: spectrum %zu has no %s array (%s)", path, k,
+                               sp->mz.present ? "intensity" : "m/z",
+                               sp->mz.present ? "MS:1000515" : "MS:1000514");
         return 0;
     }
     if (sp->mz.len != sp->in.len) {
-        imzml_parser_fail(p, MSIZ_E_FORMAT,
-                          "%s: spectrum %zu: m/z array has %llu values but intensity array has "
-                          "%llu",
-                          path, k, (unsigned long long)sp->mz.len, (unsigned long long)sp->in.len);
+        msiz_imzml_parser_fail(
+            p, MSIZ_E_FORMAT,
+            "%s: spectrum %zu: m/z array has %llu values but intensity array has "
+            "%llu",
+            path, k, (unsigned long long)sp->mz.len, (unsigned long long)sp->in.len);
         return 0;
     }
     for (int i = 0; i < 2; i++)
         if (!sp->has_pos[i]) {
-            imzml_parser_fail(p, MSIZ_E_FORMAT,
-                              "%s: spectrum %zu has no position %c (IMS:100005%d)", path, k,
-                              axis[i], i);
+            msiz_imzml_parser_fail(p, MSIZ_E_FORMAT,
+                                   "%s: spectrum %zu has no position %c (IMS:100005%d)", path, k,
+                                   axis[i], i);
             return 0;
         }
     return 1;
@@ -142,12 +148,13 @@ static int spectrum_complete(imzml_parser *p)
 static int repair(imzml_parser *p, imzml_offset_fix *fix, const imzml_array_done *a,
                   const char *what, uint64_t *out)
 {
-    if (imzml_offset_repair(fix, a->off, out) == 0)
+    if (msiz_imzml_offset_repair(fix, a->off, out) == 0)
         return 1;
-    imzml_parser_fail(p, MSIZ_E_FORMAT,
-                      "%s: spectrum %zu: %s array: external offset %lld is negative and cannot be "
-                      "a wrapped 32-bit offset",
-                      p->h->path, p->h->n_recs, what, (long long)a->off);
+    msiz_imzml_parser_fail(
+        p, MSIZ_E_FORMAT,
+        "%s: spectrum %zu: %s array: external offset %lld is negative and cannot be "
+        "a wrapped 32-bit offset",
+        p->h->path, p->h->n_recs, what, (long long)a->off);
     return 0;
 }
 
@@ -170,7 +177,7 @@ static void update_stats(imzml_header *h, const imzml_rec *r)
     h->total_peaks += r->len;
 }
 
-void imzml_spectrum_end(imzml_parser *p)
+void msiz_imzml_spectrum_end(imzml_parser *p)
 {
     imzml_header *h = p->h;
     const imzml_spectrum_state *sp = &p->sp;
@@ -183,8 +190,8 @@ void imzml_spectrum_end(imzml_parser *p)
         return;
     if (msiz_grow((void **)&h->recs, &h->cap_recs, h->n_recs + 1, sizeof *h->recs,
                   IMZ_MAX_SPECTRA) != 0) {
-        imzml_parser_fail(p, MSIZ_E_NOMEM, "%s: out of memory for %zu spectrum records", h->path,
-                          h->n_recs + 1);
+        msiz_imzml_parser_fail(p, MSIZ_E_NOMEM, "%s: out of memory for %zu spectrum records",
+                               h->path, h->n_recs + 1);
         return;
     }
     r.len = (uint32_t)sp->mz.len;

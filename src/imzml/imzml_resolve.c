@@ -37,8 +37,8 @@ static msiz_status resolve_mode(imzml_header *h)
                   "read as %s from the array layout",
                   h->path, h->mode_unknown ? " (a mode name with an unknown accession)" : "",
                   h->mode == IMZ_MODE_CONTINUOUS ? "continuous" : "processed");
-        imzml_add_check(h, "storage mode", "warning", "not declared; inferred %s",
-                        h->mode == IMZ_MODE_CONTINUOUS ? "continuous" : "processed");
+        msiz_imzml_add_check(h, "storage mode", "warning", "not declared; inferred %s",
+                             h->mode == IMZ_MODE_CONTINUOUS ? "continuous" : "processed");
         return MSIZ_OK;
     }
     h->mode = h->mode_flags;
@@ -46,14 +46,14 @@ static msiz_status resolve_mode(imzml_header *h)
         msiz_warn("%s: declared continuous but spectrum %zu's m/z array differs from spectrum "
                   "0's; read as processed",
                   h->path, differ);
-        imzml_add_check(h, "storage mode", "warning",
-                        "continuous declared, m/z arrays differ: read as processed");
+        msiz_imzml_add_check(h, "storage mode", "warning",
+                             "continuous declared, m/z arrays differ: read as processed");
         h->mode = IMZ_MODE_PROCESSED;
         return MSIZ_OK;
     }
-    imzml_add_check(h, "storage mode", "passed", "%s",
-                    h->mode == IMZ_MODE_CONTINUOUS ? "continuous, one shared m/z array"
-                                                   : "processed");
+    msiz_imzml_add_check(h, "storage mode", "passed", "%s",
+                         h->mode == IMZ_MODE_CONTINUOUS ? "continuous, one shared m/z array"
+                                                        : "processed");
     return MSIZ_OK;
 }
 
@@ -127,7 +127,7 @@ static void resolve_pixel_size(imzml_header *h, msiz_source_info *info)
         msiz_warn("%s: %d <scanSettings> blocks; the first one is used", h->path,
                   h->n_scan_settings);
     if (!h->has_pixel[0]) {
-        imzml_add_check(h, "pixel size", "warning", "not declared (IMS:1000046)");
+        msiz_imzml_add_check(h, "pixel size", "warning", "not declared (IMS:1000046)");
         return;
     }
     warn_units(h);
@@ -139,8 +139,8 @@ static void resolve_pixel_size(imzml_header *h, msiz_source_info *info)
     info->has_pixel_size = 1;
     info->pixel_size_x_um = x;
     info->pixel_size_y_um = x;
-    imzml_add_check(h, "pixel size", x == y && h->pixel_unit[0] > 0 ? "passed" : "warning",
-                    "%g x %g µm", x, y);
+    msiz_imzml_add_check(h, "pixel size", x == y && h->pixel_unit[0] > 0 ? "passed" : "warning",
+                         "%g x %g µm", x, y);
 }
 
 static void resolve_grid(imzml_header *h, msiz_source_info *info)
@@ -154,11 +154,11 @@ static void resolve_grid(imzml_header *h, msiz_source_info *info)
         msiz_warn("%s: %llu spectra have position x or y below 1 (0-based coordinates?); the "
                   "1-based grid leaves them out and conversion skips them",
                   h->path, (unsigned long long)h->n_below_one);
-        imzml_add_check(h, "1-based positions", "warning", "%llu spectra below 1",
-                        (unsigned long long)h->n_below_one);
+        msiz_imzml_add_check(h, "1-based positions", "warning", "%llu spectra below 1",
+                             (unsigned long long)h->n_below_one);
     } else {
-        imzml_add_check(h, "1-based positions", "passed", "x %d..%d, y %d..%d, z %d..%d", h->min_x,
-                        h->max_x, h->min_y, h->max_y, h->min_z, h->max_z);
+        msiz_imzml_add_check(h, "1-based positions", "passed", "x %d..%d, y %d..%d, z %d..%d",
+                             h->min_x, h->max_x, h->min_y, h->max_y, h->min_z, h->max_z);
     }
 }
 
@@ -168,27 +168,27 @@ static void warn_counts(imzml_header *h)
         msiz_warn("%s: spectrumList count says %llu but %zu spectra are present; the elements "
                   "are trusted",
                   h->path, (unsigned long long)h->declared_count, h->n_recs);
-        imzml_add_check(h, "spectrum count", "warning", "declared %llu, found %zu",
-                        (unsigned long long)h->declared_count, h->n_recs);
+        msiz_imzml_add_check(h, "spectrum count", "warning", "declared %llu, found %zu",
+                             (unsigned long long)h->declared_count, h->n_recs);
     } else {
-        imzml_add_check(h, "spectrum count", "passed", "%zu spectra", h->n_recs);
+        msiz_imzml_add_check(h, "spectrum count", "passed", "%zu spectra", h->n_recs);
     }
     if (h->name_mismatches)
         msiz_warn("%s: %llu cvParams whose name disagrees with the accession (first: %s); the "
                   "accession wins",
                   h->path, (unsigned long long)h->name_mismatches, h->first_mismatch);
-    imzml_add_check(h, "cv names", h->name_mismatches ? "warning" : "passed", "%llu mismatches",
-                    (unsigned long long)h->name_mismatches);
+    msiz_imzml_add_check(h, "cv names", h->name_mismatches ? "warning" : "passed",
+                         "%llu mismatches", (unsigned long long)h->name_mismatches);
     uint64_t fixed = h->fix_mz.repaired + h->fix_int.repaired;
     if (fixed)
         msiz_warn("%s: %llu array offsets were written as signed 32-bit numbers and repaired "
                   "(+2^32 per wrap)",
                   h->path, (unsigned long long)fixed);
-    imzml_add_check(h, "offsets", fixed ? "warning" : "passed", "%llu repaired",
-                    (unsigned long long)fixed);
+    msiz_imzml_add_check(h, "offsets", fixed ? "warning" : "passed", "%llu repaired",
+                         (unsigned long long)fixed);
 }
 
-msiz_status imzml_resolve(imzml_header *h, msiz_source_info *info)
+msiz_status msiz_imzml_resolve(imzml_header *h, msiz_source_info *info)
 {
     msiz_status status = resolve_mode(h);
     if (status < 0)
@@ -207,9 +207,9 @@ msiz_status imzml_resolve(imzml_header *h, msiz_source_info *info)
     info->total_peaks = h->total_peaks;
     info->mz_type = h->n_recs ? (msiz_value_type)h->recs[0].mz_type : MSIZ_VALUE_F64;
     info->intensity_type = h->n_recs ? (msiz_value_type)h->recs[0].int_type : MSIZ_VALUE_F64;
-    imzml_add_check(h, "array lengths agree", "passed", "m/z and intensity lengths equal");
-    imzml_add_check(h, "data types", "passed", "m/z %s, intensity %s",
-                    imzml_value_type_name(info->mz_type),
-                    imzml_value_type_name(info->intensity_type));
+    msiz_imzml_add_check(h, "array lengths agree", "passed", "m/z and intensity lengths equal");
+    msiz_imzml_add_check(h, "data types", "passed", "m/z %s, intensity %s",
+                         msiz_imzml_value_type_name(info->mz_type),
+                         msiz_imzml_value_type_name(info->intensity_type));
     return MSIZ_OK;
 }

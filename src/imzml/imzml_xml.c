@@ -12,7 +12,7 @@
 
 #define IMZ_READ_CHUNK (256 * 1024)
 
-void imzml_parser_fail(imzml_parser *p, msiz_status code, const char *fmt, ...)
+void msiz_imzml_parser_fail(imzml_parser *p, msiz_status code, const char *fmt, ...)
 {
     if (p->status < 0)
         return;
@@ -66,18 +66,18 @@ static void on_cv_param(imzml_parser *p, const char **atts)
         return;
     imzml_attrs a = {attr(atts, "accession"), attr(atts, "name"), attr(atts, "value"),
                      attr(atts, "unitAccession")};
-    const imzml_cv *cv = imzml_resolve_term(p, &a);
+    const imzml_cv *cv = msiz_imzml_resolve_term(p, &a);
     if (tgt == IMZ_TGT_GROUP)
-        imzml_group_add(p, cv, &a);
+        msiz_imzml_group_add(p, cv, &a);
     else
-        imzml_apply_param(p, tgt, cv, &a);
+        msiz_imzml_apply_param(p, tgt, cv, &a);
 }
 
 static void begin_spectrum(imzml_parser *p)
 {
     if (p->spectrum_depth) {
-        imzml_parser_fail(p, MSIZ_E_FORMAT, "%s: spectrum %zu: nested <spectrum> element",
-                          p->h->path, p->h->n_recs);
+        msiz_imzml_parser_fail(p, MSIZ_E_FORMAT, "%s: spectrum %zu: nested <spectrum> element",
+                               p->h->path, p->h->n_recs);
         return;
     }
     p->spectrum_depth = p->depth;
@@ -97,7 +97,7 @@ static void begin_spectrum_list(imzml_parser *p, const char **atts)
 {
     const char *count = attr(atts, "count");
     uint64_t n;
-    if (!count || imzml_parse_u64(count, &n) != 0 || p->h->has_declared_count)
+    if (!count || msiz_imzml_parse_u64(count, &n) != 0 || p->h->has_declared_count)
         return;
     p->h->declared_count = n;
     p->h->has_declared_count = 1;
@@ -105,8 +105,8 @@ static void begin_spectrum_list(imzml_parser *p, const char **atts)
     size_t hint = n < (1u << 22) ? (size_t)n : (1u << 22);
     if (hint > p->h->cap_recs &&
         msiz_grow((void **)&p->h->recs, &p->h->cap_recs, hint, sizeof *p->h->recs, hint) != 0)
-        imzml_parser_fail(p, MSIZ_E_NOMEM, "%s: out of memory for %zu spectrum records", p->h->path,
-                          hint);
+        msiz_imzml_parser_fail(p, MSIZ_E_NOMEM, "%s: out of memory for %zu spectrum records",
+                               p->h->path, hint);
 }
 
 static void begin_named(imzml_parser *p, const char *name, const char **atts)
@@ -115,7 +115,7 @@ static void begin_named(imzml_parser *p, const char *name, const char **atts)
         imzml_target tgt = current_target(p);
         const char *ref = attr(atts, "ref");
         if (tgt != IMZ_TGT_NONE && tgt != IMZ_TGT_GROUP)
-            imzml_group_apply(p, tgt, ref ? ref : "");
+            msiz_imzml_group_apply(p, tgt, ref ? ref : "");
     } else if (strcmp(name, "binaryDataArray") == 0) {
         begin_array(p);
     } else if (strcmp(name, "spectrum") == 0) {
@@ -125,7 +125,7 @@ static void begin_named(imzml_parser *p, const char *name, const char **atts)
     } else if (strcmp(name, "referenceableParamGroup") == 0 && !p->group_depth) {
         const char *id = attr(atts, "id");
         p->group_depth = p->depth;
-        imzml_group_begin(p, id ? id : "");
+        msiz_imzml_group_begin(p, id ? id : "");
     } else if (strcmp(name, "scanSettings") == 0 && !p->settings_depth) {
         p->settings_depth = p->depth;
         p->settings_first = ++p->h->n_scan_settings == 1;
@@ -163,10 +163,10 @@ static void XMLCALL on_end(void *user, const XML_Char *qname)
     (void)qname;
     int d = p->depth--;
     if (p->array_depth == d) {
-        imzml_array_end(p);
+        msiz_imzml_array_end(p);
         p->array_depth = 0;
     } else if (p->spectrum_depth == d) {
-        imzml_spectrum_end(p);
+        msiz_imzml_spectrum_end(p);
         p->spectrum_depth = 0;
     } else if (p->file_content_depth == d) {
         p->file_content_depth = 0;
@@ -187,7 +187,7 @@ static void XMLCALL on_end(void *user, const XML_Char *qname)
     }
 }
 
-msiz_status imzml_parser_new(const char *name, imzml_parser **out)
+msiz_status msiz_imzml_parser_new(const char *name, imzml_parser **out)
 {
     *out = NULL;
     imzml_parser *p = msiz_calloc(1, sizeof *p);
@@ -224,7 +224,7 @@ static msiz_status xml_error(imzml_parser *p)
     return p->status;
 }
 
-msiz_status imzml_parser_feed(imzml_parser *p, const void *buf, size_t len, int final)
+msiz_status msiz_imzml_parser_feed(imzml_parser *p, const void *buf, size_t len, int final)
 {
     if (p->status < 0)
         return p->status;
@@ -235,17 +235,17 @@ msiz_status imzml_parser_feed(imzml_parser *p, const void *buf, size_t len, int 
     return xml_error(p);
 }
 
-void imzml_parser_free(imzml_parser *p)
+void msiz_imzml_parser_free(imzml_parser *p)
 {
     if (!p)
         return;
-    imzml_groups_free(p);
-    imzml_header_free(p->h);
+    msiz_imzml_groups_free(p);
+    msiz_imzml_header_free(p->h);
     XML_ParserFree(p->xml);
     msiz_free(p);
 }
 
-msiz_status imzml_parser_finish(imzml_parser *p, imzml_header **out)
+msiz_status msiz_imzml_parser_finish(imzml_parser *p, imzml_header **out)
 {
     *out = NULL;
     msiz_status status = p->status;
@@ -256,14 +256,14 @@ msiz_status imzml_parser_finish(imzml_parser *p, imzml_header **out)
         *out = p->h;
         p->h = NULL;
     }
-    imzml_parser_free(p);
+    msiz_imzml_parser_free(p);
     return status;
 }
 
-msiz_status imzml_parse_fd(int fd, const char *name, imzml_header **out)
+msiz_status msiz_imzml_parse_fd(int fd, const char *name, imzml_header **out)
 {
     imzml_parser *p;
-    msiz_status status = imzml_parser_new(name, &p);
+    msiz_status status = msiz_imzml_parser_new(name, &p);
     *out = NULL;
     if (status < 0)
         return status;
@@ -288,16 +288,17 @@ msiz_status imzml_parse_fd(int fd, const char *name, imzml_header **out)
             break;
     }
     if (status < 0) {
-        imzml_parser_free(p);
+        msiz_imzml_parser_free(p);
         return status;
     }
-    return imzml_parser_finish(p, out);
+    return msiz_imzml_parser_finish(p, out);
 }
 
-msiz_status imzml_parse_buffer(const void *buf, size_t len, const char *name, imzml_header **out)
+msiz_status msiz_imzml_parse_buffer(const void *buf, size_t len, const char *name,
+                                    imzml_header **out)
 {
     imzml_parser *p;
-    msiz_status status = imzml_parser_new(name, &p);
+    msiz_status status = msiz_imzml_parser_new(name, &p);
     *out = NULL;
     if (status < 0)
         return status;
@@ -305,15 +306,15 @@ msiz_status imzml_parse_buffer(const void *buf, size_t len, const char *name, im
     size_t piece = 4096;
     for (size_t at = 0; status >= 0; at += piece) {
         size_t n = len - at < piece ? len - at : piece;
-        status = imzml_parser_feed(p, bytes + at, n, at + n >= len);
+        status = msiz_imzml_parser_feed(p, bytes + at, n, at + n >= len);
         if (at + n >= len)
             break;
     }
     if (status < 0) {
-        imzml_parser_free(p);
+        msiz_imzml_parser_free(p);
         return status;
     }
-    return imzml_parser_finish(p, out);
+    return msiz_imzml_parser_finish(p, out);
 }
 
 static void free_kvs(imzml_kv *kv, size_t n)
@@ -326,7 +327,7 @@ static void free_kvs(imzml_kv *kv, size_t n)
     msiz_free(kv);
 }
 
-void imzml_header_free(imzml_header *h)
+void msiz_imzml_header_free(imzml_header *h)
 {
     if (!h)
         return;
@@ -351,7 +352,8 @@ void imzml_header_free(imzml_header *h)
     msiz_free(h);
 }
 
-void imzml_add_check(imzml_header *h, const char *name, const char *status, const char *fmt, ...)
+void msiz_imzml_add_check(imzml_header *h, const char *name, const char *status, const char *fmt,
+                          ...)
 {
     if (h->n_checks >= IMZ_MAX_CHECKS)
         return;

@@ -13,84 +13,84 @@
 #include "common/error.h"
 #include "imzml/imzml_internal.h"
 
-int imzml_cv_table_sorted(void);
-void imzml_hash_hex(int kind, const void *data, size_t n, char *hex);
+int msiz_imzml_cv_table_sorted(void);
+void msiz_imzml_hash_hex(int kind, const void *data, size_t n, char *hex);
 
 static void test_hashes(void **state)
 {
     (void)state;
     char hex[65];
     const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-    imzml_hash_hex(IMZ_SUM_MD5, "abc", 3, hex);
+    msiz_imzml_hash_hex(IMZ_SUM_MD5, "abc", 3, hex);
     assert_string_equal(hex, "900150983cd24fb0d6963f7d28e17f72");
-    imzml_hash_hex(IMZ_SUM_SHA1, "abc", 3, hex);
+    msiz_imzml_hash_hex(IMZ_SUM_SHA1, "abc", 3, hex);
     assert_string_equal(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
-    imzml_hash_hex(IMZ_SUM_SHA256, "abc", 3, hex);
+    msiz_imzml_hash_hex(IMZ_SUM_SHA256, "abc", 3, hex);
     assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    imzml_hash_hex(IMZ_SUM_SHA256, two, strlen(two), hex);
+    msiz_imzml_hash_hex(IMZ_SUM_SHA256, two, strlen(two), hex);
     assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-    imzml_hash_hex(IMZ_SUM_SHA1, two, strlen(two), hex);
+    msiz_imzml_hash_hex(IMZ_SUM_SHA1, two, strlen(two), hex);
     assert_string_equal(hex, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
-    imzml_hash_hex(IMZ_SUM_MD5, "", 0, hex);
+    msiz_imzml_hash_hex(IMZ_SUM_MD5, "", 0, hex);
     assert_string_equal(hex, "d41d8cd98f00b204e9800998ecf8427e");
 }
 
 static void test_cv_lookup(void **state)
 {
     (void)state;
-    assert_true(imzml_cv_table_sorted());
-    const imzml_cv *cv = imzml_cv_lookup("MS:1000514");
+    assert_true(msiz_imzml_cv_table_sorted());
+    const imzml_cv *cv = msiz_imzml_cv_lookup("MS:1000514");
     assert_non_null(cv);
     assert_int_equal(cv->term, IMZ_T_ARRAY_KIND);
     assert_int_equal(cv->arg, IMZ_KIND_MZ);
-    cv = imzml_cv_lookup("IMS:1000142");
+    cv = msiz_imzml_cv_lookup("IMS:1000142");
     assert_int_equal(cv->term, IMZ_T_DATA_TYPE);
     assert_int_equal(cv->arg, MSIZ_VALUE_I64);
-    assert_int_equal(imzml_cv_lookup("MS:1000520")->arg, -1);
-    assert_int_equal(imzml_cv_lookup("IMS:1100001")->arg, MSIZ_VALUE_I16);
-    assert_null(imzml_cv_lookup("MS:1000579"));
-    assert_null(imzml_cv_lookup("MS:100051"));
-    assert_null(imzml_cv_lookup(""));
-    assert_null(imzml_cv_lookup(NULL));
-    assert_ptr_equal(imzml_cv_by_name("64-bit float"), imzml_cv_lookup("MS:1000523"));
-    assert_ptr_equal(imzml_cv_by_name("Pixel Size X"), imzml_cv_lookup("IMS:1000046"));
-    assert_null(imzml_cv_by_name("origin x"));
+    assert_int_equal(msiz_imzml_cv_lookup("MS:1000520")->arg, -1);
+    assert_int_equal(msiz_imzml_cv_lookup("IMS:1100001")->arg, MSIZ_VALUE_I16);
+    assert_null(msiz_imzml_cv_lookup("MS:1000579"));
+    assert_null(msiz_imzml_cv_lookup("MS:100051"));
+    assert_null(msiz_imzml_cv_lookup(""));
+    assert_null(msiz_imzml_cv_lookup(NULL));
+    assert_ptr_equal(msiz_imzml_cv_by_name("64-bit float"), msiz_imzml_cv_lookup("MS:1000523"));
+    assert_ptr_equal(msiz_imzml_cv_by_name("Pixel Size X"), msiz_imzml_cv_lookup("IMS:1000046"));
+    assert_null(msiz_imzml_cv_by_name("origin x"));
 }
 
 static void test_cv_names(void **state)
 {
     (void)state;
-    const imzml_cv *centroid = imzml_cv_lookup("MS:1000127");
-    assert_true(imzml_cv_name_agrees(centroid, "centroid spectrum"));
-    assert_true(imzml_cv_name_agrees(centroid, ""));
-    assert_false(imzml_cv_name_agrees(centroid, "profile spectrum"));
-    const imzml_cv *px = imzml_cv_lookup("IMS:1000046");
-    assert_true(imzml_cv_name_agrees(px, "pixel size x"));
-    assert_true(imzml_cv_name_agrees(px, "pixel size"));
-    assert_false(imzml_cv_name_agrees(px, "pixel size y"));
-    assert_false(imzml_cv_name_agrees(imzml_cv_lookup("MS:1000521"), "64-bit float"));
+    const imzml_cv *centroid = msiz_imzml_cv_lookup("MS:1000127");
+    assert_true(msiz_imzml_cv_name_agrees(centroid, "centroid spectrum"));
+    assert_true(msiz_imzml_cv_name_agrees(centroid, ""));
+    assert_false(msiz_imzml_cv_name_agrees(centroid, "profile spectrum"));
+    const imzml_cv *px = msiz_imzml_cv_lookup("IMS:1000046");
+    assert_true(msiz_imzml_cv_name_agrees(px, "pixel size x"));
+    assert_true(msiz_imzml_cv_name_agrees(px, "pixel size"));
+    assert_false(msiz_imzml_cv_name_agrees(px, "pixel size y"));
+    assert_false(msiz_imzml_cv_name_agrees(msiz_imzml_cv_lookup("MS:1000521"), "64-bit float"));
 }
 
 static void test_units(void **state)
 {
     (void)state;
     double um;
-    assert_int_equal(imzml_unit_to_um("UO:0000016", 0.025, &um), 1);
+    assert_int_equal(msiz_imzml_unit_to_um("UO:0000016", 0.025, &um), 1);
     assert_true(um == 25.0);
-    assert_int_equal(imzml_unit_to_um("UO:0000018", 4406.25, &um), 1);
+    assert_int_equal(msiz_imzml_unit_to_um("UO:0000018", 4406.25, &um), 1);
     assert_true(um == 4.40625);
-    assert_int_equal(imzml_unit_to_um("UO:0000018", 100.0, &um), 1);
+    assert_int_equal(msiz_imzml_unit_to_um("UO:0000018", 100.0, &um), 1);
     assert_true(um == 0.1);
-    assert_int_equal(imzml_unit_to_um("UO:0000017", 7.5, &um), 1);
+    assert_int_equal(msiz_imzml_unit_to_um("UO:0000017", 7.5, &um), 1);
     assert_true(um == 7.5);
-    assert_int_equal(imzml_unit_to_um(NULL, 3.0, &um), 0);
+    assert_int_equal(msiz_imzml_unit_to_um(NULL, 3.0, &um), 0);
     assert_true(um == 3.0);
-    assert_int_equal(imzml_unit_to_um("UO:0000008", 3.0, &um), -1);
+    assert_int_equal(msiz_imzml_unit_to_um("UO:0000008", 3.0, &um), -1);
     assert_true(um == 3.0);
-    assert_int_equal(imzml_value_size(MSIZ_VALUE_I8), 1);
-    assert_int_equal(imzml_value_size(MSIZ_VALUE_I16), 2);
-    assert_int_equal(imzml_value_size(MSIZ_VALUE_F32), 4);
-    assert_int_equal(imzml_value_size(MSIZ_VALUE_I64), 8);
+    assert_int_equal(msiz_imzml_value_size(MSIZ_VALUE_I8), 1);
+    assert_int_equal(msiz_imzml_value_size(MSIZ_VALUE_I16), 2);
+    assert_int_equal(msiz_imzml_value_size(MSIZ_VALUE_F32), 4);
+    assert_int_equal(msiz_imzml_value_size(MSIZ_VALUE_I64), 8);
 }
 
 static void test_uuid(void **state)
@@ -106,24 +106,24 @@ static void test_uuid(void **state)
         "{12345678-9ABC-DEF0-0123-456789ABCDEF}", " 12345678-9ABC-DEF0-0123-456789ABCDEF\n"};
     for (size_t i = 0; i < sizeof spellings / sizeof spellings[0]; i++) {
         memset(got, 0, sizeof got);
-        assert_int_equal(imzml_uuid_parse(spellings[i], got), 0);
+        assert_int_equal(msiz_imzml_uuid_parse(spellings[i], got), 0);
         assert_memory_equal(got, want, 16);
     }
-    assert_int_equal(imzml_uuid_parse("00000000-0000-0000-0000-00000000000", got), 1);
-    assert_int_equal(imzml_uuid_parse("0000000000000000", got), 1);
-    assert_int_equal(imzml_uuid_parse("", got), 1);
-    assert_int_equal(imzml_uuid_parse("123456789abcdef0", got), -1);
-    assert_int_equal(imzml_uuid_parse("g23456789abcdef00123456789abcdef", got), -1);
-    assert_int_equal(imzml_uuid_parse("123456789abcdef00123456789abcdef00", got), -1);
-    assert_int_equal(imzml_uuid_compare(want, want), 1);
-    assert_int_equal(imzml_uuid_compare(want, guid), 2);
+    assert_int_equal(msiz_imzml_uuid_parse("00000000-0000-0000-0000-00000000000", got), 1);
+    assert_int_equal(msiz_imzml_uuid_parse("0000000000000000", got), 1);
+    assert_int_equal(msiz_imzml_uuid_parse("", got), 1);
+    assert_int_equal(msiz_imzml_uuid_parse("123456789abcdef0", got), -1);
+    assert_int_equal(msiz_imzml_uuid_parse("g23456789abcdef00123456789abcdef", got), -1);
+    assert_int_equal(msiz_imzml_uuid_parse("123456789abcdef00123456789abcdef00", got), -1);
+    assert_int_equal(msiz_imzml_uuid_compare(want, want), 1);
+    assert_int_equal(msiz_imzml_uuid_compare(want, guid), 2);
     uint8_t other[16];
     memcpy(other, want, 16);
     other[15] ^= 1;
-    assert_int_equal(imzml_uuid_compare(want, other), 0);
+    assert_int_equal(msiz_imzml_uuid_compare(want, other), 0);
     memcpy(other, guid, 16);
     other[8] ^= 1;
-    assert_int_equal(imzml_uuid_compare(want, other), 0);
+    assert_int_equal(msiz_imzml_uuid_compare(want, other), 0);
 }
 
 static void test_offset_repair(void **state)
@@ -138,15 +138,15 @@ static void test_offset_repair(void **state)
                      (3 * 2147483648LL + 4) - 2 * two32};
     uint64_t want[] = {2147483632ULL, 2147483664ULL, 4294967288ULL, 4294967304ULL, 6442450948ULL};
     for (int i = 0; i < 5; i++) {
-        assert_int_equal(imzml_offset_repair(&fix, raw[i], &out), 0);
+        assert_int_equal(msiz_imzml_offset_repair(&fix, raw[i], &out), 0);
         assert_int_equal(out, want[i]);
     }
     assert_int_equal(fix.repaired, 4);
     imzml_offset_fix plain = {0, 0, 0};
-    assert_int_equal(imzml_offset_repair(&plain, 5000000000LL, &out), 0);
+    assert_int_equal(msiz_imzml_offset_repair(&plain, 5000000000LL, &out), 0);
     assert_int_equal(out, 5000000000ULL);
     assert_int_equal(plain.repaired, 0);
-    assert_int_equal(imzml_offset_repair(&plain, -3000000000LL, &out), -1);
+    assert_int_equal(msiz_imzml_offset_repair(&plain, -3000000000LL, &out), -1);
 }
 
 static const char HEADER[] =
@@ -182,7 +182,7 @@ static void test_parse_buffer(void **state)
 {
     (void)state;
     imzml_header *h;
-    assert_int_equal(imzml_parse_buffer(HEADER, sizeof HEADER - 1, "mem", &h), MSIZ_OK);
+    assert_int_equal(msiz_imzml_parse_buffer(HEADER, sizeof HEADER - 1, "mem", &h), MSIZ_OK);
     assert_int_equal(h->n_recs, 2);
     assert_int_equal(sizeof h->recs[0], 48);
     assert_int_equal(h->recs[0].mz_off, 5000000000ULL);
@@ -197,25 +197,25 @@ static void test_parse_buffer(void **state)
     assert_string_equal(h->uuid, "{12345678-9abc-def0-0123-456789abcdef}");
     msiz_source_info info;
     memset(&info, 0, sizeof info);
-    assert_int_equal(imzml_resolve(h, &info), MSIZ_OK);
+    assert_int_equal(msiz_imzml_resolve(h, &info), MSIZ_OK);
     assert_int_equal(info.n_x, 3);
     assert_int_equal(info.n_y, 4);
     assert_int_equal(info.n_z, 7); /* 7 - 1 + 1 */
     assert_int_equal(info.total_peaks, 2);
-    imzml_header_free(h);
+    msiz_imzml_header_free(h);
 }
 
 static void test_parse_errors(void **state)
 {
     (void)state;
     imzml_header *h = (imzml_header *)1;
-    assert_int_equal(imzml_parse_buffer(HEADER, 200, "mem.imzML", &h), MSIZ_E_FORMAT);
+    assert_int_equal(msiz_imzml_parse_buffer(HEADER, 200, "mem.imzML", &h), MSIZ_E_FORMAT);
     assert_null(h);
     assert_non_null(strstr(msiz_last_error(), "mem.imzML: XML error at line 1, column"));
     char *copy = strdup(HEADER);
     char *at = strstr(copy, "\"IMS:1000051\" value=\"4\"");
     memcpy(at, "\"IMS:1000059", 12);
-    assert_int_equal(imzml_parse_buffer(copy, strlen(copy), "mem.imzML", &h), MSIZ_E_FORMAT);
+    assert_int_equal(msiz_imzml_parse_buffer(copy, strlen(copy), "mem.imzML", &h), MSIZ_E_FORMAT);
     assert_string_equal(msiz_last_error(), "mem.imzML: spectrum 0 has no position y (IMS:1000051)");
     free(copy);
 }
