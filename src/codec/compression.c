@@ -1,4 +1,5 @@
-/* msiz_compression: defaults and the --compression text form. */
+/* msiz_compression (compression.h): defaults and the --compression text form, shared by the
+ * converter, the CLI, and the Zarr and Parquet writers (each maps it onto its own codecs). */
 #include "msizarr/compression.h"
 
 #include <errno.h>
