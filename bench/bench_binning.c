@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "msizarr/axis.h"
+#define MSIZ_EXPERIMENTAL /* experimental API: docs/api.md */
+#include "msizarr/experimental.h"
 
 static double now(void)
 {

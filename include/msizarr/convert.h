@@ -17,15 +17,68 @@
 #ifndef MSIZARR_CONVERT_H
 #define MSIZARR_CONVERT_H
 
-#include "msizarr/axis.h"
 #include "msizarr/compression.h"
 #include "msizarr/msizarr.h"
 #include "msizarr/source.h"
-#include "msizarr/store.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ---- Resampling and output choices (docs/resampling.md) ----------------------------------- */
+
+typedef enum msiz_axis_type {
+    MSIZ_AXIS_CONSTANT = 0,      /* linspace(min, max, n) */
+    MSIZ_AXIS_LINEAR_TOF = 1,    /* centres of edges uniform in sqrt(m/z) */
+    MSIZ_AXIS_REFLECTOR_TOF = 2, /* centres of edges uniform in ln(m/z) */
+    MSIZ_AXIS_ORBITRAP = 3,      /* centres of edges uniform in 1/sqrt(m/z) */
+    MSIZ_AXIS_FTICR = 4          /* centres of edges uniform in 1/(m/z) */
+} msiz_axis_type;
+
+typedef enum msiz_resample_method {
+    MSIZ_RESAMPLE_NEAREST_NEIGHBOR = 0,
+    MSIZ_RESAMPLE_TIC_PRESERVING = 1
+} msiz_resample_method;
+
+/* "constant", "linear_tof", "reflector_tof", "orbitrap", "fticr" (exact, lower case). Unknown
+ * names: MSIZ_E_ARG with a message listing the valid ones. */
+MSIZ_API MSIZ_NODISCARD msiz_status msiz_axis_type_parse(const char *name, msiz_axis_type *out);
+/* Static name of a type; "unknown" for out-of-range values. */
+MSIZ_API const char *msiz_axis_type_name(msiz_axis_type type);
+/* "nearest_neighbor", "tic_preserving". */
+MSIZ_API MSIZ_NODISCARD msiz_status msiz_resample_method_parse(const char *name,
+                                                               msiz_resample_method *out);
+MSIZ_API const char *msiz_resample_method_name(msiz_resample_method method);
+
+/* The resampling part of the options: facts the converter fills from the input, plus the user's
+ * overrides. Fill with msiz_resample_request_init (msiz_convert_opts_init does). */
+typedef struct msiz_resample_request {
+    /* facts about the input */
+    const char *instrument_name;      /* NULL if unknown; "timstof" anywhere -> timsTOF route */
+    int is_timstof;                   /* the reader knows the data are timsTOF (Bruker .d) */
+    msiz_spectrum_type spectrum_type; /* declared (or guessed) spectrum type */
+    int has_data_range;               /* the data's own m/z range (or acquisition range) */
+    double data_mz_min, data_mz_max;
+    /* overrides; has_* = 0 means automatic */
+    int has_method;
+    msiz_resample_method method;
+    int has_axis_type;
+    msiz_axis_type axis_type;
+    uint64_t bins; /* 0: from the width */
+    int has_mz_min, has_mz_max;
+    double mz_min, mz_max;
+    int has_width; /* --resample-width-at-mz (Da) */
+    double width;
+    double reference_mz; /* --resample-reference-mz; used only with has_width */
+} msiz_resample_request;
+
+/* Zeroes everything; reference_mz = 1000, spectrum_type = MSIZ_SPECTRUM_UNKNOWN. */
+MSIZ_API void msiz_resample_request_init(msiz_resample_request *rq);
+
+/* Layout of X in the AnnData table: compressed sparse columns (Thyra's) or rows. */
+typedef enum msiz_sparse_format { MSIZ_SPARSE_CSC = 0, MSIZ_SPARSE_CSR = 1 } msiz_sparse_format;
+
+/* ---- Conversion ---------------------------------------------------------------------------- */
 
 typedef struct msiz_progress {
     const char *pass;     /* "scan", "bin", "transpose", "write" */

@@ -1,4 +1,7 @@
 /*
+ * EXPERIMENTAL (docs/api.md): the store writer under the converter; it may change in any
+ * release. msiz_sparse_format is stable API in convert.h.
+ *
  * The SpatialData store writer: the exact layout of docs/output-layout (spatialdata 0.7/0.8,
  * zarr v3 by default, v2 as an option) written from C, streaming.
  *
@@ -20,9 +23,14 @@
 #ifndef MSIZARR_STORE_H
 #define MSIZARR_STORE_H
 
+#ifndef MSIZ_EXPERIMENTAL
+#error "msizarr/store.h is experimental: #define MSIZ_EXPERIMENTAL first (docs/api.md)"
+#endif
+
 #include <stdint.h>
 
 #include "msizarr/compression.h"
+#include "msizarr/convert.h"
 #include "msizarr/msizarr.h"
 
 #ifdef __cplusplus
@@ -81,8 +89,6 @@ typedef struct msiz_transform {
 #define MSIZ_MAX_TRANSFORMS 4
 
 /* ---- AnnData table ---- */
-
-typedef enum msiz_sparse_format { MSIZ_SPARSE_CSC = 0, MSIZ_SPARSE_CSR = 1 } msiz_sparse_format;
 
 typedef enum msiz_axis_df { MSIZ_OBS = 0, MSIZ_VAR = 1 } msiz_axis_df;
 

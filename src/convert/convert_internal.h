@@ -5,7 +5,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "msizarr/axis.h"
 #include "msizarr/convert.h"
+#include "msizarr/store.h"
 #include "common/rss.h"
 #include "sparse/transpose.h"
 

@@ -7,7 +7,7 @@
 #include <strings.h>
 
 #include "common/error.h"
-#include "msizarr/convert.h"
+#include "convert/convert_internal.h"
 
 void msiz_convert_opts_init(msiz_convert_opts *o)
 {

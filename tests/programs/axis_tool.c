@@ -18,7 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "msizarr/axis.h"
+#define MSIZ_EXPERIMENTAL /* experimental API: docs/api.md */
+#include "msizarr/experimental.h"
 
 typedef struct vec {
     double *v;

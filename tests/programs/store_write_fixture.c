@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "msizarr/store.h"
+#define MSIZ_EXPERIMENTAL /* experimental API: docs/api.md */
+#include "msizarr/experimental.h"
 
 typedef struct fixture {
     int n_x, n_y, n_var;

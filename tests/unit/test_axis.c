@@ -15,7 +15,8 @@
 
 #include "common/alloc.h"
 #include "io/fs.h"
-#include "msizarr/axis.h"
+#define MSIZ_EXPERIMENTAL /* experimental API: docs/api.md */
+#include "msizarr/experimental.h"
 
 static void test_names(void **state)
 {

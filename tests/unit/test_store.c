@@ -10,7 +10,8 @@
 #include <string.h>
 
 #include "io/fs.h"
-#include "msizarr/store.h"
+#define MSIZ_EXPERIMENTAL /* experimental API: docs/api.md */
+#include "msizarr/experimental.h"
 
 typedef struct ctx {
     char dir[64];

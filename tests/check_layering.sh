@@ -1,0 +1,32 @@
+#!/bin/sh
+# Include rules of docs/architecture.md and docs/api.md, checked on the sources:
+#  - only the store (src/store) talks to the zarr and GeoParquet writers: no other library,
+#    CLI, bench or fuzz file includes their internal headers (unit tests of those writers may);
+#  - the CLI uses the stable API only: no experimental header (axis.h, store.h, experimental.h);
+#  - a stable header never includes an experimental one.
+root="${1:-.}"
+cd "$root" || exit 2
+status=0
+report() { # message, offending lines
+  if [ -n "$2" ]; then
+    echo "$1:"
+    echo "$2"
+    status=1
+  fi
+}
+
+for writer in zarr parquet; do
+  found=$(grep -rnE "#include *\"$writer/" src tools bench fuzz | grep -vE "^src/(store|$writer)/")
+  report "src/$writer headers included outside src/store and src/$writer" "$found"
+done
+
+experimental='msizarr/(axis|store|experimental)\.h'
+cli=$(grep -rnE "#include *[<\"]$experimental" tools)
+report "the CLI includes experimental headers" "$cli"
+
+stable=$(grep -nE "#include *[<\"]$experimental" include/msizarr/msizarr.h \
+  include/msizarr/source.h include/msizarr/convert.h include/msizarr/compression.h)
+report "stable headers include experimental ones" "$stable"
+
+[ $status -eq 0 ] && echo "include rules hold"
+exit $status
