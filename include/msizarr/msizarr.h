@@ -79,8 +79,21 @@ MSIZ_API void msiz_set_log_callback(msiz_log_fn fn, void *user, msiz_log_level m
  * No effect on other C libraries. Not thread-safe against concurrent allocation setup. */
 MSIZ_API void msiz_tune_allocator(void);
 
+/* The version of the headers a program is compiled with; msiz_version() and
+ * msiz_version_number() give the library it runs with. A test keeps these in step with CMake's
+ * project(VERSION). */
+#define MSIZ_VERSION_MAJOR 0
+#define MSIZ_VERSION_MINOR 1
+#define MSIZ_VERSION_PATCH 0
+#define MSIZ_VERSION_NUMBER                                                                        \
+    (MSIZ_VERSION_MAJOR * 10000 + MSIZ_VERSION_MINOR * 100 + MSIZ_VERSION_PATCH)
+
 /* Library version, e.g. "0.1.0". */
 MSIZ_API const char *msiz_version(void);
+
+/* Library version as MAJOR * 10000 + MINOR * 100 + PATCH, e.g. 100 for 0.1.0: compare it with
+ * MSIZ_VERSION_NUMBER to detect a program running with another library than it was built with. */
+MSIZ_API unsigned msiz_version_number(void);
 
 #ifdef __cplusplus
 }

@@ -3,10 +3,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#ifndef MSIZ_VERSION_STRING
-#define MSIZ_VERSION_STRING "0.0.0"
-#endif
-
 static msiz_log_fn g_log_fn;
 static void *g_log_user;
 static msiz_log_level g_log_max = MSIZ_LOG_WARNING;
@@ -31,5 +27,3 @@ void msiz_log(msiz_log_level level, const char *fmt, ...)
     va_end(ap);
     g_log_fn(g_log_user, level, msg);
 }
-
-const char *msiz_version(void) { return MSIZ_VERSION_STRING; }
