@@ -390,6 +390,7 @@ int cmd_convert(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     msiz_convert_summary sum;
+    msiz_convert_summary_init(&sum);
     msiz_status st = msiz_convert(argv[optind], argv[optind + 1], &s.o, &sum);
     cli_progress_end();
     if (st < 0)

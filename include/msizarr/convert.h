@@ -13,6 +13,10 @@
  * (obs/var/uns, TIC image, pixel squares) and the root attributes. Output appears at `output`
  * only when complete; on any failure (or cancellation) nothing is left there and temporary files
  * are removed.
+ *
+ * Stable API (docs/api.md): msiz_convert_opts, msiz_source_opts and msiz_convert_summary start
+ * with a struct_size member that the _init functions set from the caller's sizeof, so a program
+ * built against these headers keeps working with a later library whose structs have grown.
  */
 #ifndef MSIZARR_CONVERT_H
 #define MSIZARR_CONVERT_H
@@ -96,6 +100,7 @@ typedef enum msiz_duplicate_policy {
 } msiz_duplicate_policy;
 
 typedef struct msiz_convert_opts {
+    size_t struct_size;      /* sizeof(msiz_convert_opts) as the caller sees it: set by init */
     msiz_source_opts source; /* reader options (region, ...) */
     const char *dataset_id;  /* "msi_dataset" */
     int has_pixel_size;      /* --pixel-size given */
@@ -128,21 +133,33 @@ typedef struct msiz_convert_opts {
     volatile int *cancel; /* polled; non-zero stops with MSIZ_E_INTERRUPTED */
 } msiz_convert_opts;
 
-/* Fills Thyra's defaults (and msizarr's for the options Thyra lacks). */
-MSIZ_API void msiz_convert_opts_init(msiz_convert_opts *opts);
+/* Fills Thyra's defaults (and msizarr's for the options Thyra lacks) into a caller whose struct
+ * is `struct_size` bytes with an embedded msiz_source_opts of `source_size` bytes, and records
+ * both sizes. Call it through msiz_convert_opts_init, which passes the sizes the caller was
+ * compiled with. Sizes that match no layout are recorded as given, so that msiz_convert refuses
+ * them with MSIZ_E_ARG. */
+MSIZ_API void msiz_convert_opts_init_sized(msiz_convert_opts *opts, size_t struct_size,
+                                           size_t source_size);
+
+static inline void msiz_convert_opts_init(msiz_convert_opts *opts)
+{
+    msiz_convert_opts_init_sized(opts, sizeof *opts, sizeof opts->source);
+}
 
 /* The smallest --memory-limit accepted. */
 #define MSIZ_MIN_MEMORY_LIMIT ((size_t)4 << 20)
 
 /* Checks the options that do not depend on the input (names, sizes, ranges): MSIZ_E_ARG with a
- * message naming the option as the CLI spells it. msiz_convert runs it first; a front end can
- * run it to report usage errors before any work. */
+ * message naming the option as the CLI spells it (or the struct sizes, when they match no
+ * layout). msiz_convert runs it first; a front end can run it to report usage errors before any
+ * work. */
 MSIZ_API MSIZ_NODISCARD msiz_status msiz_convert_opts_check(const msiz_convert_opts *opts);
 
 /* Parses "512MiB", "1.5GiB", "64KiB", "128M", "1000000" (bytes) into bytes. */
 MSIZ_API MSIZ_NODISCARD msiz_status msiz_parse_size(const char *text, size_t *bytes);
 
 typedef struct msiz_convert_summary {
+    size_t struct_size;    /* sizeof(msiz_convert_summary) as the caller sees it: set by init */
     uint64_t spectra_read; /* non-empty spectra read */
     uint64_t pixels;       /* table rows, all planes */
     uint64_t bins;         /* n_var */
@@ -159,6 +176,19 @@ typedef struct msiz_convert_summary {
     char plan[256]; /* the resampling plan in words */
 } msiz_convert_summary;
 
+/* Zeroes a summary and records the caller's size: msiz_convert fills only the members within it. */
+static inline void msiz_convert_summary_init(msiz_convert_summary *summary)
+{
+    unsigned char *bytes = (unsigned char *)summary;
+    for (size_t i = 0; i < sizeof *summary; i++)
+        bytes[i] = 0;
+    summary->struct_size = sizeof *summary;
+}
+
+/* Converts `input` (any msiz_source) to a SpatialData store at `output`. opts NULL: defaults.
+ * summary (may be NULL) must have been set up by msiz_convert_summary_init; once the arguments
+ * pass their checks it is filled as far as the conversion got, failure or not. MSIZ_E_ARG for
+ * options that fail msiz_convert_opts_check or structs whose struct_size matches no layout. */
 MSIZ_API MSIZ_NODISCARD msiz_status msiz_convert(const char *input, const char *output,
                                                  const msiz_convert_opts *opts,
                                                  msiz_convert_summary *summary);

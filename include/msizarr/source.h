@@ -51,7 +51,11 @@ typedef enum msiz_value_type {
     MSIZ_VALUE_TOF_INDEX = 6 /* Bruker: m/z computed from TOF indices */
 } msiz_value_type;
 
+/* Reader options. Grows at the end between releases (docs/api.md): always fill it with
+ * msiz_source_opts_init, which records the caller's struct_size; the library reads only the
+ * members within it and uses defaults for the rest. */
 typedef struct msiz_source_opts {
+    size_t struct_size;           /* sizeof(msiz_source_opts) as the caller sees it: set by init */
     int region;                   /* Bruker: only this region (-1: all) */
     int bruker_profile;           /* Bruker TSF: read profile instead of line spectra */
     int ignore_uuid_mismatch;     /* imzML: warn instead of failing on a UUID mismatch */
@@ -59,9 +63,18 @@ typedef struct msiz_source_opts {
     size_t max_peaks;             /* cap on one spectrum's length (0: default 2^31-1) */
     int bruker_allow_non_imaging; /* Bruker: open a .d without MaldiFrameInfo (LC runs):
                                      frame i -> (i, 0); default 0 refuses (edge case #66) */
+    int reserved0;                /* keeps the struct free of tail padding; ignored */
 } msiz_source_opts;
 
-MSIZ_API void msiz_source_opts_init(msiz_source_opts *opts);
+/* Fills the defaults into a caller struct of `struct_size` bytes and records that size; a size
+ * that matches no layout is recorded as given (msiz_source_open then refuses it with
+ * MSIZ_E_ARG). Call it through msiz_source_opts_init, which passes the caller's sizeof. */
+MSIZ_API void msiz_source_opts_init_sized(msiz_source_opts *opts, size_t struct_size);
+
+static inline void msiz_source_opts_init(msiz_source_opts *opts)
+{
+    msiz_source_opts_init_sized(opts, sizeof *opts);
+}
 
 /* What a source knows before any spectrum is read. Strings are owned by the source. */
 typedef struct msiz_source_info {
@@ -101,7 +114,8 @@ MSIZ_API void msiz_spectrum_init(msiz_spectrum *sp);
 MSIZ_API void msiz_spectrum_destroy(msiz_spectrum *sp);
 
 /* Opens `path`: a .imzML file (its .ibd beside it) or a Bruker .d folder. The format is sniffed.
- * On failure *out = NULL and msiz_last_error() names the file and the problem. */
+ * opts NULL: defaults. On failure *out = NULL and msiz_last_error() names the file and the
+ * problem (MSIZ_E_ARG when opts->struct_size matches no layout). */
 MSIZ_API MSIZ_NODISCARD msiz_status msiz_source_open(const char *path, const msiz_source_opts *opts,
                                                      msiz_source **out);
 

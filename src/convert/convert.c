@@ -210,38 +210,43 @@ static void release(msiz_conv *c)
 msiz_status msiz_convert(const char *input, const char *output, const msiz_convert_opts *opts,
                          msiz_convert_summary *summary)
 {
-    msiz_convert_summary local;
-    msiz_convert_opts defaults;
+    /* The caller's structs may come from an older release's headers: work on current-layout
+     * copies and hand back only the summary members the caller's release has. */
+    msiz_convert_summary sum;
+    msiz_convert_opts full;
     msiz_conv c;
     memset(&c, 0, sizeof c);
-    if (!opts) {
-        msiz_convert_opts_init(&defaults);
-        opts = &defaults;
-    }
-    if (!summary)
-        summary = &local;
-    memset(summary, 0, sizeof *summary);
-    if (!input || !output)
-        return msiz_fail(MSIZ_E_ARG, "convert: input and output paths are required");
-    msiz_status status = msiz_convert_opts_check(opts);
+    memset(&sum, 0, sizeof sum);
+    msiz_status status = msiz_conv_summary_check(summary);
     if (status < 0)
         return status;
-    c.o = opts;
+    if (!input || !output)
+        return msiz_fail(MSIZ_E_ARG, "convert: input and output paths are required");
+    status = msiz_conv_opts_load(&full, opts);
+    if (status < 0)
+        return status;
+    status = msiz_convert_opts_check(&full);
+    if (status < 0)
+        return status;
+    c.o = &full;
     c.input = input;
     c.output = output;
-    c.sum = summary;
+    c.sum = &sum;
     clock_gettime(CLOCK_MONOTONIC, &c.t0);
     msiz_spectrum_init(&c.sp);
     status = run(&c);
-    summary->bins = c.n_bins;
-    summary->n_x = c.n_x;
-    summary->n_y = c.n_y;
-    summary->n_z = c.n_z;
+    sum.bins = c.n_bins;
+    sum.n_x = c.n_x;
+    sum.n_y = c.n_y;
+    sum.n_z = c.n_z;
     release(&c);
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    summary->seconds =
-        (double)(t1.tv_sec - c.t0.tv_sec) + (double)(t1.tv_nsec - c.t0.tv_nsec) * 1e-9;
-    summary->peak_rss_bytes = msiz_rss_peak();
+    sum.seconds = (double)(t1.tv_sec - c.t0.tv_sec) + (double)(t1.tv_nsec - c.t0.tv_nsec) * 1e-9;
+    sum.peak_rss_bytes = msiz_rss_peak();
+    if (summary) {
+        sum.struct_size = summary->struct_size;
+        memcpy(summary, &sum, summary->struct_size);
+    }
     return status;
 }

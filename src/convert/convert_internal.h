@@ -76,6 +76,16 @@ typedef struct msiz_conv {
     size_t chunk_elems;
 } msiz_conv;
 
+/* convert_opts.c: today's defaults into a current-layout struct (struct sizes set). */
+void msiz_conv_opts_defaults(msiz_convert_opts *o);
+
+/* convert_layout.c: copies the caller's options (NULL: none), whatever release's layout they
+ * have, into `out` (current layout; defaults for what the caller's release lacks). MSIZ_E_ARG
+ * when the struct sizes match no layout. */
+msiz_status msiz_conv_opts_load(msiz_convert_opts *out, const msiz_convert_opts *in);
+/* MSIZ_OK for NULL or a summary whose struct_size is some release's; else MSIZ_E_ARG. */
+msiz_status msiz_conv_summary_check(const msiz_convert_summary *summary);
+
 /* convert_scan.c: coordinates, grid, data range, duplicates, order. */
 msiz_status msiz_conv_scan(msiz_conv *c);
 

@@ -9,9 +9,10 @@
 #include "common/error.h"
 #include "convert/convert_internal.h"
 
-void msiz_convert_opts_init(msiz_convert_opts *o)
+void msiz_conv_opts_defaults(msiz_convert_opts *o)
 {
     memset(o, 0, sizeof *o);
+    o->struct_size = sizeof *o;
     msiz_source_opts_init(&o->source);
     o->dataset_id = "msi_dataset";
     o->spectrum_type = MSIZ_SPECTRUM_UNKNOWN;
@@ -79,8 +80,13 @@ static msiz_status check_request(const msiz_resample_request *rq)
     return MSIZ_OK;
 }
 
-msiz_status msiz_convert_opts_check(const msiz_convert_opts *o)
+msiz_status msiz_convert_opts_check(const msiz_convert_opts *opts)
 {
+    msiz_convert_opts full;
+    msiz_status status = msiz_conv_opts_load(&full, opts);
+    if (status < 0)
+        return status;
+    const msiz_convert_opts *o = &full;
     char probe[512];
     if (!o->dataset_id ||
         snprintf(probe, sizeof probe, "%s_z0_pixels", o->dataset_id) >= (int)sizeof probe ||

@@ -7,15 +7,67 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "common/sized.h"
 #include "source/source_internal.h"
+#include "source/source_opts.h"
 
 #define MSIZ_DEFAULT_MAX_PEAKS ((size_t)INT32_MAX)
 
-void msiz_source_opts_init(msiz_source_opts *opts)
+/* Member ends of the current layout: the struct_size of every release is one of them. */
+static const size_t k_opts_ends[] = {
+    MSIZ_FIELD_END(msiz_source_opts, struct_size),
+    MSIZ_FIELD_END(msiz_source_opts, region),
+    MSIZ_FIELD_END(msiz_source_opts, bruker_profile),
+    MSIZ_FIELD_END(msiz_source_opts, ignore_uuid_mismatch),
+    MSIZ_FIELD_END(msiz_source_opts, verify_checksums),
+    MSIZ_FIELD_END(msiz_source_opts, max_peaks),
+    MSIZ_FIELD_END(msiz_source_opts, bruker_allow_non_imaging),
+    MSIZ_FIELD_END(msiz_source_opts, reserved0),
+};
+_Static_assert(MSIZ_FIELD_END(msiz_source_opts, reserved0) == sizeof(msiz_source_opts),
+               "msiz_source_opts: list a new member in k_opts_ends, and fill tail padding");
+
+int msiz_source_opts_size_ok(size_t size)
+{
+    return msiz_sized_prefix_ok(k_opts_ends, sizeof k_opts_ends / sizeof k_opts_ends[0],
+                                _Alignof(msiz_source_opts), size);
+}
+
+static void defaults(msiz_source_opts *opts)
 {
     memset(opts, 0, sizeof *opts);
+    opts->struct_size = sizeof *opts;
     opts->region = -1;
     opts->max_peaks = MSIZ_DEFAULT_MAX_PEAKS;
+}
+
+void msiz_source_opts_init_sized(msiz_source_opts *opts, size_t struct_size)
+{
+    if (!opts || struct_size < sizeof opts->struct_size)
+        return;
+    if (!msiz_source_opts_size_ok(struct_size)) {
+        opts->struct_size = struct_size; /* refused when used */
+        return;
+    }
+    msiz_source_opts d;
+    defaults(&d);
+    d.struct_size = struct_size;
+    memcpy(opts, &d, struct_size);
+}
+
+msiz_status msiz_source_opts_load(msiz_source_opts *out, const msiz_source_opts *in)
+{
+    defaults(out);
+    if (!in)
+        return MSIZ_OK;
+    if (!msiz_source_opts_size_ok(in->struct_size))
+        return msiz_fail(MSIZ_E_ARG,
+                         "msiz_source_opts: struct_size %zu matches no layout of msizarr %s "
+                         "(fill the options with msiz_source_opts_init)",
+                         in->struct_size, msiz_version());
+    memcpy(out, in, in->struct_size);
+    out->struct_size = sizeof *out;
+    return MSIZ_OK;
 }
 
 void msiz_spectrum_init(msiz_spectrum *sp)
@@ -89,13 +141,13 @@ static msiz_status refuse_folder_of_d(const char *path)
 msiz_status msiz_source_open(const char *path, const msiz_source_opts *opts, msiz_source **out)
 {
     msiz_status status = MSIZ_OK;
-    msiz_source_opts defaults;
+    msiz_source_opts full;
     struct stat st;
     *out = NULL;
-    if (!opts) {
-        msiz_source_opts_init(&defaults);
-        opts = &defaults;
-    }
+    status = msiz_source_opts_load(&full, opts);
+    if (status < 0)
+        return status;
+    opts = &full;
     if (stat(path, &st) != 0)
         return msiz_fail(MSIZ_E_NOTFOUND, "%s: input not found", path);
     msiz_source *src = msiz_calloc(1, sizeof *src);
