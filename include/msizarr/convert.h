@@ -4,7 +4,7 @@
  *
  *   msiz_convert_opts o; msiz_convert_opts_init(&o);   // Thyra's defaults
  *   o.memory_limit = 128u << 20;
- *   msiz_convert_summary sum;
+ *   msiz_convert_summary sum; msiz_convert_summary_init(&sum);
  *   if (msiz_convert("in.imzML", "out.zarr", &o, &sum) < 0) -> msiz_last_error()
  *
  * Passes: scan (coordinates, grid, mass range, duplicates), then per output plane: bin (every
