@@ -7,6 +7,7 @@
 
 #include "msizarr/convert.h"
 #include "common/rss.h"
+#include "io/spill.h"
 #include "sparse/transpose.h"
 
 /* Everything the passes share. Per-spectrum state is 16 bytes (key + order), per-pixel state 9
@@ -69,6 +70,7 @@ typedef struct msiz_conv {
     uint64_t *region_rows; /* rows per region */
 
     /* output */
+    msiz_spill *spill; /* the run's spill folder (--temp-dir): union axis and transpose */
     msiz_store *store;
     size_t buffer_budget; /* bytes for the transpose (and zarr chunk buffers) */
     size_t chunk_elems;
@@ -137,6 +139,5 @@ msiz_status msiz_conv_regions(msiz_conv *c);
 /* convert.c: progress and cancellation (called every spectrum; cheap). */
 msiz_status msiz_conv_tick(msiz_conv *c, const char *pass, int plane, uint64_t done, uint64_t total,
                            struct timespec *pass_start, int force);
-
 
 #endif

@@ -1,6 +1,6 @@
 """msizarr convert safety: existing OUTPUT refused unless --overwrite; on every failure (usage
 error, truncated .ibd found mid-conversion, unwritable temp dir, Ctrl-C) nothing is left at
-OUTPUT and no temporary sibling (.OUTPUT.tmp-*) or spill folder (msizarr-transpose-*) remains.
+OUTPUT and no temporary sibling (.OUTPUT.tmp-*) or spill folder (msizarr-spill-*) remains.
 The CLI table (in the style of htslib's tabix.tst): arguments, exit code, stderr fragment."""
 import os
 import pathlib
@@ -26,7 +26,7 @@ def leftovers(out, temp_dir=None):
     if out.exists() or out.is_symlink():
         found.append(out)
     if temp_dir is not None:
-        found += list(pathlib.Path(temp_dir).glob("msizarr-transpose-*"))
+        found += list(pathlib.Path(temp_dir).glob("msizarr-*"))
     return found
 
 
@@ -113,11 +113,14 @@ def test_truncated_ibd_mid_conversion(build_dir, tmp_path, large):
     assert leftovers(out, spill) == []
 
 
-def test_bad_temp_dir_fails_after_store_created(build_dir, tmp_path):
+def test_bad_temp_dir_refused_up_front(build_dir, tmp_path):
+    """Refused before the input is read, not when the first spill file is needed."""
     out = tmp_path / "out.zarr"
-    proc = convert(build_dir, SMALL, out, "--temp-dir", tmp_path / "missing" / "dir", check=False)
+    proc = convert(build_dir, SMALL, out, "--temp-dir", tmp_path / "missing" / "dir",
+                   "--log-level", "info", check=False)
     assert proc.returncode == 1
-    assert "temporary folder" in proc.stderr
+    assert "cannot create a temporary folder" in proc.stderr and "missing/dir" in proc.stderr
+    assert "resampling" not in proc.stderr
     assert leftovers(out) == []
 
 
