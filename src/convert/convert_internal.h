@@ -76,6 +76,10 @@ typedef struct msiz_conv {
     size_t chunk_elems;
 } msiz_conv;
 
+/* convert_output.c: refuses, before the input is read, an output that may not be written or
+ * replaced (edge-cases.md #80). */
+msiz_status msiz_conv_check_output(const msiz_conv *c);
+
 /* convert_scan.c: coordinates, grid, data range, duplicates, order. */
 msiz_status msiz_conv_scan(msiz_conv *c);
 

@@ -5,6 +5,7 @@
 #include "common/alloc.h"
 #include "common/error.h"
 #include "io/fs.h"
+#include "store/store_guard.h"
 #include "store/store_internal.h"
 
 static const char *const k_element_kinds[3] = {"tables", "images", "shapes"};
@@ -64,8 +65,7 @@ msiz_status msiz_store_create(const char *path, const msiz_store_opts *opts, msi
         opts = &defaults;
     }
     MSIZ_TRY(check_opts(path, opts));
-    MSIZ_FAIL_IF(!opts->overwrite && msiz_path_exists(path), MSIZ_E_EXISTS,
-                 "%s: output exists (use --overwrite to replace it)", path);
+    MSIZ_TRY(msiz_store_check_output(path, NULL, 0, opts->overwrite));
     (void)msiz_sweep_temp_siblings(path); /* what killed runs left beside the output */
     MSIZ_TRY(msiz_temp_sibling(path, temp, sizeof temp));
     s = msiz_calloc(1, sizeof *s);
@@ -165,7 +165,8 @@ msiz_status msiz_store_finish(msiz_store *s)
     msiz_zarr *z = s->z;
     s->z = NULL;
     MSIZ_TRY(msiz_zarr_close(z, s->opts.consolidate));
-    /* the marker goes before the rename */
+    /* what is there now must still be replaceable; the marker goes before the rename */
+    MSIZ_TRY(msiz_store_check_output(s->final_path, NULL, 0, s->opts.overwrite));
     MSIZ_TRY(msiz_owner_unmark(s->owner));
     MSIZ_TRY(msiz_commit_path(s->temp_path, s->final_path, s->opts.overwrite));
 cleanup:

@@ -11,8 +11,7 @@ import time
 import pytest
 import zarr
 
-import imzml_synth
-from convert_common import convert
+from convert_common import convert, slow_input
 
 DATA = pathlib.Path(__file__).resolve().parents[1] / "data"
 SMALL = DATA / "imzy_simple_imzml" / "simple_imzml.imzML"
@@ -22,10 +21,7 @@ MARKER = ".msizarr-owner"
 @pytest.fixture(scope="module")
 def large(tmp_path_factory):
     """A synthetic file whose conversion takes a few seconds and spills at 16 MiB."""
-    d = tmp_path_factory.mktemp("large")
-    return imzml_synth.write_processed(d / "large", n_x=160, n_y=125, peaks=200, vary_peaks=False,
-                                       shuffled=True, seed=11, mz_range=(100.0, 400.0),
-                                       pool_size=4000)
+    return slow_input(tmp_path_factory.mktemp("large"))
 
 
 def siblings(out):
