@@ -57,8 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 9)
         return 0;
-    size_t peaks = msiz_bruker_le32(data + 1) % (MAX_PEAKS + 1);
-    size_t scans = msiz_bruker_le32(data + 5) % (MAX_SCANS + 1);
+    size_t peaks = msiz_load_le32(data + 1) % (MAX_PEAKS + 1);
+    size_t scans = msiz_load_le32(data + 5) % (MAX_SCANS + 1);
     const uint8_t *blk = data + 9;
     size_t len = size - 9;
     switch (data[0] % 4) {

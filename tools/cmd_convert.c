@@ -72,7 +72,7 @@ static const char HELP[] =
     "  --zarr-format N             3 | 2 (default: 3)\n"
     "  --compression SPEC          zstd[:L] | gzip[:L] | blosc-lz4[:L] | blosc-zstd[:L] | none\n"
     "                              (default: zstd level 0, as zarr-python)\n"
-    "  --overwrite                 replace OUTPUT if it exists\n"
+    "  --overwrite                 replace OUTPUT if it is a Zarr store (nothing else)\n"
     "\n"
     "Other:\n"
     "  --dataset-id ID             element name prefix (default: msi_dataset)\n"

@@ -186,7 +186,9 @@ typedef struct msiz_union_opts {
 
 MSIZ_API void msiz_union_opts_init(msiz_union_opts *opts);
 
-/* *out = NULL on failure. opts may be NULL. The temp_dir string is copied. */
+/* *out = NULL on failure. opts may be NULL. Runs spill into a private folder in temp_dir
+ * (msizarr-spill-XXXXXX, removed by msiz_union_axis_free); MSIZ_E_IO when temp_dir is not a
+ * writable folder. */
 MSIZ_API MSIZ_NODISCARD msiz_status msiz_union_axis_new(const msiz_union_opts *opts,
                                                         msiz_union_axis **out);
 

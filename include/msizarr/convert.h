@@ -120,12 +120,12 @@ typedef struct msiz_convert_opts {
     int handle_3d;                    /* one volume instead of one table per z plane */
     int has_z_spacing;
     double z_spacing_um;
-    int overwrite;
+    int overwrite; /* replace an existing output that is a Zarr store unrelated to the input */
     msiz_duplicate_policy duplicates;
     /* resources */
     size_t memory_limit;  /* 512 MiB */
     int threads;          /* compression workers; 0 = one per core */
-    const char *temp_dir; /* spill files (default: $TMPDIR or /tmp) */
+    const char *temp_dir; /* spill folder's parent (default: $TMPDIR or /tmp) */
     size_t chunk_size;    /* spectra per processing batch (5000) */
     /* feedback */
     msiz_progress_fn progress;

@@ -44,7 +44,7 @@ typedef struct msiz_store_opts {
     int zarr_format;              /* 3 (default) or 2 */
     msiz_compression compression; /* default: zstd level 0 (zarr-python's default) */
     int threads;                  /* compression worker threads (default 2; 0 = none) */
-    int overwrite;                /* replace an existing output at finish (default 0) */
+    int overwrite;                /* replace an existing Zarr store at finish (default 0) */
     int consolidate;              /* write consolidated metadata (default 1) */
     int ragged_shapes;            /* v2 only: shapes format 0.1 (ragged arrays), not GeoParquet */
     size_t chunk_elems;           /* X data/indices chunk length (default 1,000,000) */
@@ -53,8 +53,10 @@ typedef struct msiz_store_opts {
 
 MSIZ_API void msiz_store_opts_init(msiz_store_opts *opts);
 
-/* Starts a store that will appear at `path` when finished. Refuses an existing `path` unless
- * opts->overwrite (checked now and again at finish). */
+/* Starts a store that will appear at `path` when finished. An existing `path` is refused
+ * (MSIZ_E_EXISTS, saying why) unless it is a Zarr store -- a folder with a Zarr group at its
+ * root -- and opts->overwrite is set; nothing else is ever replaced (checked now and again at
+ * finish). */
 MSIZ_API MSIZ_NODISCARD msiz_status msiz_store_create(const char *path, const msiz_store_opts *opts,
                                                       msiz_store **out);
 

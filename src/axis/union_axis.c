@@ -2,46 +2,40 @@
  *
  * Values collect in one buffer (budget / 16 doubles, plus as much again for the radix sort).
  * A full buffer is sorted and deduplicated in place; if that still leaves it more than half full
- * the sorted run is written to a temporary file. finish() merges the runs (at most `fan_in` at a
- * time, with one small read buffer per run) into one sorted unique file, which read() serves in
- * slices. When nothing was spilled the axis stays in memory. Every temporary file is removed by
- * msiz_union_axis_free (and at once when finish fails). */
-#include <errno.h>
-#include <fcntl.h>
+ * the sorted run is written to a spill file (io/spill.h: the run's spill folder). finish()
+ * merges the runs (at most `fan_in` at a time, with one small read buffer per run) into one
+ * sorted unique file, which read() serves in slices. When nothing was spilled the axis stays in
+ * memory. Every spill file is removed by msiz_union_axis_free (and at once when finish fails). */
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "axis/union_axis.h"
 #include "common/alloc.h"
 #include "common/error.h"
-#include "io/fs.h"
-#include "msizarr/axis.h"
 
 #define MIN_BUDGET     ((size_t)64 << 10)
 #define DEFAULT_BUDGET ((size_t)64 << 20)
 
 typedef struct run {
-    char *path;
+    msiz_spill_file *file;
     uint64_t count;
 } run;
 
 struct msiz_union_axis {
     size_t budget;
     uint64_t cap;
-    char *temp_dir;
+    msiz_spill *spill;
+    int own_spill;  /* created by msiz_union_axis_new, freed with the axis */
     uint64_t *keys; /* order-preserving keys of the values (key_of), capacity `cap_values` */
     uint64_t *tmp;  /* radix sort scratch, same capacity */
     size_t cap_values, count, sorted_prefix;
     run *runs;
     size_t n_runs, runs_cap;
-    unsigned long file_seq;
     uint64_t nan_count;
     int finished, failed;
     uint64_t final_count;
-    int final_fd; /* -1: the final axis is keys[0..final_count) */
-    char *final_path;
+    msiz_spill_file *final; /* NULL: the final axis is keys[0..final_count) */
 };
 
 void msiz_union_opts_init(msiz_union_opts *opts)
@@ -75,7 +69,8 @@ static msiz_status cap_error(uint64_t cap)
                      text);
 }
 
-msiz_status msiz_union_axis_new(const msiz_union_opts *opts, msiz_union_axis **out)
+msiz_status msiz_union_axis_new_in(const msiz_union_opts *opts, msiz_spill *spill,
+                                   msiz_union_axis **out)
 {
     msiz_status status = MSIZ_OK;
     msiz_union_opts defaults;
@@ -86,25 +81,28 @@ msiz_status msiz_union_axis_new(const msiz_union_opts *opts, msiz_union_axis **o
     }
     msiz_union_axis *u = msiz_calloc(1, sizeof *u);
     MSIZ_FAIL_IF(!u, MSIZ_E_NOMEM, "union axis: out of memory");
-    u->final_fd = -1;
     u->budget = opts->memory_budget < MIN_BUDGET ? MIN_BUDGET : opts->memory_budget;
     u->cap = opts->max_values;
-    const char *dir = opts->temp_dir;
-    if (!dir || !*dir)
-        dir = getenv("TMPDIR");
-    if (!dir || !*dir)
-        dir = "/tmp";
-    u->temp_dir = msiz_strdup(dir);
+    u->spill = spill;
+    if (!spill) {
+        MSIZ_TRY(msiz_spill_new(opts->temp_dir, &u->spill));
+        u->own_spill = 1;
+    }
     u->cap_values = u->budget / (2 * sizeof(double));
     u->keys = msiz_malloc(u->cap_values * sizeof *u->keys);
     u->tmp = msiz_malloc(u->cap_values * sizeof *u->tmp);
-    MSIZ_FAIL_IF(!u->temp_dir || !u->keys || !u->tmp, MSIZ_E_NOMEM,
-                 "union axis: no memory for a %zu-byte buffer", u->budget);
+    MSIZ_FAIL_IF(!u->keys || !u->tmp, MSIZ_E_NOMEM, "union axis: no memory for a %zu-byte buffer",
+                 u->budget);
     *out = u;
     u = NULL;
 cleanup:
     msiz_union_axis_free(u);
     return status;
+}
+
+msiz_status msiz_union_axis_new(const msiz_union_opts *opts, msiz_union_axis **out)
+{
+    return msiz_union_axis_new_in(opts, NULL, out);
 }
 
 /* ---- sort + unique ---- */
@@ -174,57 +172,31 @@ static void compact(msiz_union_axis *u)
 
 /* ---- runs on disk ---- */
 
-static msiz_status new_temp_file(msiz_union_axis *u, char **path_out, int *fd_out)
-{
-    char name[96];
-    snprintf(name, sizeof name, "msizarr-mzunion-%ld-%lu-XXXXXX", (long)getpid(), u->file_seq++);
-    size_t len = strlen(u->temp_dir) + strlen(name) + 2;
-    char *path = msiz_malloc(len);
-    if (!path)
-        return msiz_fail(MSIZ_E_NOMEM, "union axis: out of memory");
-    snprintf(path, len, "%s/%s", u->temp_dir, name);
-    int fd = mkstemp(path);
-    if (fd < 0) {
-        msiz_status st =
-            msiz_fail(MSIZ_E_IO, "union axis: cannot create a temporary file in %s: %s",
-                      u->temp_dir, strerror(errno));
-        msiz_free(path);
-        return st;
-    }
-    *path_out = path;
-    *fd_out = fd;
-    return MSIZ_OK;
-}
-
-static msiz_status add_run(msiz_union_axis *u, char *path, uint64_t count)
+/* Takes over `file` (closed and deleted on failure). */
+static msiz_status add_run(msiz_union_axis *u, msiz_spill_file *file, uint64_t count)
 {
     if (msiz_grow((void **)&u->runs, &u->runs_cap, u->n_runs + 1, sizeof *u->runs,
                   (size_t)1 << 24) < 0) {
-        unlink(path);
-        msiz_free(path);
+        msiz_spill_file_close(file);
         return msiz_fail(MSIZ_E_NOMEM, "union axis: too many runs");
     }
-    u->runs[u->n_runs].path = path;
+    u->runs[u->n_runs].file = file;
     u->runs[u->n_runs++].count = count;
     return MSIZ_OK;
 }
 
 static msiz_status spill(msiz_union_axis *u)
 {
-    char *path = NULL;
-    int fd = -1;
-    msiz_status status = new_temp_file(u, &path, &fd);
+    msiz_spill_file *file = NULL;
+    msiz_status status = msiz_spill_file_open(u->spill, "mzunion-run", 0, &file);
     if (status < 0)
         return status;
-    status = msiz_write_full(fd, path, u->keys, u->count * sizeof *u->keys);
-    if (close(fd) != 0 && status >= 0)
-        status = msiz_fail(MSIZ_E_IO, "%s: close: %s", path, strerror(errno));
+    status = msiz_spill_file_write(file, u->keys, u->count * sizeof *u->keys);
     if (status < 0) {
-        unlink(path);
-        msiz_free(path);
+        msiz_spill_file_close(file);
         return status;
     }
-    status = add_run(u, path, u->count);
+    status = add_run(u, file, u->count);
     u->count = u->sorted_prefix = 0;
     return status;
 }
@@ -267,30 +239,22 @@ uint64_t msiz_union_axis_nan_count(const msiz_union_axis *u)
 /* ---- merge ---- */
 
 typedef struct stream {
-    int fd;
-    const char *path;
+    msiz_spill_file *file;
     uint64_t *buf;
     size_t len, pos, size;
-    uint64_t left; /* keys not yet read from the file */
+    uint64_t next, left; /* first key not yet read from the file, keys left */
 } stream;
 
 static msiz_status stream_fill(stream *s)
 {
     size_t want = s->left < s->size ? (size_t)s->left : s->size;
-    size_t bytes = want * sizeof(uint64_t), got = 0;
-    while (got < bytes) {
-        ssize_t r = read(s->fd, (char *)s->buf + got, bytes - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return msiz_fail(MSIZ_E_IO, "%s: read: %s", s->path,
-                             r < 0 ? strerror(errno) : "file is short");
-        got += (size_t)r;
-    }
+    msiz_status status =
+        msiz_spill_file_read(s->file, s->buf, want * sizeof(uint64_t), s->next * sizeof(uint64_t));
     s->len = want;
     s->pos = 0;
+    s->next += want;
     s->left -= want;
-    return MSIZ_OK;
+    return status;
 }
 
 typedef struct merger {
@@ -322,8 +286,7 @@ static void sift_down(merger *g, size_t at)
 }
 
 typedef struct sink {
-    int fd;
-    const char *path;
+    msiz_spill_file *file;
     uint64_t *buf;
     size_t len, size;
     uint64_t count;
@@ -340,12 +303,12 @@ static msiz_status sink_put(sink *o, uint64_t v)
     if (o->len < o->size)
         return MSIZ_OK;
     o->len = 0;
-    return msiz_write_full(o->fd, o->path, o->buf, o->size * sizeof(uint64_t));
+    return msiz_spill_file_write(o->file, o->buf, o->size * sizeof(uint64_t));
 }
 
-/* Merges runs[first .. first+k) into the file `out_fd` (unique values); *count = its length. */
-static msiz_status merge_runs(msiz_union_axis *u, size_t first, size_t k, int out_fd,
-                              const char *out_path, uint64_t *count)
+/* Merges runs[first .. first+k) into `out` (unique values); *count = its length. */
+static msiz_status merge_runs(msiz_union_axis *u, size_t first, size_t k, msiz_spill_file *out,
+                              uint64_t *count)
 {
     msiz_status status = MSIZ_OK;
     size_t per = u->budget / ((k + 1) * sizeof(uint64_t));
@@ -354,17 +317,13 @@ static msiz_status merge_runs(msiz_union_axis *u, size_t first, size_t k, int ou
     stream *s = msiz_calloc(k, sizeof *s);
     size_t *heap = msiz_calloc(k, sizeof *heap);
     uint64_t *slab = msiz_malloc((k + 1) * per * sizeof *slab);
-    sink o = {out_fd, out_path, NULL, 0, per, 0, 0};
+    sink o = {out, NULL, 0, per, 0, 0};
     merger g = {s, heap, 0};
     MSIZ_FAIL_IF(!s || !heap || !slab, MSIZ_E_NOMEM, "union axis: no memory to merge %zu runs", k);
-    for (size_t i = 0; i < k; i++)
-        s[i].fd = -1;
     o.buf = slab + k * per;
     for (size_t i = 0; i < k; i++) {
         run *r = &u->runs[first + i];
-        s[i] = (stream){-1, r->path, slab + i * per, 0, 0, per, r->count};
-        s[i].fd = open(r->path, O_RDONLY | O_CLOEXEC);
-        MSIZ_FAIL_IF(s[i].fd < 0, MSIZ_E_IO, "%s: open: %s", r->path, strerror(errno));
+        s[i] = (stream){r->file, slab + i * per, 0, 0, per, 0, r->count};
         if (s[i].left > 0) {
             MSIZ_TRY(stream_fill(&s[i]));
             heap[g.n_heap++] = i;
@@ -385,14 +344,11 @@ static msiz_status merge_runs(msiz_union_axis *u, size_t first, size_t k, int ou
         sift_down(&g, 0);
     }
     if (o.len > 0)
-        MSIZ_TRY(msiz_write_full(o.fd, o.path, o.buf, o.len * sizeof(uint64_t)));
+        MSIZ_TRY(msiz_spill_file_write(o.file, o.buf, o.len * sizeof(uint64_t)));
     *count = o.count;
 cleanup:
     if (status == MSIZ_E_LIMIT)
         status = cap_error(u->cap);
-    for (size_t i = 0; s && i < k; i++)
-        if (s[i].fd >= 0)
-            close(s[i].fd);
     msiz_free(s);
     msiz_free(heap);
     msiz_free(slab);
@@ -401,10 +357,8 @@ cleanup:
 
 static void drop_runs(msiz_union_axis *u, size_t first, size_t k)
 {
-    for (size_t i = first; i < first + k; i++) {
-        unlink(u->runs[i].path);
-        msiz_free(u->runs[i].path);
-    }
+    for (size_t i = first; i < first + k; i++)
+        msiz_spill_file_close(u->runs[i].file);
     if (k > 0)
         memmove(u->runs + first, u->runs + first + k, (u->n_runs - first - k) * sizeof *u->runs);
     u->n_runs -= k;
@@ -413,45 +367,34 @@ static void drop_runs(msiz_union_axis *u, size_t first, size_t k)
 static void remove_files(msiz_union_axis *u)
 {
     drop_runs(u, 0, u->n_runs);
-    if (u->final_fd >= 0)
-        close(u->final_fd);
-    u->final_fd = -1;
-    if (u->final_path) {
-        unlink(u->final_path);
-        msiz_free(u->final_path);
-        u->final_path = NULL;
-    }
+    msiz_spill_file_close(u->final);
+    u->final = NULL;
 }
 
-/* Merges runs until one file holds the axis (its fd stays open for read()). */
+/* Merges runs until one file holds the axis (kept open for read()). */
 static msiz_status merge_all(msiz_union_axis *u)
 {
     size_t fan_in = u->budget / ((size_t)64 << 10);
     fan_in = fan_in < 2 ? 2 : fan_in > 128 ? 128 : fan_in;
     for (;;) {
         size_t k = u->n_runs < fan_in ? u->n_runs : fan_in;
-        char *path = NULL;
-        int fd = -1;
+        msiz_spill_file *file = NULL;
         uint64_t count = 0;
-        msiz_status status = new_temp_file(u, &path, &fd);
+        msiz_status status = msiz_spill_file_open(u->spill, "mzunion-merge", 0, &file);
         if (status < 0)
             return status;
-        status = merge_runs(u, 0, k, fd, path, &count);
-        if (status >= 0)
-            drop_runs(u, 0, k);
-        if (status >= 0 && u->n_runs == 0) {
-            u->final_fd = fd;
-            u->final_path = path;
+        status = merge_runs(u, 0, k, file, &count);
+        if (status < 0) {
+            msiz_spill_file_close(file);
+            return status;
+        }
+        drop_runs(u, 0, k);
+        if (u->n_runs == 0) {
+            u->final = file;
             u->final_count = count;
             return MSIZ_OK;
         }
-        close(fd);
-        if (status < 0) {
-            unlink(path);
-            msiz_free(path);
-            return status;
-        }
-        if ((status = add_run(u, path, count)) < 0)
+        if ((status = add_run(u, file, count)) < 0)
             return status;
     }
 }
@@ -499,13 +442,13 @@ msiz_status msiz_union_axis_read(const msiz_union_axis *u, uint64_t offset, size
     if (offset > u->final_count || count > u->final_count - offset)
         return msiz_fail(MSIZ_E_ARG, "union axis: values %llu+%zu beyond its %llu values",
                          (unsigned long long)offset, count, (unsigned long long)u->final_count);
-    if (u->final_fd < 0) {
+    if (!u->final) {
         for (size_t i = 0; i < count; i++)
             buf[i] = value_of(u->keys[offset + i]);
         return MSIZ_OK;
     }
-    msiz_status status = msiz_pread_full(u->final_fd, u->final_path, buf, count * sizeof *buf,
-                                         offset * sizeof(uint64_t));
+    msiz_status status =
+        msiz_spill_file_read(u->final, buf, count * sizeof *buf, offset * sizeof(uint64_t));
     for (size_t i = 0; status >= 0 && i < count; i++) {
         uint64_t k;
         memcpy(&k, &buf[i], sizeof k);
@@ -522,6 +465,7 @@ void msiz_union_axis_free(msiz_union_axis *u)
     msiz_free(u->runs);
     msiz_free(u->keys);
     msiz_free(u->tmp);
-    msiz_free(u->temp_dir);
+    if (u->own_spill)
+        msiz_spill_free(u->spill);
     msiz_free(u);
 }

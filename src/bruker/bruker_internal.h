@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/endian.h"
 #include "msizarr/msizarr.h"
 
 /* ---- calibration (bruker_calib.c) ---- */
@@ -91,11 +92,6 @@ msiz_status msiz_bruker_zstd_exact(msiz_bruker_scratch *s, const uint8_t *src, s
 void msiz_bruker_unshuffle_u32(const uint8_t *in, size_t n_words, uint32_t *out);
 /* Makes the scratch's word buffer hold n words. */
 msiz_status msiz_bruker_scratch_words(msiz_bruker_scratch *s, size_t n);
-static inline uint32_t msiz_bruker_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* TSF block header: u32 block_size, u32 line_len. */
 #define MSIZ_BRUKER_BLOCK_HEADER 8
 

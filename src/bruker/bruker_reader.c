@@ -60,7 +60,7 @@ static msiz_status read_block(bruker_src *b, const msiz_bruker_frame *f, size_t 
     msiz_status status = msiz_pread_full(b->fd, bin, head, sizeof head, f->tims_id);
     if (status < 0)
         return status;
-    size_t size = msiz_bruker_le32(head);
+    size_t size = msiz_load_le32(head);
     if (size < sizeof head || size > b->bin_size - f->tims_id)
         return msiz_fail(MSIZ_E_FORMAT,
                          "%s: frame %lld: block of %zu bytes at byte %llu does not fit in %s "

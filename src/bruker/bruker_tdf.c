@@ -18,8 +18,8 @@ msiz_status msiz_bruker_tdf_inflate2(msiz_bruker_scratch *s, const uint8_t *bloc
     if (len < MSIZ_BRUKER_BLOCK_HEADER)
         return msiz_fail(MSIZ_E_FORMAT, "block of %zu bytes is shorter than its 8-byte header",
                          len);
-    size_t block_size = msiz_bruker_le32(block);
-    size_t scan_count = msiz_bruker_le32(block + 4);
+    size_t block_size = msiz_load_le32(block);
+    size_t scan_count = msiz_load_le32(block + 4);
     if (block_size <= MSIZ_BRUKER_BLOCK_HEADER || block_size > len)
         return msiz_fail(MSIZ_E_FORMAT, "block size %zu outside 9..%zu bytes", block_size, len);
     if (scan_count != num_scans)

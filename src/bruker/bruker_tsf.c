@@ -14,32 +14,14 @@ static msiz_status tsf_header(const uint8_t *block, size_t len, size_t *line_len
     if (len < MSIZ_BRUKER_BLOCK_HEADER)
         return msiz_fail(MSIZ_E_FORMAT, "block of %zu bytes is shorter than its 8-byte header",
                          len);
-    *block_size = msiz_bruker_le32(block);
-    *line_len = msiz_bruker_le32(block + 4);
+    *block_size = msiz_load_le32(block);
+    *line_len = msiz_load_le32(block + 4);
     if (*block_size < MSIZ_BRUKER_BLOCK_HEADER || *block_size > len)
         return msiz_fail(MSIZ_E_FORMAT, "block size %zu outside 8..%zu bytes", *block_size, len);
     if (*line_len > *block_size - MSIZ_BRUKER_BLOCK_HEADER)
         return msiz_fail(MSIZ_E_FORMAT, "line part of %zu bytes exceeds the block of %zu bytes",
                          *line_len, *block_size);
     return MSIZ_OK;
-}
-
-static double le_f64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int k = 7; k >= 0; k--)
-        v = v << 8 | p[k];
-    double d;
-    memcpy(&d, &v, sizeof d);
-    return d;
-}
-
-static float le_f32(const uint8_t *p)
-{
-    uint32_t v = msiz_bruker_le32(p);
-    float f;
-    memcpy(&f, &v, sizeof f);
-    return f;
 }
 
 msiz_status msiz_bruker_tsf_line(msiz_bruker_scratch *s, const uint8_t *block, size_t len,
@@ -62,8 +44,8 @@ msiz_status msiz_bruker_tsf_line(msiz_bruker_scratch *s, const uint8_t *block, s
         return msiz_fail_context(status, "line spectrum of %zu peaks (12 bytes each)", num_peaks);
     const uint8_t *f32 = raw + 8 * num_peaks;
     for (size_t i = 0; i < num_peaks; i++) {
-        tof[i] = le_f64(raw + 8 * i);
-        intensity[i] = (double)le_f32(f32 + 4 * i);
+        tof[i] = msiz_load_le_f64(raw + 8 * i);
+        intensity[i] = (double)msiz_load_le_f32(f32 + 4 * i);
     }
     return MSIZ_OK;
 }

@@ -168,9 +168,9 @@ static msiz_status run(msiz_conv *c)
     msiz_status status = MSIZ_OK;
     int threads = worker_threads(c->o);
     c->threads = threads;
-    /* refused before the scan pass (the store checks again when it commits) */
-    MSIZ_FAIL_IF(!c->o->overwrite && msiz_path_exists(c->output), MSIZ_E_EXISTS,
-                 "%s: output exists (use --overwrite to replace it)", c->output);
+    /* refused before the input is read (the store checks again when it commits) */
+    MSIZ_TRY(msiz_conv_check_output(c));
+    MSIZ_TRY(msiz_spill_new(c->o->temp_dir, &c->spill));
     MSIZ_TRY(msiz_source_open(c->input, &c->o->source, &c->src));
     c->info = msiz_source_get_info(c->src);
     MSIZ_TRY(pick_pixel_size(c));
@@ -205,6 +205,7 @@ static void release(msiz_conv *c)
     msiz_free(c->row_region);
     msiz_free(c->region_sum);
     msiz_free(c->region_rows);
+    msiz_spill_free(c->spill); /* after everything that spills */
 }
 
 msiz_status msiz_convert(const char *input, const char *output, const msiz_convert_opts *opts,

@@ -9,6 +9,7 @@
 #include "msizarr/convert.h"
 #include "msizarr/store.h"
 #include "common/rss.h"
+#include "io/spill.h"
 #include "sparse/transpose.h"
 
 /* Everything the passes share. Per-spectrum state is 16 bytes (key + order), per-pixel state 9
@@ -71,6 +72,7 @@ typedef struct msiz_conv {
     uint64_t *region_rows; /* rows per region */
 
     /* output */
+    msiz_spill *spill; /* the run's spill folder (--temp-dir): union axis and transpose */
     msiz_store *store;
     size_t buffer_budget; /* bytes for the transpose (and zarr chunk buffers) */
     size_t chunk_elems;
@@ -85,6 +87,10 @@ void msiz_conv_opts_defaults(msiz_convert_opts *o);
 msiz_status msiz_conv_opts_load(msiz_convert_opts *out, const msiz_convert_opts *in);
 /* MSIZ_OK for NULL or a summary whose struct_size is some release's; else MSIZ_E_ARG. */
 msiz_status msiz_conv_summary_check(const msiz_convert_summary *summary);
+
+/* convert_output.c: refuses, before the input is read, an output that may not be written or
+ * replaced (edge-cases.md #80). */
+msiz_status msiz_conv_check_output(const msiz_conv *c);
 
 /* convert_scan.c: coordinates, grid, data range, duplicates, order. */
 msiz_status msiz_conv_scan(msiz_conv *c);
@@ -149,6 +155,5 @@ msiz_status msiz_conv_regions(msiz_conv *c);
 /* convert.c: progress and cancellation (called every spectrum; cheap). */
 msiz_status msiz_conv_tick(msiz_conv *c, const char *pass, int plane, uint64_t done, uint64_t total,
                            struct timespec *pass_start, int force);
-
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "axis/union_axis.h"
 #include "common/log.h"
 #include "convert/convert_internal.h"
 
@@ -35,9 +36,8 @@ msiz_status msiz_conv_union_begin(msiz_conv *c)
     msiz_union_opts uo;
     msiz_union_opts_init(&uo);
     uo.memory_budget = c->buffer_budget / 2;
-    uo.temp_dir = c->o->temp_dir;
     uo.max_values = c->o->max_mass_axis_length;
-    return msiz_union_axis_new(&uo, &c->uaxis);
+    return msiz_union_axis_new_in(&uo, c->spill, &c->uaxis);
 }
 
 msiz_status msiz_conv_union_add(msiz_conv *c)

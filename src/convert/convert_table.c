@@ -276,7 +276,7 @@ static msiz_status reset_plane(msiz_conv *c, plane *p)
     }
     if (c->o->sparse_format == MSIZ_SPARSE_CSR)
         return begin_table(c, p, UINT64_MAX, UINT64_MAX);
-    return msiz_transpose_new(c->n_bins, c->buffer_budget, c->o->temp_dir, &p->tr);
+    return msiz_transpose_new(c->n_bins, c->buffer_budget, c->spill, &p->tr);
 }
 
 msiz_status msiz_conv_write_plane(msiz_conv *c, int index, uint64_t lo, uint64_t hi)

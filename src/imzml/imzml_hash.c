@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/endian.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "imzml/imzml_internal.h"
@@ -22,16 +23,6 @@ typedef struct hash_ctx {
     uint8_t block[64];
     size_t used;
 } hash_ctx;
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
 
 static void md5_block(uint32_t *h, const uint8_t *p)
 {
@@ -49,7 +40,7 @@ static void md5_block(uint32_t *h, const uint8_t *p)
     static const int S[16] = {7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21};
     uint32_t m[16], a = h[0], b = h[1], c = h[2], d = h[3];
     for (int i = 0; i < 16; i++)
-        m[i] = le32(p + 4 * i);
+        m[i] = msiz_load_le32(p + 4 * i);
     for (int i = 0; i < 64; i++) {
         uint32_t f;
         int g, r = i / 16;
@@ -74,7 +65,7 @@ static void sha1_block(uint32_t *h, const uint8_t *p)
 {
     uint32_t w[80], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
     for (int i = 0; i < 16; i++)
-        w[i] = be32(p + 4 * i);
+        w[i] = msiz_load_be32(p + 4 * i);
     for (int i = 16; i < 80; i++)
         w[i] = ROL(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
     for (int i = 0; i < 80; i++) {
@@ -108,7 +99,7 @@ static void sha256_block(uint32_t *h, const uint8_t *p)
         0xc67178f2};
     uint32_t w[64], v[8];
     for (int i = 0; i < 16; i++)
-        w[i] = be32(p + 4 * i);
+        w[i] = msiz_load_be32(p + 4 * i);
     for (int i = 16; i < 64; i++) {
         uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
         uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
@@ -175,15 +166,16 @@ static void hash_final(hash_ctx *c, char *hex)
     uint64_t bits = c->total * 8;
     uint8_t pad[72] = {0x80};
     size_t padlen = (c->used < 56 ? 56 : 120) - c->used;
-    for (int i = 0; i < 8; i++)
-        pad[padlen + i] =
-            (uint8_t)(c->kind == IMZ_SUM_MD5 ? bits >> (8 * i) : bits >> (56 - 8 * i));
+    if (c->kind == IMZ_SUM_MD5)
+        msiz_store_le64(pad + padlen, bits);
+    else
+        msiz_store_be64(pad + padlen, bits);
     hash_update(c, pad, padlen + 8);
     int words = c->kind == IMZ_SUM_MD5 ? 4 : c->kind == IMZ_SUM_SHA1 ? 5 : 8;
     for (int i = 0; i < words; i++) {
         uint32_t w = c->h[i];
         if (c->kind == IMZ_SUM_MD5)
-            w = (w >> 24) | ((w >> 8) & 0xff00) | ((w << 8) & 0xff0000) | (w << 24);
+            w = msiz_bswap32(w); /* MD5 words print little-endian */
         snprintf(hex + 8 * i, 9, "%08x", w);
     }
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "io/owner.h"
 
 msiz_status msiz_pread_full(int fd, const char *path, void *buf, size_t n, uint64_t offset)
 {
@@ -19,8 +20,8 @@ msiz_status msiz_pread_full(int fd, const char *path, void *buf, size_t n, uint6
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0)
-            return msiz_fail(MSIZ_E_IO, "%s: read of %zu bytes at offset %llu failed: %s", path,
-                             n, (unsigned long long)offset, strerror(errno));
+            return msiz_fail(MSIZ_E_IO, "%s: read of %zu bytes at offset %llu failed: %s", path, n,
+                             (unsigned long long)offset, strerror(errno));
         if (got == 0)
             return msiz_fail(MSIZ_E_FORMAT,
                              "%s: file ends at byte %llu, %zu bytes needed at offset %llu", path,
@@ -104,8 +105,8 @@ msiz_status msiz_file_size(const char *path, uint64_t *size)
 {
     struct stat st;
     if (stat(path, &st) != 0)
-        return msiz_fail(errno == ENOENT ? MSIZ_E_NOTFOUND : MSIZ_E_IO, "%s: cannot stat: %s",
-                         path, strerror(errno));
+        return msiz_fail(errno == ENOENT ? MSIZ_E_NOTFOUND : MSIZ_E_IO, "%s: cannot stat: %s", path,
+                         strerror(errno));
     *size = (uint64_t)st.st_size;
     return MSIZ_OK;
 }
@@ -120,22 +121,33 @@ msiz_status msiz_path_join(char *out, size_t out_size, const char *a, const char
     return MSIZ_OK;
 }
 
+/* Splits `path` (trailing slashes dropped) into its folder and last component. */
+static msiz_status split_parent(const char *path, char *dir, size_t size, const char **parent,
+                                const char **base)
+{
+    size_t len = strlen(path);
+    while (len > 1 && path[len - 1] == '/')
+        len--;
+    if (len == 0 || len >= size)
+        return msiz_fail(MSIZ_E_ARG, "invalid output path '%s'", path);
+    memcpy(dir, path, len);
+    dir[len] = '\0';
+    char *slash = strrchr(dir, '/');
+    *base = slash ? slash + 1 : dir;
+    *parent = slash ? (slash == dir ? "/" : dir) : ".";
+    if (slash && slash != dir)
+        *slash = '\0';
+    return MSIZ_OK;
+}
+
 msiz_status msiz_temp_sibling(const char *final_path, char *out, size_t out_size)
 {
     static atomic_uint counter;
     char dir[4096];
-    size_t len = strlen(final_path);
-    while (len > 1 && final_path[len - 1] == '/')
-        len--;
-    if (len == 0 || len >= sizeof dir)
-        return msiz_fail(MSIZ_E_ARG, "invalid output path '%s'", final_path);
-    memcpy(dir, final_path, len);
-    dir[len] = '\0';
-    char *slash = strrchr(dir, '/');
-    const char *base = slash ? slash + 1 : dir;
-    const char *parent = slash ? (slash == dir ? "/" : dir) : ".";
-    if (slash && slash != dir)
-        *slash = '\0';
+    const char *parent, *base;
+    msiz_status status = split_parent(final_path, dir, sizeof dir, &parent, &base);
+    if (status < 0)
+        return status;
     int n = snprintf(out, out_size, "%s/.%s.tmp-%ld-%u", parent, base, (long)getpid(),
                      atomic_fetch_add(&counter, 1u));
     if (n < 0 || (size_t)n >= out_size)
@@ -143,13 +155,41 @@ msiz_status msiz_temp_sibling(const char *final_path, char *out, size_t out_size
     return MSIZ_OK;
 }
 
-msiz_status msiz_commit_path(const char *temp_path, const char *final_path, int overwrite)
+/* ".<name>.tmp-<digits>-<digits>" */
+static int is_temp_sibling(const char *name)
+{
+    const char *tag = strstr(name, ".tmp-");
+    if (name[0] != '.' || !tag)
+        return 0;
+    while (strstr(tag + 1, ".tmp-")) /* the name itself may contain ".tmp-" */
+        tag = strstr(tag + 1, ".tmp-");
+    const char *p = tag + 5;
+    size_t pid = strspn(p, "0123456789");
+    if (pid == 0 || p[pid] != '-')
+        return 0;
+    size_t seq = strspn(p + pid + 1, "0123456789");
+    return seq > 0 && p[pid + 1 + seq] == '\0';
+}
+
+size_t msiz_sweep_temp_siblings(const char *final_path)
+{
+    char dir[4096];
+    const char *parent, *base;
+    if (split_parent(final_path, dir, sizeof dir, &parent, &base) < 0)
+        return 0;
+    return msiz_owner_sweep(parent, is_temp_sibling);
+}
+
+msiz_status msiz_commit_path(const char *temp_path, const char *final_path, int replace)
 {
     char aside[4200];
+    msiz_owner *aside_owner = NULL;
     int moved_aside = 0;
     if (msiz_path_exists(final_path)) {
-        if (!overwrite)
-            return msiz_fail(MSIZ_E_EXISTS, "%s: output exists (use overwrite to replace it)",
+        if (!replace)
+            return msiz_fail(MSIZ_E_EXISTS,
+                             "%s: output appeared while the store was written; the new store "
+                             "was not put in its place",
                              final_path);
         msiz_status status = msiz_temp_sibling(final_path, aside, sizeof aside);
         if (status < 0)
@@ -158,13 +198,21 @@ msiz_status msiz_commit_path(const char *temp_path, const char *final_path, int 
             return msiz_fail(MSIZ_E_IO, "%s: cannot move old output aside: %s", final_path,
                              strerror(errno));
         moved_aside = 1;
+        if (msiz_owner_mark(aside, &aside_owner) < 0) /* best effort: removed below anyway */
+            aside_owner = NULL;
     }
     if (rename(temp_path, final_path) != 0) {
         int err = errno;
-        if (moved_aside)
+        if (moved_aside) { /* the old output goes back as it was */
+            if (aside_owner)
+                (void)msiz_owner_unmark(aside_owner);
+            msiz_owner_release(aside_owner);
             (void)rename(aside, final_path);
-        return msiz_fail(MSIZ_E_IO, "%s: cannot rename finished output into place: %s",
-                         final_path, strerror(err));
+        }
+        return msiz_fail(MSIZ_E_IO, "%s: cannot rename finished output into place: %s", final_path,
+                         strerror(err));
     }
-    return moved_aside ? msiz_remove_tree(aside) : MSIZ_OK;
+    if (!moved_aside)
+        return MSIZ_OK;
+    return aside_owner ? msiz_owner_remove(aside_owner) : msiz_remove_tree(aside);
 }

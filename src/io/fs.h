@@ -34,9 +34,16 @@ msiz_status msiz_file_size(const char *path, uint64_t *size);
  * rename stays on one file system). */
 msiz_status msiz_temp_sibling(const char *final_path, char *out, size_t out_size);
 
-/* Moves a finished temporary tree to `final_path`. With `overwrite`, an existing final path is
- * replaced (moved aside first, removed after the rename); without it, MSIZ_E_EXISTS. */
-msiz_status msiz_commit_path(const char *temp_path, const char *final_path, int overwrite);
+/* Removes the temporary siblings ("<dir>/.<name>.tmp-<pid>-<n>", any name) that killed runs
+ * left in the folder of `final_path`: only those carrying the marker of a dead run
+ * (io/owner.h). Returns their number. */
+size_t msiz_sweep_temp_siblings(const char *final_path);
+
+/* Moves a finished temporary tree to `final_path`. With `replace`, an existing final path --
+ * which the caller has checked may be replaced -- is moved aside first (marked as this run's,
+ * so that a kill cannot leave it behind for good) and removed after the rename; without it,
+ * MSIZ_E_EXISTS. */
+msiz_status msiz_commit_path(const char *temp_path, const char *final_path, int replace);
 
 /* Joins a and b with one '/'. Returns MSIZ_E_LIMIT if it does not fit. */
 msiz_status msiz_path_join(char *out, size_t out_size, const char *a, const char *b);

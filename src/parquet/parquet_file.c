@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/endian.h"
 #include "common/error.h"
 #include "io/fs.h"
 #include "parquet/page_codec.h"
@@ -185,12 +186,6 @@ static msiz_status write_page(msiz_pq_writer *w)
     return MSIZ_OK;
 }
 
-static void put_u32le(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 msiz_status msiz_pq_append(msiz_pq_writer *w, const void *data, size_t len)
 {
     if (w->error < 0)
@@ -208,7 +203,7 @@ msiz_status msiz_pq_append(msiz_pq_writer *w, const void *data, size_t len)
     if (msiz_grow((void **)&w->page, &w->page_cap, w->page_len + 4 + len, 1,
                   w->page_bytes + 4 + MSIZ_PQ_MAX_VALUE_BYTES) != 0)
         return stick(w, msiz_fail(MSIZ_E_NOMEM, "%s: out of memory for a page", w->path));
-    put_u32le(w->page + w->page_len, (uint32_t)len);
+    msiz_store_le32(w->page + w->page_len, (uint32_t)len);
     if (len > 0)
         memcpy(w->page + w->page_len + 4, data, len);
     w->page_len += 4 + len;
@@ -255,7 +250,7 @@ static msiz_status write_footer(msiz_pq_writer *w, const msiz_pq_kv *kv, size_t 
                           w->created_by);
     if ((status = msiz_tc_status(&w->tc)) < 0)
         return msiz_fail_context(status, "%s", w->path);
-    put_u32le(tail, (uint32_t)w->tc.len);
+    msiz_store_le32(tail, (uint32_t)w->tc.len);
     memcpy(tail + 4, PQ_MAGIC, 4);
     if ((status = msiz_write_full(w->fd, w->path, w->tc.buf, w->tc.len)) < 0 ||
         (status = msiz_write_full(w->fd, w->path, tail, sizeof tail)) < 0)

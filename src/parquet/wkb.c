@@ -1,22 +1,18 @@
 #include "parquet/wkb.h"
 
-#include <string.h>
+#include "common/endian.h"
 
 enum { WKB_LITTLE_ENDIAN = 1, WKB_POLYGON = 3 };
 
 static uint8_t *put_u32le(uint8_t *p, uint32_t v)
 {
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
+    msiz_store_le32(p, v);
     return p + 4;
 }
 
 static uint8_t *put_f64le(uint8_t *p, double v)
 {
-    uint64_t bits;
-    memcpy(&bits, &v, sizeof bits);
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(bits >> (8 * i));
+    msiz_store_le_f64(p, v);
     return p + 8;
 }
 

@@ -13,16 +13,10 @@
  */
 #include "sparse/transpose_internal.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/alloc.h"
 #include "common/error.h"
-#include "io/fs.h"
 
 #define MIN_BUDGET ((size_t)256 << 10)
 #define READ_BLOCK ((size_t)8192) /* entries per read while emitting a block */
@@ -74,17 +68,17 @@ msiz_status msiz_sorter_emit(const msiz_transpose *t, sorter *so, msiz_column_fn
 
 /* ---- building ---- */
 
-msiz_status msiz_transpose_new(uint64_t n_cols, size_t budget, const char *temp_dir,
+msiz_status msiz_transpose_new(uint64_t n_cols, size_t budget, msiz_spill *spill,
                                msiz_transpose **out)
 {
     *out = NULL;
-    if (n_cols == 0 || n_cols > UINT32_MAX)
-        return msiz_fail(MSIZ_E_ARG, "transpose: %llu columns out of range",
+    if (n_cols == 0 || n_cols > UINT32_MAX || !spill)
+        return msiz_fail(MSIZ_E_ARG, "transpose: %llu columns out of range, or no spill storage",
                          (unsigned long long)n_cols);
     msiz_transpose *t = msiz_calloc(1, sizeof *t);
     if (!t)
         return msiz_fail(MSIZ_E_NOMEM, "out of memory");
-    t->fd = -1;
+    t->spill = spill;
     t->n_cols = n_cols;
     t->budget = budget < MIN_BUDGET ? MIN_BUDGET : budget;
     t->cap = t->budget / MSIZ_TRANSPOSE_BYTES_PER_ENTRY;
@@ -98,26 +92,15 @@ msiz_status msiz_transpose_new(uint64_t n_cols, size_t budget, const char *temp_
         return msiz_fail(MSIZ_E_NOMEM, "out of memory for %llu column counters",
                          (unsigned long long)n_cols);
     }
-    if (!temp_dir || !temp_dir[0])
-        temp_dir = getenv("TMPDIR") && getenv("TMPDIR")[0] ? getenv("TMPDIR") : "/tmp";
-    int n = snprintf(t->dir, sizeof t->dir, "%s/msizarr-transpose-XXXXXX", temp_dir);
-    if (n < 0 || (size_t)n >= sizeof t->dir || !mkdtemp(t->dir)) {
-        msiz_status st = msiz_fail(MSIZ_E_IO, "%s: cannot create a temporary folder: %s", temp_dir,
-                                   strerror(errno));
-        t->dir[0] = '\0';
-        msiz_transpose_free(t);
-        return st;
-    }
     *out = t;
     return MSIZ_OK;
 }
 
 static msiz_status open_spill(msiz_transpose *t)
 {
-    snprintf(t->path, sizeof t->path, "%s/runs.bin", t->dir);
-    t->fd = open(t->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (t->fd < 0)
-        return msiz_fail(MSIZ_E_IO, "%s: cannot create spill file: %s", t->path, strerror(errno));
+    msiz_status status = msiz_spill_file_open(t->spill, "transpose-runs", 0, &t->file);
+    if (status < 0)
+        return status;
     t->run_rows = msiz_malloc(t->cap * sizeof *t->run_rows);
     t->run_vals = msiz_malloc(t->cap * sizeof *t->run_vals);
     if (!t->run_rows || !t->run_vals)
@@ -148,16 +131,16 @@ static void sort_buffer(msiz_transpose *t)
 static msiz_status spill(msiz_transpose *t)
 {
     msiz_status status = MSIZ_OK;
-    if (t->fd < 0)
+    if (!t->file)
         MSIZ_TRY(open_spill(t));
     if (msiz_grow((void **)&t->runs, &t->runs_capacity, t->n_runs + 1, sizeof *t->runs,
                   (size_t)1 << 30) < 0)
         return msiz_fail(MSIZ_E_NOMEM, "out of memory for spill runs");
     sort_buffer(t);
     size_t n = t->n_buf;
-    MSIZ_TRY(msiz_write_full(t->fd, t->path, t->prefix, (t->n_cols + 1) * sizeof *t->prefix));
-    MSIZ_TRY(msiz_write_full(t->fd, t->path, t->run_rows, n * sizeof *t->run_rows));
-    MSIZ_TRY(msiz_write_full(t->fd, t->path, t->run_vals, n * sizeof *t->run_vals));
+    MSIZ_TRY(msiz_spill_file_write(t->file, t->prefix, (t->n_cols + 1) * sizeof *t->prefix));
+    MSIZ_TRY(msiz_spill_file_write(t->file, t->run_rows, n * sizeof *t->run_rows));
+    MSIZ_TRY(msiz_spill_file_write(t->file, t->run_vals, n * sizeof *t->run_vals));
     t->runs[t->n_runs++] = (run){t->spilled_bytes, n};
     t->spilled_bytes += (t->n_cols + 1) * sizeof *t->prefix + n * 12;
     t->n_buf = 0;
@@ -216,15 +199,15 @@ static msiz_status put_run_slice(msiz_transpose *t, const run *r, uint64_t lo, u
 {
     uint64_t *p = t->prefix; /* p[0 .. hi-lo]: the run's offsets of columns lo .. hi */
     msiz_status status =
-        msiz_pread_full(t->fd, t->path, p, (hi - lo + 1) * sizeof *p, r->offset + lo * sizeof *p);
+        msiz_spill_file_read(t->file, p, (hi - lo + 1) * sizeof *p, r->offset + lo * sizeof *p);
     uint64_t rows_at = r->offset + (t->n_cols + 1) * sizeof *p;
     uint64_t vals_at = rows_at + r->n * sizeof *rows;
     uint64_t col = lo;
     for (uint64_t pos = p[0]; status == MSIZ_OK && pos < p[hi - lo]; pos += READ_BLOCK) {
         size_t k = (size_t)(p[hi - lo] - pos < READ_BLOCK ? p[hi - lo] - pos : READ_BLOCK);
-        status = msiz_pread_full(t->fd, t->path, rows, k * sizeof *rows, rows_at + pos * 4);
+        status = msiz_spill_file_read(t->file, rows, k * sizeof *rows, rows_at + pos * 4);
         if (status == MSIZ_OK)
-            status = msiz_pread_full(t->fd, t->path, vals, k * sizeof *vals, vals_at + pos * 8);
+            status = msiz_spill_file_read(t->file, vals, k * sizeof *vals, vals_at + pos * 8);
         for (size_t j = 0; status == MSIZ_OK && j < k; j++) {
             while (pos + j >= p[col + 1 - lo])
                 col++;
@@ -310,15 +293,12 @@ void msiz_transpose_free(msiz_transpose *t)
 {
     if (!t)
         return;
-    if (t->fd >= 0)
-        close(t->fd);
+    msiz_spill_file_close(t->file);
     msiz_free(t->buf);
     msiz_free(t->run_rows);
     msiz_free(t->run_vals);
     msiz_free(t->prefix);
     msiz_free(t->counts);
     msiz_free(t->runs);
-    if (t->dir[0])
-        (void)msiz_remove_tree(t->dir);
     msiz_free(t);
 }

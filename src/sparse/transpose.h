@@ -6,8 +6,8 @@
  * written as a run to a temporary file; at the end, blocks of columns that fit the budget are
  * read back from every run in run order and counting-sorted (stable, so row ids stay
  * ascending). Every spilled entry is written once and read once (12 bytes, plus 8 bytes per
- * column per run). The result is the same whatever the budget. Temporary files live in a private
- * folder under temp_dir, removed by msiz_transpose_free on every path.
+ * column per run). The result is the same whatever the budget. Spilled files live in the run's
+ * spill folder (io/spill.h) and are deleted by msiz_transpose_free on every path.
  */
 #ifndef MSIZ_SPARSE_TRANSPOSE_H
 #define MSIZ_SPARSE_TRANSPOSE_H
@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "io/spill.h"
 #include "msizarr/msizarr.h"
 
 typedef struct msiz_transpose msiz_transpose;
@@ -22,9 +23,9 @@ typedef struct msiz_transpose msiz_transpose;
 /* Bytes of budget per buffered entry (16 in the buffer, 12 in the sort output of a run). */
 #define MSIZ_TRANSPOSE_BYTES_PER_ENTRY 28
 
-/* n_cols columns; `budget` bytes for entry buffers (at least 256 KiB is used); temp_dir NULL:
- * $TMPDIR or /tmp. */
-MSIZ_NODISCARD msiz_status msiz_transpose_new(uint64_t n_cols, size_t budget, const char *temp_dir,
+/* n_cols columns; `budget` bytes for entry buffers (at least 256 KiB is used); files beyond it go
+ * to `spill` (borrowed: it must outlive the transpose). */
+MSIZ_NODISCARD msiz_status msiz_transpose_new(uint64_t n_cols, size_t budget, msiz_spill *spill,
                                               msiz_transpose **out);
 
 /* Adds one row: rows must be added in strictly ascending order; cols ascending within a row. */

@@ -4,6 +4,7 @@
 #ifndef MSIZ_SPARSE_TRANSPOSE_INTERNAL_H
 #define MSIZ_SPARSE_TRANSPOSE_INTERNAL_H
 
+#include "io/spill.h"
 #include "sparse/transpose.h"
 
 typedef struct msiz_tr_entry {
@@ -27,18 +28,14 @@ struct msiz_transpose {
     size_t n_buf, buf_capacity;
     int64_t last_row;
     uint64_t nnz, spilled_bytes;
-    char dir[4096];
-    char path[4200]; /* the spill file */
-    int fd;
+    msiz_spill *spill;     /* where files go (borrowed) */
+    msiz_spill_file *file; /* the runs (run mode) or the raw entries (raw mode) */
     /* run mode */
     int32_t *run_rows; /* sort output of one run (cap entries) */
     double *run_vals;
     uint64_t *prefix; /* n_cols + 1 column offsets (runs and blocks) */
     msiz_tr_run *runs;
     size_t n_runs, runs_capacity;
-    /* raw mode */
-    uint64_t raw_entries; /* entries in the raw spill file */
-    unsigned file_seq;
 };
 
 /* Counting sort of the entries of columns [lo, hi) by column into rows/vals; entries are put in

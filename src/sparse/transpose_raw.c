@@ -2,15 +2,10 @@
  * spill file; at the end the file is distributed into column-range files, recursively, until a
  * range fits the budget, and each range is counting-sorted straight from its file. Used when
  * runs would be too short to pay for their per-column offsets (transpose.c). */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/alloc.h"
 #include "common/error.h"
-#include "io/fs.h"
 #include "sparse/transpose_internal.h"
 
 #define MAX_FANOUT       64
@@ -18,80 +13,21 @@
 #define MIN_WRITE_BUFFER ((size_t)4096)
 
 typedef msiz_tr_entry entry;
+typedef msiz_spill_file spill_file;
 
-/* A buffered append-only file of entries. */
-typedef struct entry_file {
-    int fd;
-    char path[4200];
-    entry *buf;
-    size_t n, cap;
-    uint64_t written;
-} entry_file;
-
-static msiz_status new_temp_path(msiz_transpose *t, char *out, size_t size)
+static uint64_t entries_in(const spill_file *f)
 {
-    int n = snprintf(out, size, "%s/range-%u.bin", t->dir, t->file_seq++);
-    if (n < 0 || (size_t)n >= size)
-        return msiz_fail(MSIZ_E_LIMIT, "temporary path too long in %s", t->dir);
-    return MSIZ_OK;
-}
-
-static msiz_status file_open(msiz_transpose *t, entry_file *f, size_t buffer_entries)
-{
-    memset(f, 0, sizeof *f);
-    f->fd = -1;
-    msiz_status status = new_temp_path(t, f->path, sizeof f->path);
-    if (status < 0)
-        return status;
-    f->fd = open(f->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (f->fd < 0)
-        return msiz_fail(MSIZ_E_IO, "%s: cannot create spill file: %s", f->path, strerror(errno));
-    f->cap = buffer_entries ? buffer_entries : 1;
-    f->buf = msiz_malloc(f->cap * sizeof *f->buf);
-    return f->buf ? MSIZ_OK : msiz_fail(MSIZ_E_NOMEM, "out of memory for spill buffers");
-}
-
-static msiz_status file_flush(entry_file *f)
-{
-    msiz_status status = msiz_write_full(f->fd, f->path, f->buf, f->n * sizeof *f->buf);
-    f->written += f->n;
-    f->n = 0;
-    return status;
-}
-
-static msiz_status file_put(entry_file *f, const entry *e)
-{
-    if (f->n == f->cap) {
-        msiz_status status = file_flush(f);
-        if (status < 0)
-            return status;
-    }
-    f->buf[f->n++] = *e;
-    return MSIZ_OK;
-}
-
-static void file_close(entry_file *f, int remove_file)
-{
-    if (f->fd >= 0)
-        close(f->fd);
-    if (remove_file && f->path[0])
-        unlink(f->path);
-    msiz_free(f->buf);
-    f->buf = NULL;
-    f->fd = -1;
+    return msiz_spill_file_size(f) / sizeof(entry);
 }
 
 msiz_status msiz_transpose_spill_raw(msiz_transpose *t)
 {
-    if (t->fd < 0) {
-        snprintf(t->path, sizeof t->path, "%s/raw.bin", t->dir);
-        t->fd = open(t->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (t->fd < 0)
-            return msiz_fail(MSIZ_E_IO, "%s: cannot create spill file: %s", t->path,
-                             strerror(errno));
+    if (!t->file) {
+        msiz_status status = msiz_spill_file_open(t->spill, "transpose-raw", 0, &t->file);
+        if (status < 0)
+            return status;
     }
-    msiz_status status = msiz_write_full(t->fd, t->path, t->buf, t->n_buf * sizeof *t->buf);
-    t->raw_entries += t->n_buf;
+    msiz_status status = msiz_spill_file_write(t->file, t->buf, t->n_buf * sizeof *t->buf);
     t->spilled_bytes += t->n_buf * sizeof *t->buf;
     t->n_buf = 0;
     return status;
@@ -105,16 +41,17 @@ static uint64_t file_cap(const msiz_transpose *t)
 }
 
 /* Sorts a range straight from its file, READ_BLOCK entries at a time. */
-static msiz_status sort_emit_file(msiz_transpose *t, entry_file *in, uint64_t lo, uint64_t hi,
+static msiz_status sort_emit_file(msiz_transpose *t, spill_file *in, uint64_t lo, uint64_t hi,
                                   msiz_column_fn fn, void *ctx)
 {
     msiz_sorter so = {0};
+    uint64_t written = entries_in(in);
     entry *buf = msiz_malloc(READ_BLOCK * sizeof *buf);
-    msiz_status status = buf ? msiz_sorter_init(t, &so, (size_t)in->written, lo, hi)
+    msiz_status status = buf ? msiz_sorter_init(t, &so, (size_t)written, lo, hi)
                              : msiz_fail(MSIZ_E_NOMEM, "out of memory reading spilled entries");
-    for (uint64_t off = 0; status == MSIZ_OK && off < in->written; off += READ_BLOCK) {
-        size_t count = (size_t)(in->written - off < READ_BLOCK ? in->written - off : READ_BLOCK);
-        status = msiz_pread_full(in->fd, in->path, buf, count * sizeof *buf, off * sizeof *buf);
+    for (uint64_t off = 0; status == MSIZ_OK && off < written; off += READ_BLOCK) {
+        size_t count = (size_t)(written - off < READ_BLOCK ? written - off : READ_BLOCK);
+        status = msiz_spill_file_read(in, buf, count * sizeof *buf, off * sizeof *buf);
         for (size_t i = 0; status == MSIZ_OK && i < count; i++)
             msiz_sorter_put(&so, buf[i].col, (int32_t)buf[i].row, buf[i].val);
     }
@@ -158,8 +95,8 @@ static size_t range_of(const uint64_t *bounds, size_t k, uint32_t col)
 }
 
 /* Routes the entries of `in` into k range files, in file order (so rows stay ascending). */
-static msiz_status distribute(msiz_transpose *t, entry_file *in, const uint64_t *bounds, size_t k,
-                              entry_file *outs)
+static msiz_status distribute(msiz_transpose *t, spill_file *in, const uint64_t *bounds, size_t k,
+                              spill_file **outs)
 {
     msiz_status status = MSIZ_OK;
     size_t write_entries = t->budget / 2 / k / sizeof(entry);
@@ -168,58 +105,57 @@ static msiz_status distribute(msiz_transpose *t, entry_file *in, const uint64_t 
     size_t read_entries = t->budget / 4 / sizeof(entry);
     entry *chunk = msiz_malloc(read_entries * sizeof *chunk);
     MSIZ_FAIL_IF(!chunk, MSIZ_E_NOMEM, "out of memory distributing spilled entries");
+    uint64_t written = entries_in(in);
     for (size_t i = 0; i < k; i++)
-        MSIZ_TRY(file_open(t, &outs[i], write_entries));
-    for (uint64_t off = 0; off < in->written; off += read_entries) {
-        size_t count =
-            (size_t)(in->written - off < read_entries ? in->written - off : read_entries);
-        MSIZ_TRY(
-            msiz_pread_full(in->fd, in->path, chunk, count * sizeof *chunk, off * sizeof *chunk));
+        MSIZ_TRY(msiz_spill_file_open(t->spill, "transpose-range", write_entries * sizeof(entry),
+                                      &outs[i]));
+    for (uint64_t off = 0; off < written; off += read_entries) {
+        size_t count = (size_t)(written - off < read_entries ? written - off : read_entries);
+        MSIZ_TRY(msiz_spill_file_read(in, chunk, count * sizeof *chunk, off * sizeof *chunk));
         for (size_t i = 0; i < count; i++)
-            MSIZ_TRY(file_put(&outs[range_of(bounds, k, chunk[i].col)], &chunk[i]));
+            MSIZ_TRY(msiz_spill_file_put(outs[range_of(bounds, k, chunk[i].col)], &chunk[i],
+                                         sizeof *chunk));
     }
+    /* the write buffers go before the ranges are processed */
     for (size_t i = 0; i < k; i++)
-        MSIZ_TRY(file_flush(&outs[i]));
+        MSIZ_TRY(msiz_spill_file_seal(outs[i]));
 cleanup:
     msiz_free(chunk);
     return status;
 }
 
-static msiz_status process_range(msiz_transpose *t, entry_file *in, uint64_t lo, uint64_t hi,
+static msiz_status process_range(msiz_transpose *t, spill_file *in, uint64_t lo, uint64_t hi,
                                  msiz_column_fn fn, void *ctx);
 
-static msiz_status split_and_recurse(msiz_transpose *t, entry_file *in, uint64_t lo, uint64_t hi,
+static msiz_status split_and_recurse(msiz_transpose *t, spill_file *in, uint64_t lo, uint64_t hi,
                                      msiz_column_fn fn, void *ctx)
 {
     msiz_status status = MSIZ_OK;
     uint64_t bounds[MAX_FANOUT + 1];
-    entry_file outs[MAX_FANOUT];
+    spill_file *outs[MAX_FANOUT] = {NULL};
     uint64_t target = file_cap(t);
-    if (in->written / MAX_FANOUT + 1 > target)
-        target = in->written / MAX_FANOUT + 1;
+    if (entries_in(in) / MAX_FANOUT + 1 > target)
+        target = entries_in(in) / MAX_FANOUT + 1;
     size_t k = split_ranges(t, lo, hi, target, bounds);
     if (k == 1) /* one non-empty column, between empty ones: nothing to split */
         return sort_emit_file(t, in, lo, hi, fn, ctx);
-    for (size_t i = 0; i < k; i++)
-        outs[i].fd = -1, outs[i].buf = NULL, outs[i].path[0] = '\0';
     MSIZ_TRY(distribute(t, in, bounds, k, outs));
     for (size_t i = 0; i < k; i++) {
-        msiz_free(outs[i].buf);
-        outs[i].buf = NULL;
-        MSIZ_TRY(process_range(t, &outs[i], bounds[i], bounds[i + 1], fn, ctx));
-        file_close(&outs[i], 1);
+        MSIZ_TRY(process_range(t, outs[i], bounds[i], bounds[i + 1], fn, ctx));
+        msiz_spill_file_close(outs[i]);
+        outs[i] = NULL;
     }
 cleanup:
     for (size_t i = 0; i < k; i++)
-        file_close(&outs[i], 1);
+        msiz_spill_file_close(outs[i]);
     return status;
 }
 
-static msiz_status process_range(msiz_transpose *t, entry_file *in, uint64_t lo, uint64_t hi,
+static msiz_status process_range(msiz_transpose *t, spill_file *in, uint64_t lo, uint64_t hi,
                                  msiz_column_fn fn, void *ctx)
 {
     /* a single column is sorted whatever its size: one column never exceeds n_rows entries */
-    if (in->written <= file_cap(t) || hi - lo == 1)
+    if (entries_in(in) <= file_cap(t) || hi - lo == 1)
         return sort_emit_file(t, in, lo, hi, fn, ctx);
     return split_and_recurse(t, in, lo, hi, fn, ctx);
 }
@@ -232,7 +168,5 @@ msiz_status msiz_transpose_emit_raw(msiz_transpose *t, msiz_column_fn fn, void *
     t->n_buf = t->buf_capacity = 0;
     if (status < 0)
         return status;
-    entry_file in = {.fd = t->fd, .written = t->raw_entries};
-    memcpy(in.path, t->path, sizeof in.path);
-    return process_range(t, &in, 0, t->n_cols, fn, ctx);
+    return process_range(t, t->file, 0, t->n_cols, fn, ctx);
 }

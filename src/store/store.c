@@ -5,6 +5,7 @@
 #include "common/alloc.h"
 #include "common/error.h"
 #include "io/fs.h"
+#include "store/store_guard.h"
 #include "store/store_internal.h"
 
 static const char *const k_element_kinds[3] = {"tables", "images", "shapes"};
@@ -33,6 +34,7 @@ static void store_free(msiz_store *s)
         msiz_store_drop_table(s->tables);
     json_decref(s->root_extra);
     json_decref(s->elements);
+    msiz_owner_release(s->owner); /* after the temporary tree is gone */
     msiz_free(s->final_path);
     msiz_free(s->temp_path);
     msiz_free(s);
@@ -63,8 +65,8 @@ msiz_status msiz_store_create(const char *path, const msiz_store_opts *opts, msi
         opts = &defaults;
     }
     MSIZ_TRY(check_opts(path, opts));
-    MSIZ_FAIL_IF(!opts->overwrite && msiz_path_exists(path), MSIZ_E_EXISTS,
-                 "%s: output exists (use --overwrite to replace it)", path);
+    MSIZ_TRY(msiz_store_check_output(path, NULL, 0, opts->overwrite));
+    (void)msiz_sweep_temp_siblings(path); /* what killed runs left beside the output */
     MSIZ_TRY(msiz_temp_sibling(path, temp, sizeof temp));
     s = msiz_calloc(1, sizeof *s);
     MSIZ_FAIL_IF(!s, MSIZ_E_NOMEM, "%s: out of memory", path);
@@ -85,9 +87,14 @@ msiz_status msiz_store_create(const char *path, const msiz_store_opts *opts, msi
         msiz_fail_context(status, "%s: cannot start the store", path);
         goto cleanup;
     }
+    MSIZ_TRY(msiz_owner_mark(temp, &s->owner));
     *out = s;
     s = NULL;
 cleanup:
+    if (s && s->z) {
+        msiz_zarr_abort(s->z);
+        (void)msiz_remove_tree(temp);
+    }
     store_free(s);
     return status;
 }
@@ -158,6 +165,9 @@ msiz_status msiz_store_finish(msiz_store *s)
     msiz_zarr *z = s->z;
     s->z = NULL;
     MSIZ_TRY(msiz_zarr_close(z, s->opts.consolidate));
+    /* what is there now must still be replaceable; the marker goes before the rename */
+    MSIZ_TRY(msiz_store_check_output(s->final_path, NULL, 0, s->opts.overwrite));
+    MSIZ_TRY(msiz_owner_unmark(s->owner));
     MSIZ_TRY(msiz_commit_path(s->temp_path, s->final_path, s->opts.overwrite));
 cleanup:
     if (status < 0) {

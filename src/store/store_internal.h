@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 
+#include "io/owner.h"
 #include "msizarr/store.h"
 #include "zarr/zarr.h"
 
@@ -16,6 +17,7 @@
 struct msiz_store {
     char *final_path;
     char *temp_path;
+    msiz_owner *owner; /* marks temp_path as this run's until it is renamed or removed */
     msiz_store_opts opts;
     msiz_zarr *z;
     json_t *root_extra; /* extra root attributes */

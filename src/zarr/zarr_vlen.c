@@ -2,15 +2,8 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/endian.h"
 #include "zarr/zarr_internal.h"
-
-static void put_u32le(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-    p[2] = (unsigned char)(v >> 16);
-    p[3] = (unsigned char)(v >> 24);
-}
 
 static msiz_status reserve(zarr_buf *b, size_t extra, const char *array_path)
 {
@@ -44,7 +37,7 @@ msiz_status msiz_zarr_vlen_push(zarr_buf *b, const char *s, const char *array_pa
     msiz_status status = reserve(b, 4 + n, array_path);
     if (status != MSIZ_OK)
         return status;
-    put_u32le(b->data + b->len, (uint32_t)n);
+    msiz_store_le32(b->data + b->len, (uint32_t)n);
     memcpy(b->data + b->len + 4, s, n);
     b->len += 4 + n;
     return MSIZ_OK;
@@ -52,5 +45,5 @@ msiz_status msiz_zarr_vlen_push(zarr_buf *b, const char *s, const char *array_pa
 
 void msiz_zarr_vlen_end(zarr_buf *b, uint32_t count)
 {
-    put_u32le(b->data, count);
+    msiz_store_le32(b->data, count);
 }

@@ -19,6 +19,16 @@ def convert(build_dir, inp, out, *args, check=True, env=None, timeout=600):
     return proc
 
 
+def slow_input(folder):
+    """A synthetic processed imzML (4 million peaks) whose conversion takes a few seconds and
+    spills at --memory-limit 16MiB: for tests that interrupt or kill a run midway."""
+    import imzml_synth
+
+    return imzml_synth.write_processed(pathlib.Path(folder) / "large", n_x=160, n_y=125,
+                                       peaks=200, vary_peaks=False, shuffled=True, seed=11,
+                                       mz_range=(100.0, 400.0), pool_size=4000)
+
+
 def spilled_bytes(stderr):
     """The `spilled` figure of the -v summary, in bytes."""
     m = re.search(r"spilled ([0-9.]+) (B|KiB|MiB|GiB)", stderr)

@@ -1,6 +1,7 @@
-"""msizarr convert safety: existing OUTPUT refused unless --overwrite; on every failure (usage
+"""msizarr convert safety: an existing OUTPUT is refused unless it is a Zarr store and
+--overwrite is given (what else is refused: test_output_guard.py); on every failure (usage
 error, truncated .ibd found mid-conversion, unwritable temp dir, Ctrl-C) nothing is left at
-OUTPUT and no temporary sibling (.OUTPUT.tmp-*) or spill folder (msizarr-transpose-*) remains.
+OUTPUT and no temporary sibling (.OUTPUT.tmp-*) or spill folder (msizarr-spill-*) remains.
 The CLI table (in the style of htslib's tabix.tst): arguments, exit code, stderr fragment."""
 import os
 import pathlib
@@ -12,8 +13,7 @@ import time
 import pytest
 import zarr
 
-import imzml_synth
-from convert_common import convert
+from convert_common import convert, slow_input
 
 DATA = pathlib.Path(__file__).resolve().parents[1] / "data"
 SMALL = DATA / "imzy_simple_imzml" / "simple_imzml.imzML"
@@ -26,26 +26,28 @@ def leftovers(out, temp_dir=None):
     if out.exists() or out.is_symlink():
         found.append(out)
     if temp_dir is not None:
-        found += list(pathlib.Path(temp_dir).glob("msizarr-transpose-*"))
+        found += list(pathlib.Path(temp_dir).glob("msizarr-*"))
     return found
 
 
 @pytest.fixture(scope="module")
 def large(tmp_path_factory):
     """A synthetic file whose conversion takes a few seconds (4 million peaks)."""
-    d = tmp_path_factory.mktemp("large")
-    return imzml_synth.write_processed(d / "large", n_x=160, n_y=125, peaks=200, vary_peaks=False,
-                                       shuffled=True, seed=11, mz_range=(100.0, 400.0),
-                                       pool_size=4000)
+    return slow_input(tmp_path_factory.mktemp("large"))
+
+
+def zarr_store(path):
+    """An existing Zarr store (a group written by zarr-python) holding keep.txt."""
+    zarr.open_group(str(path), mode="w")
+    (path / "keep.txt").write_text("mine")
+    return path
 
 
 def test_existing_output_refused(build_dir, tmp_path):
-    out = tmp_path / "out.zarr"
-    out.mkdir()
-    (out / "keep.txt").write_text("mine")
+    out = zarr_store(tmp_path / "out.zarr")
     proc = convert(build_dir, SMALL, out, check=False)
     assert proc.returncode == 1, proc.stderr
-    assert "output exists" in proc.stderr and "--overwrite" in proc.stderr
+    assert "output exists" in proc.stderr and "(--overwrite)" in proc.stderr
     assert (out / "keep.txt").read_text() == "mine"
     assert leftovers(out) == [out]
 
@@ -73,9 +75,8 @@ def test_existing_file_output_refused(build_dir, tmp_path):
 
 
 def test_overwrite_replaces(build_dir, tmp_path):
-    out = tmp_path / "out.zarr"
-    out.mkdir()
-    (out / "keep.txt").write_text("old")
+    """Only a Zarr store is replaced (a folder of other files is not: test_output_guard.py)."""
+    out = zarr_store(tmp_path / "out.zarr")
     convert(build_dir, SMALL, out, "--overwrite")
     assert not (out / "keep.txt").exists()
     assert "tables" in zarr.open_group(str(out), mode="r")
@@ -83,13 +84,12 @@ def test_overwrite_replaces(build_dir, tmp_path):
 
 
 def test_overwrite_keeps_old_output_on_failure(build_dir, tmp_path):
-    out = tmp_path / "out.zarr"
-    out.mkdir()
-    (out / "keep.txt").write_text("old")
+    out = zarr_store(tmp_path / "out.zarr")
     proc = convert(build_dir, DATA / "thyra_fixtures" / "two_precision_terms.imzML", out,
                    "--overwrite", check=False)
     assert proc.returncode == 1
-    assert (out / "keep.txt").read_text() == "old"
+    assert "two_precision_terms" in proc.stderr
+    assert (out / "keep.txt").read_text() == "mine"
     assert leftovers(out) == [out]
 
 
@@ -113,11 +113,14 @@ def test_truncated_ibd_mid_conversion(build_dir, tmp_path, large):
     assert leftovers(out, spill) == []
 
 
-def test_bad_temp_dir_fails_after_store_created(build_dir, tmp_path):
+def test_bad_temp_dir_refused_up_front(build_dir, tmp_path):
+    """Refused before the input is read, not when the first spill file is needed."""
     out = tmp_path / "out.zarr"
-    proc = convert(build_dir, SMALL, out, "--temp-dir", tmp_path / "missing" / "dir", check=False)
+    proc = convert(build_dir, SMALL, out, "--temp-dir", tmp_path / "missing" / "dir",
+                   "--log-level", "info", check=False)
     assert proc.returncode == 1
-    assert "temporary folder" in proc.stderr
+    assert "cannot create a temporary folder" in proc.stderr and "missing/dir" in proc.stderr
+    assert "resampling" not in proc.stderr
     assert leftovers(out) == []
 
 

@@ -351,14 +351,21 @@ static int cmp_double(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
+/* Files under `dir` (spill files live in a msizarr-spill-* folder inside it), hidden ones (the
+ * spill folder's ownership marker) left out. */
 static size_t count_files(const char *dir)
 {
     DIR *d = opendir(dir);
     assert_non_null(d);
     size_t n = 0;
     struct dirent *e;
-    while ((e = readdir(d)))
-        n += e->d_name[0] != '.';
+    while ((e = readdir(d))) {
+        char path[4200];
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        n += e->d_type == DT_DIR ? count_files(path) : 1;
+    }
     closedir(d);
     return n;
 }
@@ -409,6 +416,11 @@ static void test_union_spill(void **state)
     assert_int_equal(msiz_union_axis_read(u, n, 1, chunk), MSIZ_E_ARG);
     msiz_union_axis_free(u);
     assert_int_equal(count_files(dir), 0); /* temporary files removed */
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while ((e = readdir(d)))
+        assert_true(strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0); /* folder too */
+    closedir(d);
     free(v);
     assert_int_equal(msiz_remove_tree(dir), MSIZ_OK);
 }

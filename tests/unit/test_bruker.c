@@ -264,7 +264,7 @@ static void test_tsf_raw_tof_ascending(void **state)
         const msiz_bruker_frame *f = &db.frames[i];
         uint8_t head[8];
         assert_int_equal(msiz_pread_full(fd, db.bin_path, head, 8, f->tims_id), MSIZ_OK);
-        size_t len = msiz_bruker_le32(head);
+        size_t len = msiz_load_le32(head);
         uint8_t *blk = malloc(len);
         double *tof = malloc((f->num_peaks + 1) * sizeof *tof);
         double *val = malloc((f->num_peaks + 1) * sizeof *val);
@@ -330,7 +330,7 @@ static void check_tdf_frames(const char *rel, int expect_frames)
         const msiz_bruker_frame *f = &db.frames[i];
         uint8_t head[8];
         assert_int_equal(msiz_pread_full(fd, db.bin_path, head, 8, f->tims_id), MSIZ_OK);
-        size_t len = msiz_bruker_le32(head), np = (size_t)f->num_peaks;
+        size_t len = msiz_load_le32(head), np = (size_t)f->num_peaks;
         uint8_t *blk = malloc(len);
         assert_int_equal(msiz_pread_full(fd, db.bin_path, blk, len, f->tims_id), MSIZ_OK);
         const uint32_t *w;
@@ -471,7 +471,7 @@ static void test_calibration_vs_sdk(void **state)
         /* the peak is in the decoded frame */
         uint8_t blk[4096], head[8];
         assert_int_equal(msiz_pread_full(fd, db.bin_path, head, 8, f->tims_id), MSIZ_OK);
-        size_t len = msiz_bruker_le32(head);
+        size_t len = msiz_load_le32(head);
         assert_true(len <= sizeof blk);
         assert_int_equal(msiz_pread_full(fd, db.bin_path, blk, len, f->tims_id), MSIZ_OK);
         const uint32_t *w;

@@ -162,12 +162,48 @@ static void test_existing_output_and_overwrite(void **state)
     msiz_store_opts_init(&o);
     assert_int_equal(msiz_store_create(c->out, &o, &s), MSIZ_E_EXISTS);
     assert_null(s);
+    assert_non_null(strstr(msiz_last_error(), "output exists (a Zarr store)"));
+    assert_non_null(strstr(msiz_last_error(), "overwrite option (--overwrite)"));
     o.overwrite = 1;
     assert_int_equal(msiz_store_create(c->out, &o, &s), MSIZ_OK);
     assert_int_equal(msiz_store_set_root_attrs_json(s, "{\"k\": 1}"), MSIZ_OK);
     assert_int_equal(msiz_store_set_root_attrs_json(s, "[1]"), MSIZ_E_ARG);
     assert_int_equal(msiz_store_finish(s), MSIZ_OK);
     assert_int_equal(entries(c), 1);
+}
+
+/* Only a Zarr store is replaced (edge-cases.md #80), also through the library, and the rule is
+ * checked again at finish: what is at the path by then must still be a store. */
+static void test_overwrite_replaces_only_stores(void **state)
+{
+    ctx *c = *state;
+    char path[256];
+    msiz_store *s = NULL;
+    msiz_store_opts o;
+    msiz_store_opts_init(&o);
+    o.overwrite = 1;
+    assert_int_equal(msiz_mkdir_p(c->out), MSIZ_OK);
+    snprintf(path, sizeof path, "%s/thesis.docx", c->out);
+    assert_int_equal(msiz_write_file(path, "work", 4), MSIZ_OK);
+    assert_int_equal(msiz_store_create(c->out, &o, &s), MSIZ_E_EXISTS);
+    assert_non_null(strstr(msiz_last_error(), "is not a Zarr store"));
+    assert_null(strstr(msiz_last_error(), "--overwrite"));
+    assert_true(msiz_path_exists(path));
+    assert_int_equal(msiz_remove_tree(c->out), MSIZ_OK);
+    assert_int_equal(msiz_write_file(c->out, "a file", 6), MSIZ_OK);
+    assert_int_equal(msiz_store_create(c->out, &o, &s), MSIZ_E_EXISTS);
+    assert_non_null(strstr(msiz_last_error(), "is a file, not a Zarr store"));
+    /* a store when the run starts, a folder of documents when it ends */
+    assert_int_equal(msiz_remove_tree(c->out), MSIZ_OK);
+    s = new_store(c);
+    assert_int_equal(msiz_store_finish(s), MSIZ_OK);
+    assert_int_equal(msiz_store_create(c->out, &o, &s), MSIZ_OK);
+    assert_int_equal(msiz_remove_tree(c->out), MSIZ_OK);
+    assert_int_equal(msiz_mkdir_p(c->out), MSIZ_OK);
+    assert_int_equal(msiz_write_file(path, "work", 4), MSIZ_OK);
+    assert_int_equal(msiz_store_finish(s), MSIZ_E_EXISTS);
+    assert_true(msiz_path_exists(path));
+    assert_int_equal(entries(c), 1); /* the temporary sibling is gone */
 }
 
 static void test_bad_options(void **state)
@@ -193,6 +229,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_out_of_range_indices_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_int32_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_existing_output_and_overwrite, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overwrite_replaces_only_stores, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,15 +5,44 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "io/fs.h"
+#include "io/spill.h"
 #include "sparse/transpose.h"
 
 #define N_ROWS 3000
 #define N_COLS 700
+
+/* Every test spills into a spill of its own in a private folder. */
+typedef struct fixture {
+    char dir[32];
+    msiz_spill *spill;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/msiz_tr_XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    assert_int_equal(msiz_spill_new(f->dir, &f->spill), MSIZ_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    msiz_spill_free(f->spill);
+    assert_int_equal(msiz_remove_tree(f->dir), MSIZ_OK);
+    free(f);
+    return 0;
+}
 
 /* Deterministic sparse pattern: entry (r, c) exists when hash(r, c) % 8 == 0; column 5 is
  * dense. Rows r % 3 == 1 have no entries (skipped by the caller: row ids jump). */
@@ -76,7 +105,7 @@ static msiz_status ref_column(void *ctx, uint64_t col, const int32_t *rows, cons
 /* The same columns whatever the budget: in memory, or spilled as several runs. */
 static void test_columns_exact(void **state)
 {
-    (void)state;
+    fixture *f = *state;
     /* 256 KiB: many sorted runs and column blocks; 600 KiB: a few of each; 64 MiB: in memory;
      * 256 KiB over 100,000 columns: too many columns for runs, so raw spill and recursive
      * distribution into column ranges */
@@ -85,7 +114,7 @@ static void test_columns_exact(void **state)
     int spills[] = {1, 1, 0, 1};
     for (size_t b = 0; b < 4; b++) {
         msiz_transpose *t = NULL;
-        assert_int_equal(msiz_transpose_new(n_cols[b], budgets[b], NULL, &t), MSIZ_OK);
+        assert_int_equal(msiz_transpose_new(n_cols[b], budgets[b], f->spill, &t), MSIZ_OK);
         add_rows(t);
         ref_ctx k = {0, 1, 0};
         assert_int_equal(msiz_transpose_finish(t, ref_column, &k), MSIZ_OK);
@@ -118,9 +147,9 @@ static msiz_status heavy_column(void *ctx, uint64_t col, const int32_t *rows, co
  * end once). */
 static void test_heavy_column_after_empty_ones(void **state)
 {
-    (void)state;
+    fixture *f = *state;
     msiz_transpose *t = NULL;
-    assert_int_equal(msiz_transpose_new(100000, (size_t)256 << 10, NULL, &t), MSIZ_OK);
+    assert_int_equal(msiz_transpose_new(100000, (size_t)256 << 10, f->spill, &t), MSIZ_OK);
     for (uint32_t r = 0; r < 20000; r++) {
         uint32_t col = 50000;
         double v = (double)r + 1;
@@ -137,11 +166,12 @@ static void test_heavy_column_after_empty_ones(void **state)
 
 static void test_rows_must_ascend(void **state)
 {
-    (void)state;
+    fixture *f = *state;
     msiz_transpose *t = NULL;
     uint32_t c = 1;
     double v = 1.0;
-    assert_int_equal(msiz_transpose_new(4, 0, NULL, &t), MSIZ_OK);
+    assert_int_equal(msiz_transpose_new(4, 0, NULL, &t), MSIZ_E_ARG); /* no spill storage */
+    assert_int_equal(msiz_transpose_new(4, 0, f->spill, &t), MSIZ_OK);
     assert_int_equal(msiz_transpose_add_row(t, 3, &c, &v, 1), MSIZ_OK);
     assert_int_equal(msiz_transpose_add_row(t, 3, &c, &v, 1), MSIZ_E_ARG);
     c = 9;
@@ -161,13 +191,14 @@ static int count_dir_entries(const char *path)
     return n;
 }
 
+/* The spill folder appears with the first spilled run; the transpose's files go with the
+ * transpose, the folder with the spill. */
 static void test_temp_files_removed(void **state)
 {
-    (void)state;
-    char dir[] = "/tmp/msiz_tr_XXXXXX";
-    assert_non_null(mkdtemp(dir));
+    fixture *f = *state;
     msiz_transpose *t = NULL;
-    assert_int_equal(msiz_transpose_new(N_COLS, 0, dir, &t), MSIZ_OK);
+    assert_int_equal(msiz_transpose_new(N_COLS, 0, f->spill, &t), MSIZ_OK);
+    assert_null(msiz_spill_dir(f->spill));
     uint32_t cols[N_COLS];
     double vals[N_COLS];
     for (uint32_t r = 0; r < 500; r++) {
@@ -176,19 +207,24 @@ static void test_temp_files_removed(void **state)
         assert_int_equal(msiz_transpose_add_row(t, r, cols, vals, N_COLS), MSIZ_OK);
     }
     assert_true(msiz_transpose_spilled_bytes(t) > 0);
-    assert_int_equal(count_dir_entries(dir), 1);
+    const char *folder = msiz_spill_dir(f->spill);
+    assert_non_null(folder);
+    assert_int_equal(count_dir_entries(f->dir), 1);
+    assert_int_equal(count_dir_entries(folder), 1);
     msiz_transpose_free(t); /* abandoned before finish: files go too */
-    assert_int_equal(count_dir_entries(dir), 0);
-    rmdir(dir);
+    assert_int_equal(count_dir_entries(folder), 0);
+    msiz_spill_free(f->spill);
+    f->spill = NULL;
+    assert_int_equal(count_dir_entries(f->dir), 0);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_columns_exact),
-        cmocka_unit_test(test_heavy_column_after_empty_ones),
-        cmocka_unit_test(test_rows_must_ascend),
-        cmocka_unit_test(test_temp_files_removed),
+        cmocka_unit_test_setup_teardown(test_columns_exact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_heavy_column_after_empty_ones, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rows_must_ascend, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_temp_files_removed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
