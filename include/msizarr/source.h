@@ -121,6 +121,15 @@ MSIZ_API MSIZ_NODISCARD msiz_status msiz_source_open(const char *path, const msi
 
 MSIZ_API const msiz_source_info *msiz_source_get_info(const msiz_source *src);
 
+/* A summary of the source as JSON text, what `msizarr info --json` prints: one object with
+ * path, format, mode, n_spectra, total_peaks, grid [x, y, z], pixel_size_um [x, y] or null,
+ * mass_range [min, max] or null, mz_type, intensity_type, spectrum_type,
+ * spectrum_type_declared, polarity, checks (the reader's checks: name, status, detail) and
+ * metadata (the reader's metadata, see msiz_source_info.metadata_json), indented by 2 spaces.
+ * Built on the first call; the text is owned by the source and valid until msiz_source_close.
+ * MSIZ_E_NOMEM (and *json = NULL) when it cannot be built. Not thread-safe on one source. */
+MSIZ_API MSIZ_NODISCARD msiz_status msiz_source_info_json(msiz_source *src, const char **json);
+
 /* Reads the next spectrum into `sp`: MSIZ_OK, MSIZ_END after the last, or an error. */
 MSIZ_API MSIZ_NODISCARD msiz_status msiz_source_next(msiz_source *src, msiz_spectrum *sp);
 

@@ -1,6 +1,7 @@
 /* The spectrum-source front: option defaults, spectrum buffers, format sniffing, dispatch. */
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -208,5 +209,6 @@ void msiz_source_close(msiz_source *src)
         return;
     if (src->ops && src->ops->close)
         src->ops->close(src);
+    free(src->info_json); /* allocated by jansson's json_dumps */
     msiz_free(src);
 }

@@ -17,6 +17,7 @@ struct msiz_source {
     const msiz_source_ops *ops;
     msiz_source_info info; /* filled by the backend's open */
     void *impl;            /* backend state */
+    char *info_json;       /* msiz_source_info_json's text, built on first use (jansson) */
 };
 
 /* Makes sure `sp` can hold `n` peaks (cap from the options); MSIZ_E_LIMIT past the cap. */

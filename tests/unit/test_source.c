@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "msizarr/source.h"
 
 static void check_locate_matches_read(const char *rel, int exact_n)
@@ -68,12 +70,44 @@ static void test_open_refusals(void **state)
     assert_non_null(strstr(msiz_last_error(), "not an .imzML file or a Bruker .d folder"));
 }
 
+/* The JSON summary (msizarr info --json, msizarr.info()): built once, owned by the source, and
+ * holding the info fields under the names the CLI has always printed. */
+static void test_info_json(void **state)
+{
+    (void)state;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/imzy_example_tsf/example_tsf.d", getenv("MSIZ_TEST_DATA"));
+    msiz_source *src = NULL;
+    assert_int_equal(msiz_source_open(path, NULL, &src), MSIZ_OK);
+    const char *text = NULL, *again = NULL;
+    assert_int_equal(msiz_source_info_json(src, &text), MSIZ_OK);
+    assert_int_equal(msiz_source_info_json(src, &again), MSIZ_OK);
+    assert_ptr_equal(text, again);
+    json_t *o = json_loads(text, 0, NULL);
+    assert_non_null(o);
+    const msiz_source_info *info = msiz_source_get_info(src);
+    assert_string_equal(json_string_value(json_object_get(o, "path")), path);
+    assert_string_equal(json_string_value(json_object_get(o, "format")), "Bruker TSF");
+    assert_int_equal(json_integer_value(json_object_get(o, "n_spectra")), info->n_spectra);
+    json_t *grid = json_object_get(o, "grid");
+    assert_int_equal(json_integer_value(json_array_get(grid, 0)), info->n_x);
+    assert_int_equal(json_integer_value(json_array_get(grid, 1)), info->n_y);
+    json_t *px = json_object_get(o, "pixel_size_um");
+    assert_true(json_real_value(json_array_get(px, 0)) == info->pixel_size_x_um);
+    assert_true(json_is_array(json_object_get(o, "checks")));
+    assert_true(json_is_object(json_object_get(o, "metadata")));
+    assert_non_null(strstr(text, "\n  \"format\": ")); /* indented by 2, keys in order */
+    json_decref(o);
+    msiz_source_close(src);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_locate_imzml),
         cmocka_unit_test(test_locate_bruker),
         cmocka_unit_test(test_open_refusals),
+        cmocka_unit_test(test_info_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
