@@ -1,9 +1,6 @@
 /* msizarr convert INPUT OUTPUT [options]: options as Thyra names them, then the library. */
-#include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -80,246 +77,45 @@ static const char HELP[] =
     "  --z-spacing UM              distance between z planes (default: the pixel size)\n"
     "  -h, --help                  show this help\n";
 
-enum {
-    OPT_PIXEL = 256,
-    OPT_ID,
-    OPT_3D,
-    OPT_ZSP,
-    OPT_STYPE,
-    OPT_THRESH,
-    OPT_REGION,
-    OPT_DUP,
-    OPT_RES,
-    OPT_NORES,
-    OPT_METHOD,
-    OPT_AXIS,
-    OPT_BINS,
-    OPT_MIN,
-    OPT_MAX,
-    OPT_WIDTH,
-    OPT_REF,
-    OPT_GAP,
-    OPT_MAXAXIS,
-    OPT_SPARSE,
-    OPT_ZF,
-    OPT_COMP,
-    OPT_OVER,
-    OPT_MEM,
-    OPT_THREADS,
-    OPT_TEMP,
-    OPT_CHUNK,
-    OPT_STREAMING,
-    OPT_PROFILE
-};
+enum { OPT_LIBRARY = 256 }; /* every option the library parses (msiz_convert_opts_set) */
 
-static const struct option LONGOPTS[] = {
-    {"pixel-size", required_argument, NULL, OPT_PIXEL},
-    {"dataset-id", required_argument, NULL, OPT_ID},
-    {"handle-3d", no_argument, NULL, OPT_3D},
-    {"z-spacing", required_argument, NULL, OPT_ZSP},
-    {"spectrum-type", required_argument, NULL, OPT_STYPE},
-    {"intensity-threshold", required_argument, NULL, OPT_THRESH},
-    {"region", required_argument, NULL, OPT_REGION},
-    {"duplicates", required_argument, NULL, OPT_DUP},
-    {"resample", no_argument, NULL, OPT_RES},
-    {"no-resample", no_argument, NULL, OPT_NORES},
-    {"resample-method", required_argument, NULL, OPT_METHOD},
-    {"mass-axis-type", required_argument, NULL, OPT_AXIS},
-    {"resample-bins", required_argument, NULL, OPT_BINS},
-    {"resample-min-mz", required_argument, NULL, OPT_MIN},
-    {"resample-max-mz", required_argument, NULL, OPT_MAX},
-    {"resample-width-at-mz", required_argument, NULL, OPT_WIDTH},
-    {"resample-reference-mz", required_argument, NULL, OPT_REF},
-    {"resample-gap-tolerance", required_argument, NULL, OPT_GAP},
-    {"max-mass-axis-length", required_argument, NULL, OPT_MAXAXIS},
-    {"sparse-format", required_argument, NULL, OPT_SPARSE},
-    {"zarr-format", required_argument, NULL, OPT_ZF},
-    {"compression", required_argument, NULL, OPT_COMP},
-    {"overwrite", no_argument, NULL, OPT_OVER},
-    {"memory-limit", required_argument, NULL, OPT_MEM},
-    {"threads", required_argument, NULL, OPT_THREADS},
-    {"temp-dir", required_argument, NULL, OPT_TEMP},
-    {"chunk-size", required_argument, NULL, OPT_CHUNK},
-    {"streaming", required_argument, NULL, OPT_STREAMING},
-    {"profile-spectra", no_argument, NULL, OPT_PROFILE},
-    {"quiet", no_argument, NULL, 'q'},
-    {"log-level", required_argument, NULL, 'v'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0}};
+/* The library's options (msiz_convert_opt_name), then the command line's own. */
+#define MAX_LONGOPTS 64
 
 typedef struct cli_state {
     msiz_convert_opts o;
     int quiet, verbosity;
+    struct option longopts[MAX_LONGOPTS];
 } cli_state;
 
-static int parse_double(const char *name, const char *text, double *out)
+static void build_longopts(cli_state *s)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (end == text || *end || errno || !isfinite(v))
-        return cli_usage_error("convert", "--%s: '%s' is not a number", name, text);
-    *out = v;
-    return 0;
+    static const struct option own[] = {{"quiet", no_argument, NULL, 'q'},
+                                        {"log-level", required_argument, NULL, 'v'},
+                                        {"help", no_argument, NULL, 'h'},
+                                        {NULL, 0, NULL, 0}};
+    size_t n = 0;
+    const char *name;
+    int takes_value = 0;
+    for (size_t i = 0;
+         n + 4 < MAX_LONGOPTS && (name = msiz_convert_opt_name(i, &takes_value)) != NULL; i++)
+        s->longopts[n++] =
+            (struct option){name, takes_value ? required_argument : no_argument, NULL, OPT_LIBRARY};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        s->longopts[n++] = own[i];
 }
 
-static int parse_count(const char *name, const char *text, unsigned long long *out)
+static int log_option(cli_state *s, const char *arg)
 {
-    if (cli_parse_u64(text, out) != 0)
-        return cli_usage_error("convert", "--%s: '%s' is not a non-negative integer", name, text);
-    return 0;
-}
-
-static int parse_choice(const char *name, const char *text, const char *const *choices, int *out)
-{
-    for (int i = 0; choices[i]; i++)
-        if (strcasecmp(text, choices[i]) == 0) {
-            *out = i;
+    static const char *const levels[] = {"error", "warning", "info", "debug", NULL};
+    for (int i = 0; levels[i]; i++)
+        if (strcasecmp(arg, levels[i]) == 0) {
+            s->verbosity = i - 1; /* error -1, warning 0, info 1, debug 2 */
             return 0;
         }
-    return cli_usage_error("convert", "--%s: unknown value '%s'", name, text);
+    return cli_usage_error("convert", "--log-level: unknown value '%s'", arg);
 }
 
-/* Options that map onto the resampling request. */
-static int resample_option(cli_state *s, int opt, const char *arg)
-{
-    msiz_resample_request *rq = &s->o.request;
-    unsigned long long n = 0;
-    if (opt == OPT_METHOD) {
-        if (strcmp(arg, "auto") == 0)
-            return rq->has_method = 0;
-        rq->has_method = 1;
-        return msiz_resample_method_parse(arg, &rq->method) < 0
-                   ? cli_usage_error("convert", "--resample-method: %s", msiz_last_error())
-                   : 0;
-    }
-    if (opt == OPT_AXIS) {
-        if (strcmp(arg, "auto") == 0)
-            return rq->has_axis_type = 0;
-        rq->has_axis_type = 1;
-        return msiz_axis_type_parse(arg, &rq->axis_type) < 0
-                   ? cli_usage_error("convert", "--mass-axis-type: %s", msiz_last_error())
-                   : 0;
-    }
-    if (opt == OPT_BINS) {
-        if (parse_count("resample-bins", arg, &n))
-            return 2;
-        if (n == 0)
-            return cli_usage_error("convert", "--resample-bins must be > 0");
-        rq->bins = n;
-        return 0;
-    }
-    if (opt == OPT_MIN)
-        return (rq->has_mz_min = 1, parse_double("resample-min-mz", arg, &rq->mz_min));
-    if (opt == OPT_MAX)
-        return (rq->has_mz_max = 1, parse_double("resample-max-mz", arg, &rq->mz_max));
-    if (opt == OPT_WIDTH)
-        return (rq->has_width = 1, parse_double("resample-width-at-mz", arg, &rq->width));
-    return parse_double("resample-reference-mz", arg, &rq->reference_mz);
-}
-
-static int output_option(cli_state *s, int opt, const char *arg)
-{
-    static const char *const sparse[] = {"csc", "csr", NULL};
-    static const char *const dup[] = {"error", "keep-first", NULL};
-    unsigned long long n = 0;
-    int choice = 0;
-    switch (opt) {
-    case OPT_SPARSE:
-        if (parse_choice("sparse-format", arg, sparse, &choice))
-            return 2;
-        s->o.sparse_format = choice ? MSIZ_SPARSE_CSR : MSIZ_SPARSE_CSC;
-        return 0;
-    case OPT_DUP:
-        if (parse_choice("duplicates", arg, dup, &choice))
-            return 2;
-        s->o.duplicates = choice ? MSIZ_DUPLICATES_KEEP_FIRST : MSIZ_DUPLICATES_ERROR;
-        return 0;
-    case OPT_ZF:
-        if (strcmp(arg, "2") != 0 && strcmp(arg, "3") != 0)
-            return cli_usage_error("convert", "--zarr-format must be 2 or 3, not '%s'", arg);
-        s->o.zarr_format = arg[0] - '0';
-        return 0;
-    case OPT_COMP:
-        return msiz_compression_parse(arg, &s->o.compression) < 0
-                   ? cli_usage_error("convert", "--compression: %s", msiz_last_error())
-                   : 0;
-    case OPT_MEM:
-        return msiz_parse_size(arg, &s->o.memory_limit) < 0
-                   ? cli_usage_error("convert", "--memory-limit: %s", msiz_last_error())
-                   : 0;
-    case OPT_THREADS:
-        if (parse_count("threads", arg, &n))
-            return 2;
-        if (n > 256)
-            return cli_usage_error("convert", "--threads: at most 256");
-        s->o.threads = (int)n;
-        return 0;
-    case OPT_CHUNK:
-        if (parse_count("chunk-size", arg, &n))
-            return 2;
-        if (n == 0)
-            return cli_usage_error("convert", "--chunk-size must be > 0");
-        s->o.chunk_size = (size_t)n;
-        return 0;
-    case OPT_MAXAXIS:
-        if (parse_count("max-mass-axis-length", arg, &n))
-            return 2;
-        s->o.max_mass_axis_length = n;
-        return 0;
-    }
-    return 2;
-}
-
-static int input_option(cli_state *s, int opt, const char *arg)
-{
-    static const char *const stypes[] = {"auto", "centroid", "profile", NULL};
-    static const char *const levels[] = {"error", "warning", "info", "debug", NULL};
-    static const char *const streaming[] = {"auto", "true", "false", NULL};
-    unsigned long long n = 0;
-    int choice = 0;
-    switch (opt) {
-    case OPT_PIXEL:
-        s->o.has_pixel_size = 1;
-        return parse_double("pixel-size", arg, &s->o.pixel_size_um);
-    case OPT_ID: s->o.dataset_id = arg; return 0;
-    case OPT_3D: s->o.handle_3d = 1; return 0;
-    case OPT_ZSP: s->o.has_z_spacing = 1; return parse_double("z-spacing", arg, &s->o.z_spacing_um);
-    case OPT_STYPE:
-        if (parse_choice("spectrum-type", arg, stypes, &choice))
-            return 2;
-        s->o.spectrum_type = (msiz_spectrum_type)choice;
-        return 0;
-    case OPT_THRESH:
-        s->o.has_intensity_threshold = 1;
-        return parse_double("intensity-threshold", arg, &s->o.intensity_threshold);
-    case OPT_REGION:
-        if (parse_count("region", arg, &n))
-            return 2;
-        if (n > 100000)
-            return cli_usage_error("convert", "--region: %llu is not a region number", n);
-        s->o.source.region = (int)n;
-        return 0;
-    case OPT_GAP: return parse_double("resample-gap-tolerance", arg, &s->o.gap_tolerance);
-    case OPT_RES: s->o.resample = 1; return 0;
-    case OPT_NORES: s->o.resample = 0; return 0;
-    case OPT_OVER: s->o.overwrite = 1; return 0;
-    case OPT_PROFILE: s->o.source.bruker_profile = 1; return 0;
-    case OPT_TEMP: s->o.temp_dir = arg; return 0;
-    case 'v':
-        if (parse_choice("log-level", arg, levels, &choice))
-            return 2;
-        s->verbosity = choice - 1; /* error -1, warning 0, info 1, debug 2 */
-        return 0;
-    case OPT_STREAMING:
-        if (parse_choice("streaming", arg, streaming, &choice))
-            return 2;
-        return 0; /* always streaming: the value changes nothing */
-    }
-    return -1; /* not an input option */
-}
-
-/* Values the library would refuse are usage errors here (exit 2), as Thyra's CLI treats them. */
 /* Option values the library would refuse are usage errors here (exit 2), as in Thyra's CLI. */
 static int check_values(const cli_state *s)
 {
@@ -334,26 +130,25 @@ static int check_values(const cli_state *s)
 
 static int parse_args(cli_state *s, int argc, char **argv)
 {
-    int opt;
+    int opt, index = -1;
+    build_longopts(s);
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "qv:h", LONGOPTS, NULL)) != -1) {
-        int rc;
+    while ((opt = getopt_long(argc, argv, "qv:h", s->longopts, &index)) != -1) {
         if (opt == 'h') {
             fputs(HELP, stdout);
             return -1;
         }
         if (opt == 'q') {
             s->quiet = 1;
-            continue;
-        }
-        if (opt == '?')
+        } else if (opt == 'v') {
+            if (log_option(s, optarg))
+                return CLI_USAGE;
+        } else if (opt == OPT_LIBRARY) {
+            if (msiz_convert_opts_set(&s->o, s->longopts[index].name, optarg) < 0)
+                return cli_usage_error("convert", "%s", msiz_last_error());
+        } else {
             return cli_usage_error("convert", "invalid option");
-        rc = input_option(s, opt, optarg);
-        if (rc < 0)
-            rc = opt >= OPT_METHOD && opt <= OPT_REF ? resample_option(s, opt, optarg)
-                                                     : output_option(s, opt, optarg);
-        if (rc)
-            return CLI_USAGE;
+        }
     }
     if (argc - optind != 2)
         return cli_usage_error("convert", "expected INPUT and OUTPUT, got %d argument(s)",

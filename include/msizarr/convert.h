@@ -155,6 +155,21 @@ static inline void msiz_convert_opts_init(msiz_convert_opts *opts)
  * work. */
 MSIZ_API MSIZ_NODISCARD msiz_status msiz_convert_opts_check(const msiz_convert_opts *opts);
 
+/* Sets one option from text by its `msizarr convert` name, as `--NAME VALUE` on the command line
+ * does: same parsing, ranges and messages (MSIZ_E_ARG naming "--NAME"). '_' may stand for '-'
+ * ("memory_limit"). Options that take no value on the command line (handle-3d, resample,
+ * no-resample, overwrite, profile-spectra) are set by a NULL value, or take "true"/"false"
+ * (also 1/0, yes/no, on/off). Text values (dataset-id, temp-dir) are referenced, not copied: keep
+ * them alive while `opts` is in use. Unknown names: MSIZ_E_ARG. The front ends' own options
+ * (log level, quiet, progress) are not here. Checks across options stay in
+ * msiz_convert_opts_check. */
+MSIZ_API MSIZ_NODISCARD msiz_status msiz_convert_opts_set(msiz_convert_opts *opts, const char *name,
+                                                          const char *value);
+
+/* The i-th name msiz_convert_opts_set accepts (0-based, canonical '-' spelling), and whether it
+ * takes a value on the command line; NULL past the last. For building option tables. */
+MSIZ_API const char *msiz_convert_opt_name(size_t i, int *takes_value);
+
 /* Parses "512MiB", "1.5GiB", "64KiB", "128M", "1000000" (bytes) into bytes. */
 MSIZ_API MSIZ_NODISCARD msiz_status msiz_parse_size(const char *text, size_t *bytes);
 

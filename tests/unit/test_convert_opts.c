@@ -62,8 +62,76 @@ static void test_sizes(void **state)
     assert_int_equal(msiz_parse_size("-1MiB", &b), MSIZ_E_ARG);
 }
 
+static void expect_set_refused(msiz_convert_opts *o, const char *name, const char *value,
+                               const char *message)
+{
+    assert_int_equal(msiz_convert_opts_set(o, name, value), MSIZ_E_ARG);
+    assert_string_equal(msiz_last_error(), message);
+}
+
+/* Options by their command-line names: the CLI and the Python package set them this way. */
+static void test_set_by_name(void **state)
+{
+    (void)state;
+    msiz_convert_opts o;
+    msiz_convert_opts_init(&o);
+    assert_int_equal(msiz_convert_opts_set(&o, "memory-limit", "64MiB"), MSIZ_OK);
+    assert_int_equal(o.memory_limit, (size_t)64 << 20);
+    assert_int_equal(msiz_convert_opts_set(&o, "pixel_size", "12.5"), MSIZ_OK); /* '_' for '-' */
+    assert_true(o.has_pixel_size && o.pixel_size_um == 12.5);
+    assert_int_equal(msiz_convert_opts_set(&o, "no-resample", NULL), MSIZ_OK);
+    assert_int_equal(o.resample, 0);
+    assert_int_equal(msiz_convert_opts_set(&o, "resample", "true"), MSIZ_OK);
+    assert_int_equal(o.resample, 1);
+    assert_int_equal(msiz_convert_opts_set(&o, "overwrite", "0"), MSIZ_OK);
+    assert_int_equal(o.overwrite, 0);
+    assert_int_equal(msiz_convert_opts_set(&o, "sparse-format", "CSR"), MSIZ_OK);
+    assert_int_equal(o.sparse_format, MSIZ_SPARSE_CSR);
+    assert_int_equal(msiz_convert_opts_set(&o, "resample-method", "tic_preserving"), MSIZ_OK);
+    assert_true(o.request.has_method && o.request.method == MSIZ_RESAMPLE_TIC_PRESERVING);
+    assert_int_equal(msiz_convert_opts_set(&o, "resample-method", "auto"), MSIZ_OK);
+    assert_false(o.request.has_method);
+    assert_int_equal(msiz_convert_opts_set(&o, "compression", "gzip:6"), MSIZ_OK);
+    assert_int_equal(o.compression.codec, MSIZ_CODEC_GZIP);
+    assert_int_equal(msiz_convert_opts_set(&o, "region", "3"), MSIZ_OK);
+    assert_int_equal(o.source.region, 3);
+    assert_int_equal(msiz_convert_opts_set(&o, "duplicates", "keep-first"), MSIZ_OK);
+    assert_int_equal(o.duplicates, MSIZ_DUPLICATES_KEEP_FIRST);
+    const char *id = "sample_a";
+    assert_int_equal(msiz_convert_opts_set(&o, "dataset-id", id), MSIZ_OK);
+    assert_ptr_equal(o.dataset_id, id); /* referenced, not copied */
+    expect_set_refused(&o, "pixel-size", "abc", "--pixel-size: 'abc' is not a number");
+    expect_set_refused(&o, "zarr_format", "4", "--zarr-format must be 2 or 3, not '4'");
+    expect_set_refused(&o, "threads", "1000", "--threads: at most 256");
+    expect_set_refused(&o, "threads", "-2", "--threads: '-2' is not a non-negative integer");
+    expect_set_refused(&o, "chunk-size", "0", "--chunk-size must be > 0");
+    expect_set_refused(&o, "sparse-format", "coo", "--sparse-format: unknown value 'coo'");
+    expect_set_refused(&o, "overwrite", "maybe", "--overwrite: 'maybe' is not true or false");
+    expect_set_refused(&o, "memory-limit", NULL, "--memory-limit needs a value");
+    expect_set_refused(&o, "colour", "red", "unknown option 'colour'");
+    assert_int_equal(msiz_convert_opts_set(&o, "memory-limit", "lots"), MSIZ_E_ARG);
+    assert_non_null(strstr(msiz_last_error(), "--memory-limit: invalid size 'lots'"));
+}
+
+static void test_option_names(void **state)
+{
+    (void)state;
+    msiz_convert_opts o;
+    int takes_value = -1, n = 0;
+    const char *name;
+    while ((name = msiz_convert_opt_name((size_t)n, &takes_value)) != NULL) {
+        msiz_convert_opts_init(&o);
+        /* every listed name is accepted (flags by NULL; others refuse a missing value) */
+        assert_int_equal(msiz_convert_opts_set(&o, name, NULL), takes_value ? MSIZ_E_ARG : MSIZ_OK);
+        n++;
+    }
+    assert_true(n >= 29);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_checks), cmocka_unit_test(test_sizes)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_checks), cmocka_unit_test(test_sizes),
+                                       cmocka_unit_test(test_set_by_name),
+                                       cmocka_unit_test(test_option_names)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
