@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(cmake ninja-build pkg-config gcc libexpat1-dev libzstd-dev zlib1g-dev libblosc-dev
-  libsqlite3-dev libjansson-dev libcmocka-dev clang-format python3-venv)
+# g++, liblz4-dev and libsnappy-dev: the Python wheel links libblosc.a, which calls lz4 and
+# snappy (C++), from static archives (cmake/StaticDeps.cmake).
+APT_PACKAGES=(cmake ninja-build pkg-config gcc g++ libexpat1-dev libzstd-dev zlib1g-dev libblosc-dev
+  libsqlite3-dev libjansson-dev libcmocka-dev liblz4-dev libsnappy-dev clang-format python3-venv)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

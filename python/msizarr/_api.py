@@ -1,0 +1,292 @@
+"""The public functions. Keyword arguments become ``msizarr convert`` options one to one (the
+C library parses and checks them, with the messages the command line prints); this module only
+spells Python values as text and accepts Thyra's ``convert_msi`` argument names."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pathlib
+import warnings
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
+
+from . import _core
+from ._progress import Progress, progress_handler
+
+if TYPE_CHECKING:  # pragma: no cover
+    import spatialdata
+
+StrPath = Union[str, "os.PathLike[str]"]
+
+ConversionError = _core.ConversionError
+ConversionError.__module__ = "msizarr"
+
+_logger = logging.getLogger("msizarr")
+
+# Thyra's resampling_config keys -> msizarr convert options (gap_tolerance: Thyra 3.x).
+_RESAMPLING_KEYS = {
+    "method": "resample-method",
+    "axis_type": "mass-axis-type",
+    "target_bins": "resample-bins",
+    "min_mz": "resample-min-mz",
+    "max_mz": "resample-max-mz",
+    "width_at_mz": "resample-width-at-mz",
+    "reference_mz": "resample-reference-mz",
+    "gap_tolerance": "resample-gap-tolerance",
+}
+# Thyra's reader_options keys -> msizarr convert options (None: accepted, changes nothing).
+_READER_KEYS = {
+    "intensity_threshold": "intensity-threshold",
+    "region": "region",
+    "use_recalibrated_state": None,  # msizarr always uses the original calibration
+}
+
+
+class MsizarrWarning(UserWarning):
+    """A warning from the C library (the same text ``msizarr convert`` prints)."""
+
+
+def _text(value: Any) -> str:
+    """A Python value as the command line would spell it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)  # shortest text that reads back as the same double
+    if isinstance(value, (str, os.PathLike)):
+        return os.fspath(value)
+    if hasattr(value, "__index__"):
+        return str(value.__index__())
+    if hasattr(value, "__float__"):
+        return repr(float(value))
+    raise TypeError(f"cannot pass {value!r} ({type(value).__name__}) as an option value")
+
+
+class _Options:
+    """The (command-line name, text) pairs for the library, each option given at most once."""
+
+    def __init__(self) -> None:
+        self.pairs: Dict[str, Optional[str]] = {}
+        self.given_by: Dict[str, str] = {}
+
+    def put(self, name: str, value: Any, keyword: str) -> None:
+        if value is None:
+            return
+        if name in self.pairs:
+            raise TypeError(f"option --{name} given twice ({self.given_by[name]} and {keyword})")
+        self.pairs[name] = _text(value)
+        self.given_by[name] = keyword
+
+    def put_mapping(self, mapping: Optional[Mapping[str, Any]], names: Mapping[str, Optional[str]],
+                    keyword: str) -> None:
+        for key, value in (mapping or {}).items():
+            if key not in names:
+                valid = ", ".join(sorted(names))
+                raise TypeError(f"{keyword}: unknown key {key!r} (valid: {valid})")
+            if names[key] is not None:
+                self.put(names[key], value, f"{keyword}[{key!r}]")
+
+    def as_list(self) -> List[Tuple[str, Optional[str]]]:
+        return list(self.pairs.items())
+
+
+def _library_log_level() -> int:
+    if _logger.isEnabledFor(logging.DEBUG):
+        return _core.LOG_DEBUG
+    if _logger.isEnabledFor(logging.INFO):
+        return _core.LOG_INFO
+    return _core.LOG_WARNING
+
+
+def _on_log(level: int, message: str) -> None:
+    """Library messages: warnings to :mod:`warnings`, the rest to the ``msizarr`` logger."""
+    if level == _core.LOG_WARNING:
+        # 1 this function, 2 convert()/info(), 3 their caller (the C frames in between have none)
+        warnings.warn(message, MsizarrWarning, stacklevel=3)
+    elif level == _core.LOG_ERROR:
+        _logger.error("%s", message)
+    elif level == _core.LOG_INFO:
+        _logger.info("%s", message)
+    else:
+        _logger.debug("%s", message)
+
+
+def _thyra_arguments(opts: _Options, format_type: str, resampling_config: Optional[Mapping],
+                     reader_options: Optional[Mapping], include_optical: Optional[bool]) -> None:
+    """Thyra's convert_msi arguments that have no msizarr keyword of their own."""
+    if str(format_type).lower() != "spatialdata":
+        raise ValueError(f"format_type {format_type!r}: msizarr writes SpatialData only")
+    opts.put_mapping(resampling_config, _RESAMPLING_KEYS, "resampling_config")
+    opts.put_mapping(reader_options, _READER_KEYS, "reader_options")
+    if include_optical:
+        warnings.warn("msizarr writes no optical images: include_optical=True changes nothing",
+                      MsizarrWarning, stacklevel=3)
+
+
+def convert(
+    input_path: StrPath,
+    output_path: StrPath,
+    *,
+    dataset_id: str = "msi_dataset",
+    pixel_size_um: Optional[float] = None,
+    handle_3d: bool = False,
+    resample: bool = True,
+    resampling: Optional[Mapping[str, Any]] = None,
+    sparse_format: str = "csc",
+    zarr_format: int = 3,
+    compression: str = "zstd",
+    memory_limit: Union[int, str] = "512MiB",
+    threads: Optional[int] = None,
+    temp_dir: Optional[StrPath] = None,
+    overwrite: bool = False,
+    progress: Union[bool, Callable[[Progress], object]] = True,
+    region: Optional[Union[int, str]] = None,
+    spectrum_type: str = "auto",
+    duplicates: str = "error",
+    resample_method: Optional[str] = None,
+    mass_axis_type: Optional[str] = None,
+    resample_bins: Optional[int] = None,
+    resample_min_mz: Optional[float] = None,
+    resample_max_mz: Optional[float] = None,
+    resample_width_at_mz: Optional[float] = None,
+    resample_reference_mz: Optional[float] = None,
+    resample_gap_tolerance: Optional[float] = None,
+    max_mass_axis_length: Optional[int] = None,
+    intensity_threshold: Optional[float] = None,
+    profile_spectra: bool = False,
+    z_spacing_um: Optional[float] = None,
+    chunk_size: Optional[int] = None,
+    streaming: Union[bool, str] = "auto",
+    format_type: str = "spatialdata",
+    resampling_config: Optional[Mapping[str, Any]] = None,
+    reader_options: Optional[Mapping[str, Any]] = None,
+    include_optical: Optional[bool] = None,
+    apply_optical_alignment: Optional[bool] = None,
+) -> pathlib.Path:
+    """Convert an imzML file or a Bruker ``.d`` folder into a SpatialData Zarr store.
+
+    Runs the C converter of ``msizarr convert`` with the GIL released (other Python threads keep
+    running). The store appears at ``output_path`` only when complete: on an error, or when the
+    conversion is interrupted (Ctrl-C, an exception from ``progress``), nothing is left there and
+    temporary files are removed.
+
+    Each keyword is the ``msizarr convert`` option of the same name (``_`` for ``-``; see
+    ``docs/usage.md``), with the same defaults; ``None`` means the option's default.
+
+    Args:
+        input_path: an ``.imzML`` file (its ``.ibd`` beside it) or a Bruker ``.d`` folder.
+        output_path: the store to write (a folder, usually ``*.zarr``).
+        dataset_id: element name prefix (``msi_dataset_z0``, ...).
+        pixel_size_um: pixel size in µm; default: from the metadata (``--pixel-size``).
+        handle_3d: one volume instead of one table per z plane.
+        resample: resample onto a common mass axis (``False``: the exact union of m/z values).
+        resampling: resampling settings as Thyra's ``resampling_config`` dict (``method``,
+            ``axis_type``, ``target_bins``, ``min_mz``, ``max_mz``, ``width_at_mz``,
+            ``reference_mz``, ``gap_tolerance``); the same as the ``resample_*`` keywords.
+        sparse_format: ``"csc"`` or ``"csr"``.
+        zarr_format: 3 or 2.
+        compression: ``"zstd[:L]"``, ``"gzip[:L]"``, ``"blosc-lz4[:L]"``, ``"blosc-zstd[:L]"``
+            or ``"none"``.
+        memory_limit: memory budget, bytes or text such as ``"2GiB"``.
+        threads: worker threads (default: one per core, at most 16).
+        temp_dir: folder for spill files (default: ``$TMPDIR`` or ``/tmp``).
+        overwrite: replace an existing store at ``output_path``.
+        progress: ``True`` shows a tqdm bar per pass when tqdm is installed, ``False`` nothing;
+            a callable receives every :class:`Progress` event instead (an exception it raises
+            cancels the conversion and propagates).
+        region, spectrum_type, duplicates, resample_method, mass_axis_type, resample_bins,
+        resample_min_mz, resample_max_mz, resample_width_at_mz, resample_reference_mz,
+        resample_gap_tolerance, max_mass_axis_length, intensity_threshold, profile_spectra,
+        chunk_size, streaming: the ``msizarr convert`` options of these names.
+        z_spacing_um: distance between z planes in µm (``--z-spacing``).
+        format_type, resampling_config, reader_options, include_optical,
+        apply_optical_alignment: Thyra's ``convert_msi`` arguments, so that a call written for
+            Thyra runs unchanged: ``format_type`` must be ``"spatialdata"``;
+            ``resampling_config`` is ``resampling``; ``reader_options`` may hold
+            ``intensity_threshold``, ``region`` and ``use_recalibrated_state`` (ignored: the
+            original calibration is used); msizarr writes no optical images.
+
+    Returns:
+        The path of the written store.
+
+    Raises:
+        ConversionError: the input or an option is refused, or the conversion failed; the
+            message names the file and the problem (options are named as on the command line).
+        KeyboardInterrupt: Ctrl-C during the conversion (after clean-up).
+    """
+    opts = _Options()
+    put = opts.put
+    put("dataset-id", dataset_id, "dataset_id")
+    put("pixel-size", pixel_size_um, "pixel_size_um")
+    put("handle-3d", handle_3d, "handle_3d")
+    put("resample", resample, "resample")
+    opts.put_mapping(resampling, _RESAMPLING_KEYS, "resampling")
+    put("sparse-format", sparse_format, "sparse_format")
+    put("zarr-format", zarr_format, "zarr_format")
+    put("compression", compression, "compression")
+    put("memory-limit", memory_limit, "memory_limit")
+    put("threads", threads, "threads")
+    put("temp-dir", temp_dir, "temp_dir")
+    put("overwrite", overwrite, "overwrite")
+    put("spectrum-type", spectrum_type, "spectrum_type")
+    put("duplicates", duplicates, "duplicates")
+    put("z-spacing", z_spacing_um, "z_spacing_um")
+    put("profile-spectra", profile_spectra, "profile_spectra")
+    put("streaming", streaming, "streaming")
+    for name, value in (("region", region), ("resample-method", resample_method),
+                        ("mass-axis-type", mass_axis_type), ("resample-bins", resample_bins),
+                        ("resample-min-mz", resample_min_mz),
+                        ("resample-max-mz", resample_max_mz),
+                        ("resample-width-at-mz", resample_width_at_mz),
+                        ("resample-reference-mz", resample_reference_mz),
+                        ("resample-gap-tolerance", resample_gap_tolerance),
+                        ("max-mass-axis-length", max_mass_axis_length),
+                        ("intensity-threshold", intensity_threshold),
+                        ("chunk-size", chunk_size)):
+        put(name, value, name.replace("-", "_"))
+    _thyra_arguments(opts, format_type, resampling_config, reader_options, include_optical)
+    del apply_optical_alignment  # Thyra's: only meaningful with optical images
+
+    handler = progress_handler(progress)
+    try:
+        summary = _core.convert(input_path, output_path, opts.as_list(),
+                                on_progress=handler, on_log=_on_log,
+                                log_level=_library_log_level())
+    finally:
+        if handler is not None and hasattr(handler, "close"):
+            handler.close()
+    _logger.info("wrote %s: %s; %d pixels, %d bins, %d non-zeros in %.2f s", output_path,
+                 summary["plan"], summary["pixels"], summary["bins"], summary["nnz"],
+                 summary["seconds"])
+    return pathlib.Path(output_path)
+
+
+def info(path: StrPath, *, verify_checksums: bool = False) -> Dict[str, Any]:
+    """Summarise an input without converting it: ``msizarr info --json`` as a dict.
+
+    Keys: ``path``, ``format``, ``mode``, ``n_spectra``, ``total_peaks``, ``grid`` ([x, y, z]),
+    ``pixel_size_um`` ([x, y] or None), ``mass_range`` ([min, max] or None), ``mz_type``,
+    ``intensity_type``, ``spectrum_type``, ``spectrum_type_declared``, ``polarity``, ``checks``
+    (the reader's checks: name, status, detail) and ``metadata`` (everything the reader found).
+
+    Args:
+        path: an ``.imzML`` file or a Bruker ``.d`` folder.
+        verify_checksums: imzML: hash the ``.ibd`` and compare with the header's checksum.
+
+    Raises:
+        ConversionError: the input cannot be opened (the message says why).
+    """
+    text = _core.info(path, verify_checksums=verify_checksums, on_log=_on_log,
+                      log_level=_library_log_level())
+    return json.loads(text)
+
+
+def read(path: StrPath) -> "spatialdata.SpatialData":
+    """Open a converted store with spatialdata (``pip install msizarr[spatialdata]``)."""
+    try:
+        import spatialdata
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError("msizarr.read needs spatialdata: pip install 'msizarr[spatialdata]'"
+                          ) from err
+    return spatialdata.read_zarr(os.fspath(path))
