@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: installs dependencies, builds, runs the C unit tests (plain and under
 # AddressSanitizer + UBSan), the fuzz corpora, and the pytest suite that reads our output with
-# spatialdata, anndata, zarr-python, geopandas and pyarrow. Exits non-zero if anything fails.
+# spatialdata, anndata, zarr-python, geopandas and pyarrow; it also builds the Python wheel once
+# (scripts/build-wheel.sh; pip fetches the pinned build backend, from its cache after the first
+# run) and tests it installed in an empty venv. Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh

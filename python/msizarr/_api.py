@@ -42,6 +42,18 @@ _READER_KEYS = {
 }
 
 
+# The keywords of convert() that are `msizarr convert` options ('_' for '-'; the library takes
+# both spellings), and the two that Thyra's API names after their unit.
+_CLI_KEYWORDS = (
+    "dataset_id", "pixel_size_um", "handle_3d", "resample", "sparse_format", "zarr_format",
+    "compression", "memory_limit", "threads", "temp_dir", "overwrite", "region", "spectrum_type",
+    "duplicates", "resample_method", "mass_axis_type", "resample_bins", "resample_min_mz",
+    "resample_max_mz", "resample_width_at_mz", "resample_reference_mz", "resample_gap_tolerance",
+    "max_mass_axis_length", "intensity_threshold", "profile_spectra", "z_spacing_um",
+    "chunk_size", "streaming")
+_RENAMED = {"pixel_size_um": "pixel-size", "z_spacing_um": "z-spacing"}
+
+
 class MsizarrWarning(UserWarning):
     """A warning from the C library (the same text ``msizarr convert`` prints)."""
 
@@ -73,6 +85,7 @@ class _Options:
     def put(self, name: str, value: Any, keyword: str) -> None:
         if value is None:
             return
+        name = name.replace("_", "-")
         if name in self.pairs:
             raise TypeError(f"option --{name} given twice ({self.given_by[name]} and {keyword})")
         self.pairs[name] = _text(value)
@@ -215,36 +228,11 @@ def convert(
             message names the file and the problem (options are named as on the command line).
         KeyboardInterrupt: Ctrl-C during the conversion (after clean-up).
     """
+    given = locals()
     opts = _Options()
-    put = opts.put
-    put("dataset-id", dataset_id, "dataset_id")
-    put("pixel-size", pixel_size_um, "pixel_size_um")
-    put("handle-3d", handle_3d, "handle_3d")
-    put("resample", resample, "resample")
+    for keyword in _CLI_KEYWORDS:
+        opts.put(_RENAMED.get(keyword, keyword), given[keyword], keyword)
     opts.put_mapping(resampling, _RESAMPLING_KEYS, "resampling")
-    put("sparse-format", sparse_format, "sparse_format")
-    put("zarr-format", zarr_format, "zarr_format")
-    put("compression", compression, "compression")
-    put("memory-limit", memory_limit, "memory_limit")
-    put("threads", threads, "threads")
-    put("temp-dir", temp_dir, "temp_dir")
-    put("overwrite", overwrite, "overwrite")
-    put("spectrum-type", spectrum_type, "spectrum_type")
-    put("duplicates", duplicates, "duplicates")
-    put("z-spacing", z_spacing_um, "z_spacing_um")
-    put("profile-spectra", profile_spectra, "profile_spectra")
-    put("streaming", streaming, "streaming")
-    for name, value in (("region", region), ("resample-method", resample_method),
-                        ("mass-axis-type", mass_axis_type), ("resample-bins", resample_bins),
-                        ("resample-min-mz", resample_min_mz),
-                        ("resample-max-mz", resample_max_mz),
-                        ("resample-width-at-mz", resample_width_at_mz),
-                        ("resample-reference-mz", resample_reference_mz),
-                        ("resample-gap-tolerance", resample_gap_tolerance),
-                        ("max-mass-axis-length", max_mass_axis_length),
-                        ("intensity-threshold", intensity_threshold),
-                        ("chunk-size", chunk_size)):
-        put(name, value, name.replace("-", "_"))
     _thyra_arguments(opts, format_type, resampling_config, reader_options, include_optical)
     del apply_optical_alignment  # Thyra's: only meaningful with optical images
 

@@ -353,6 +353,25 @@ static PyObject *core_info(PyObject *self, PyObject *args, PyObject *kwargs)
     return result;
 }
 
+/* The option names msiz_convert_opts_set takes (for the package's own consistency test). */
+static PyObject *core_option_names(PyObject *self, PyObject *unused)
+{
+    PyObject *names = PyList_New(0);
+    const char *name;
+    (void)self;
+    (void)unused;
+    for (size_t i = 0; names && (name = msiz_convert_opt_name(i, NULL)) != NULL; i++) {
+        PyObject *text = PyUnicode_FromString(name);
+        if (!text || PyList_Append(names, text) < 0) {
+            Py_XDECREF(text);
+            Py_CLEAR(names);
+            break;
+        }
+        Py_DECREF(text);
+    }
+    return names;
+}
+
 static PyObject *core_version(PyObject *self, PyObject *unused)
 {
     (void)self;
@@ -368,6 +387,8 @@ static PyMethodDef core_methods[] = {
     {"info", (PyCFunction)(void (*)(void))core_info, METH_VARARGS | METH_KEYWORDS,
      "info(path, verify_checksums=False, on_log=None, log_level=1) -> str\n\n"
      "The JSON text of msiz_source_info_json. Use msizarr.info."},
+    {"option_names", core_option_names, METH_NOARGS,
+     "The msizarr convert option names the library parses."},
     {"version", core_version, METH_NOARGS, "The C library's version."},
     {NULL, NULL, 0, NULL}};
 

@@ -5,8 +5,8 @@ that venv's Python. Checks: the extension and the bundled CLI need only the C li
 auditwheel); every array the binding writes equals the CLI's output for the same input and
 options; info() equals `msizarr info --json`; a Thyra-style call; errors (exception, message,
 nothing on disk); KeyboardInterrupt from another thread and SIGINT cancel and clean up; other
-Python threads run during a conversion; warnings, logging, progress events and the tqdm bar;
-read() with spatialdata; the Python examples of docs/python.md."""
+Python threads run during a conversion; warnings, logging and progress events; the Python
+examples of docs/python.md (with tqdm and spatialdata importable: the bar, read())."""
 import json
 import os
 import pathlib
@@ -109,6 +109,23 @@ def test_bundled_cli(venv, tmp_path):
     assert proc.stdout == f"msizarr {version}\n"
 
 
+def test_every_cli_option_is_a_keyword(venv):
+    """convert() has a keyword for each option the library parses (--no-resample is
+    resample=False), and passes each of them on."""
+    code = """
+        import inspect, msizarr
+        from msizarr import _api, _core
+        keywords = set(inspect.signature(msizarr.convert).parameters) - {
+            "input_path", "output_path", "progress", "resampling", "format_type",
+            "resampling_config", "reader_options", "include_optical", "apply_optical_alignment"}
+        assert keywords == set(_api._CLI_KEYWORDS), keywords ^ set(_api._CLI_KEYWORDS)
+        options = {_api._RENAMED.get(k, k).replace("_", "-") for k in keywords}
+        assert options == set(_core.option_names()) - {"no-resample"}, options
+        print(len(options))
+        """
+    assert int(run_py(venv, code).stdout) >= 28
+
+
 # (input, Python keywords, the same options on the command line)
 CASES = [
     (PROCESSED, "", []),
@@ -204,10 +221,11 @@ def test_errors(venv, tmp_path, large):
         fails(src, out, memory_limit="lots")
         fails(src, out, spectrum_type="mixed")
         fails(cut, out)
-        try:
-            msizarr.convert(src, out, colour="red")
-        except TypeError as e:
-            print(f"TypeError|{e}")
+        for bad in ({"colour": "red"}, {"resample_bins": 9, "resampling": {"target_bins": 9}}):
+            try:
+                msizarr.convert(src, out, **bad)
+            except TypeError as e:
+                print(f"TypeError|{e}")
         """
     proc = run_py(venv, code, tmp_path / "missing.imzML", tmp_path / "taken.zarr", PROCESSED,
                   cut, tmp_path / "out.zarr", spill)
@@ -218,6 +236,7 @@ def test_errors(venv, tmp_path, large):
     assert "--spectrum-type: unknown value 'mixed'" in lines[3]
     assert "cut.ibd" in lines[4]
     assert lines[5].startswith("TypeError|") and "colour" in lines[5]
+    assert "--resample-bins given twice" in lines[6]
     assert (tmp_path / "taken.zarr" / "mine.txt").read_text() == "mine"
     assert nothing_left(tmp_path / "out.zarr", spill) == []
 
@@ -318,22 +337,6 @@ def test_warnings_logging_and_progress_events(venv, tmp_path):
     assert passes.startswith("['bin', 'scan'") and passes.endswith("True")
 
 
-def test_tqdm_bar_and_read(venv, tmp_path):
-    """With the optional packages (tqdm, spatialdata) importable: a bar per pass, and read()."""
-    code = """
-        import sys, msizarr
-        msizarr.convert(sys.argv[1], sys.argv[2])
-        sdata = msizarr.read(sys.argv[2])
-        table = sdata.tables["msi_dataset_z0"]
-        print(type(sdata).__name__, table.n_obs, table.n_vars)
-        """
-    proc = run_py(venv, code, PROCESSED, tmp_path / "out.zarr", extras=True)
-    assert proc.stdout.split()[0] == "SpatialData"
-    assert int(proc.stdout.split()[1]) > 0
-    assert re.search(r"scan: 100%.*spectra", proc.stderr), proc.stderr
-    assert re.search(r"bin: 100%.*spectra", proc.stderr), proc.stderr
-
-
 def test_docs_examples(venv, tmp_path):
     """The ```python blocks of docs/python.md, in order in one interpreter, from a folder whose
     tests/data is the repository's (as if run from the repository root)."""
@@ -354,5 +357,9 @@ def test_docs_examples(venv, tmp_path):
     (tmp_path / "tests" / "data").symlink_to(DATA)
     proc = run_py(venv, code, extras=True, cwd=tmp_path)
     assert "Bruker TSF [20, 20, 1]" in proc.stdout
+    assert "(20, 20)" in proc.stdout  # the ion image of the store msizarr.read opened
+    # tqdm (importable here) draws a bar per pass by default
+    assert re.search(r"scan: 100%.*spectra", proc.stderr), proc.stderr
+    assert re.search(r"bin: 100%.*spectra", proc.stderr), proc.stderr
     for store in ("processed.zarr", "tsf.zarr", "continuous.zarr", "thyra_style.zarr"):
         assert (tmp_path / store / "zarr.json").is_file(), store
