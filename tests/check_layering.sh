@@ -2,7 +2,8 @@
 # Include rules of docs/architecture.md and docs/api.md, checked on the sources:
 #  - only the store (src/store) talks to the zarr and GeoParquet writers: no other library,
 #    CLI, bench or fuzz file includes their internal headers (unit tests of those writers may);
-#  - the CLI uses the stable API only: no experimental header (axis.h, store.h, experimental.h);
+#  - the CLI and the Python binding (python/src) use the stable API only: no experimental
+#    header (axis.h, store.h, experimental.h);
 #  - a stable header never includes an experimental one.
 root="${1:-.}"
 cd "$root" || exit 2
@@ -21,8 +22,8 @@ for writer in zarr parquet; do
 done
 
 experimental='msizarr/(axis|store|experimental)\.h'
-cli=$(grep -rnE "#include *[<\"]$experimental" tools)
-report "the CLI includes experimental headers" "$cli"
+cli=$(grep -rnE "#include *[<\"]$experimental" tools python/src)
+report "the CLI or the Python binding includes experimental headers" "$cli"
 
 stable=$(grep -nE "#include *[<\"]$experimental" include/msizarr/msizarr.h \
   include/msizarr/source.h include/msizarr/convert.h include/msizarr/compression.h)

@@ -292,6 +292,7 @@ static PyObject *run_convert(PyObject *input, PyObject *output, PyObject *option
     j->input = PyBytes_AsString(input);
     j->output = PyBytes_AsString(output);
     msiz_convert_opts_init(&j->opts);
+    msiz_convert_summary_init(&j->summary);
     if (apply_options(&j->opts, options, keep) == 0) {
         core_log_set_level(log_level);
         result = convert_on_thread(j, on_progress, on_log);
