@@ -72,6 +72,8 @@ static const char HELP[] =
     "  --zarr-format N             3 | 2 (default: 3)\n"
     "  --compression SPEC          zstd[:L] | gzip[:L] | blosc-lz4[:L] | blosc-zstd[:L] | none\n"
     "                              (default: zstd level 0, as zarr-python)\n"
+    "  --shapes-compression C      snappy | zstd | gzip | none: Parquet pages of the pixel\n"
+    "                              shapes (default: snappy, as pyarrow; every reader has it)\n"
     "  --overwrite                 replace OUTPUT if it is a Zarr store (nothing else)\n"
     "\n"
     "Other:\n"
@@ -103,6 +105,7 @@ enum {
     OPT_SPARSE,
     OPT_ZF,
     OPT_COMP,
+    OPT_SHAPES_COMP,
     OPT_OVER,
     OPT_MEM,
     OPT_THREADS,
@@ -135,6 +138,7 @@ static const struct option LONGOPTS[] = {
     {"sparse-format", required_argument, NULL, OPT_SPARSE},
     {"zarr-format", required_argument, NULL, OPT_ZF},
     {"compression", required_argument, NULL, OPT_COMP},
+    {"shapes-compression", required_argument, NULL, OPT_SHAPES_COMP},
     {"overwrite", no_argument, NULL, OPT_OVER},
     {"memory-limit", required_argument, NULL, OPT_MEM},
     {"threads", required_argument, NULL, OPT_THREADS},
@@ -243,6 +247,10 @@ static int output_option(cli_state *s, int opt, const char *arg)
     case OPT_COMP:
         return msiz_compression_parse(arg, &s->o.compression) < 0
                    ? cli_usage_error("convert", "--compression: %s", msiz_last_error())
+                   : 0;
+    case OPT_SHAPES_COMP:
+        return msiz_parquet_codec_parse(arg, &s->o.shapes_codec) < 0
+                   ? cli_usage_error("convert", "--shapes-compression: %s", msiz_last_error())
                    : 0;
     case OPT_MEM:
         return msiz_parse_size(arg, &s->o.memory_limit) < 0

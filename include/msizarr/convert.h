@@ -117,6 +117,7 @@ typedef struct msiz_convert_opts {
     msiz_sparse_format sparse_format; /* CSC */
     int zarr_format;                  /* 3 */
     msiz_compression compression;     /* zstd level 0 */
+    msiz_parquet_codec shapes_codec;  /* GeoParquet pages of the pixel shapes: snappy */
     int handle_3d;                    /* one volume instead of one table per z plane */
     int has_z_spacing;
     double z_spacing_um;

@@ -22,7 +22,7 @@ typedef struct row_source {
 void msiz_geoparquet_opts_init(msiz_geoparquet_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->codec = MSIZ_CODEC_ZSTD;
+    o->codec = MSIZ_PARQUET_SNAPPY;
     o->level = MSIZ_LEVEL_DEFAULT;
     o->page_bytes = (size_t)1 << 20;
     o->creator_version = NULL;
