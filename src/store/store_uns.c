@@ -5,37 +5,105 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "common/log.h"
 #include "store/store_internal.h"
 #include "store/store_table.h"
 
-static msiz_status child_path(const char *parent, const char *key, char *out, size_t size)
+/* Picks the node name of `key` inside one dict: its portable name (msiz_store_node_name),
+ * made unique there with "-2", "-3", ... `used` holds the lower-cased names taken so far, so
+ * that names differing only in case do not collide on case-insensitive file systems. */
+static msiz_status unique_name(const char *dict, const char *key, json_t *used, char *name,
+                               size_t cap)
 {
-    if (!msiz_store_valid_nested_key(key))
-        return msiz_fail(MSIZ_E_ARG, "%s: invalid uns key '%s'", parent, key);
-    int n = snprintf(out, size, "%s/%s", parent, key);
+    char base[MSIZ_STORE_NAME_MAX + 1], lower[MSIZ_STORE_NAME_MAX + 16];
+    msiz_store_node_name(key, base, sizeof base);
+    for (unsigned k = 1; k < 1000000; k++) {
+        int n = k == 1 ? snprintf(name, cap, "%s", base)
+                       : snprintf(name, cap, "%.*s-%u", MSIZ_STORE_NAME_MAX - 8, base, k);
+        if (n < 0 || (size_t)n >= cap)
+            return msiz_fail(MSIZ_E_LIMIT, "%s: uns name too long", dict);
+        size_t i = 0;
+        for (; name[i]; i++)
+            lower[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+        lower[i] = '\0';
+        if (!json_object_get(used, lower))
+            return json_object_set_new(used, lower, json_true()) == 0
+                       ? MSIZ_OK
+                       : msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", dict);
+    }
+    return msiz_fail(MSIZ_E_LIMIT, "%s: too many keys named like '%s'", dict, base);
+}
+
+static msiz_status child_path(const char *parent, const char *name, char *out, size_t size)
+{
+    int n = snprintf(out, size, "%s/%s", parent, name);
     if (n < 0 || (size_t)n >= size)
         return msiz_fail(MSIZ_E_LIMIT, "%s: uns path too long", parent);
     return MSIZ_OK;
 }
 
+/* Names every member of `obj` (skipping nulls); `renamed` gets {node name: key} for the keys
+ * that are not their own name. */
+static msiz_status name_members(const char *path, json_t *obj, json_t *names, json_t *renamed)
+{
+    json_t *used = json_object(), *v;
+    const char *key;
+    msiz_status status = used ? MSIZ_OK : msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", path);
+    json_object_foreach(obj, key, v)
+    {
+        char name[MSIZ_STORE_NAME_MAX + 16];
+        if (status < 0 || json_is_null(v))
+            continue; /* anndata < 0.9 cannot read "null": omit None values */
+        status = unique_name(path, key, used, name, sizeof name);
+        if (status == MSIZ_OK && json_object_set_new(names, key, json_string(name)) != 0)
+            status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", path);
+        if (status == MSIZ_OK && strcmp(name, key) != 0 &&
+            json_object_set_new(renamed, name, json_string(key)) != 0)
+            status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", path);
+    }
+    json_decref(used);
+    return status;
+}
+
+/* A dict. Keys come from input files (Bruker GlobalMetadata, SQLite column names): they are
+ * data, never paths (issue 13 item 6). A key that is not a portable node name is stored under
+ * an escaped name, and the group's attribute "msizarr_original_keys" maps each such name back
+ * to its key. */
 static msiz_status write_dict(msiz_zarr *z, const char *path, json_t *obj)
 {
+    json_t *names = json_object(), *renamed = json_object();
     json_t *attrs = msiz_store_encoding("dict", "0.1.0");
-    msiz_status status = msiz_zarr_group(z, path, attrs);
-    json_decref(attrs);
+    msiz_status status = names && renamed && attrs
+                             ? name_members(path, obj, names, renamed)
+                             : msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", path);
+    if (status == MSIZ_OK && json_object_size(renamed) > 0) {
+        const char *first = json_object_iter_key(json_object_iter(renamed));
+        msiz_warn("%s: %zu metadata keys are not portable Zarr names and are stored under escaped "
+                  "names (first: '%.80s' as '%s'); the attribute msizarr_original_keys maps them "
+                  "back",
+                  path, json_object_size(renamed),
+                  json_string_value(json_object_get(renamed, first)), first);
+        json_object_set(attrs, "msizarr_original_keys", renamed);
+    }
+    if (status == MSIZ_OK)
+        status = msiz_zarr_group(z, path, attrs);
     const char *key;
     json_t *v;
     json_object_foreach(obj, key, v)
     {
         char sub[MSIZ_STORE_PATH_MAX];
+        json_t *name = json_object_get(names, key);
         if (status < 0)
             break;
-        if (json_is_null(v))
-            continue; /* anndata < 0.9 cannot read "null": omit None values */
-        status = child_path(path, key, sub, sizeof sub);
+        if (!name)
+            continue; /* null */
+        status = child_path(path, json_string_value(name), sub, sizeof sub);
         if (status == MSIZ_OK)
             status = msiz_store_write_uns_value(z, sub, v);
     }
+    json_decref(names);
+    json_decref(renamed);
+    json_decref(attrs);
     return status;
 }
 
