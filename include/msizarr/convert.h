@@ -117,7 +117,6 @@ typedef struct msiz_convert_opts {
     msiz_sparse_format sparse_format; /* CSC */
     int zarr_format;                  /* 3 */
     msiz_compression compression;     /* zstd level 0 */
-    msiz_parquet_codec shapes_codec;  /* GeoParquet pages of the pixel shapes: snappy */
     int handle_3d;                    /* one volume instead of one table per z plane */
     int has_z_spacing;
     double z_spacing_um;
@@ -132,6 +131,9 @@ typedef struct msiz_convert_opts {
     msiz_progress_fn progress;
     void *progress_user;
     volatile int *cancel; /* polled; non-zero stops with MSIZ_E_INTERRUPTED */
+    /* added in 0.1: output */
+    msiz_parquet_codec shapes_codec; /* Parquet pages of the pixel shapes: snappy */
+    int reserved1;                   /* keeps the struct free of tail padding; ignored */
 } msiz_convert_opts;
 
 /* Fills Thyra's defaults (and msizarr's for the options Thyra lacks) into a caller whose struct

@@ -83,33 +83,6 @@ msiz_status msiz_pq_compressor_init(msiz_pq_compressor *c, msiz_parquet_codec co
     return msiz_fail(MSIZ_E_ARG, "parquet: unknown codec %d", (int)codec);
 }
 
-static const struct {
-    const char *name;
-    msiz_parquet_codec codec;
-} g_names[] = {{"snappy", MSIZ_PARQUET_SNAPPY},
-               {"zstd", MSIZ_PARQUET_ZSTD},
-               {"gzip", MSIZ_PARQUET_GZIP},
-               {"none", MSIZ_PARQUET_UNCOMPRESSED}};
-
-msiz_status msiz_parquet_codec_parse(const char *text, msiz_parquet_codec *codec)
-{
-    for (size_t i = 0; text && i < sizeof g_names / sizeof g_names[0]; i++)
-        if (strcmp(text, g_names[i].name) == 0) {
-            *codec = g_names[i].codec;
-            return MSIZ_OK;
-        }
-    return msiz_fail(MSIZ_E_ARG, "unknown Parquet codec '%s' (snappy, zstd, gzip or none)",
-                     text ? text : "(null)");
-}
-
-const char *msiz_parquet_codec_name(msiz_parquet_codec codec)
-{
-    for (size_t i = 0; i < sizeof g_names / sizeof g_names[0]; i++)
-        if (g_names[i].codec == codec)
-            return g_names[i].name;
-    return "unknown";
-}
-
 void msiz_pq_compressor_destroy(msiz_pq_compressor *c)
 {
     ZSTD_freeCCtx(c->zstd_ctx);
