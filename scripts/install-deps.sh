@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what msizarr needs to build and test: Debian -dev packages (C dependencies, found by
-# pkg-config) and a Python venv (.venv) with the exact pins of requirements-test.lock.
+# pkg-config), a Python venv (.venv) with the exact pins of requirements-test.lock, and the
+# JavaScript readers of tests/js (npm ci from its package-lock.json into tests/js/node_modules).
 # Idempotent: does nothing when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,8 @@ missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
+# Node.js (>= 18) with npm for tests/js; Debian's nodejs and npm unless a node is installed.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   SUDO=""
@@ -30,4 +33,12 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -r requirements-test.lock
   echo "$want" > "$stamp"
+fi
+
+js_stamp=tests/js/node_modules/.msiz-lock-sha
+js_want=$(sha256sum tests/js/package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$js_stamp" 2>/dev/null)" != "$js_want" ]; then
+  echo "install-deps: installing the JavaScript readers in tests/js"
+  npm ci --prefix tests/js --no-audit --no-fund --silent
+  echo "$js_want" > "$js_stamp"
 fi

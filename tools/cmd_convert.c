@@ -69,6 +69,8 @@ static const char HELP[] =
     "  --zarr-format N             3 | 2 (default: 3)\n"
     "  --compression SPEC          zstd[:L] | gzip[:L] | blosc-lz4[:L] | blosc-zstd[:L] | none\n"
     "                              (default: zstd level 0, as zarr-python)\n"
+    "  --shapes-compression C      snappy | zstd | gzip | none: Parquet pages of the pixel\n"
+    "                              shapes (default: snappy, as pyarrow; every reader has it)\n"
     "  --overwrite                 replace OUTPUT if it is a Zarr store (nothing else)\n"
     "\n"
     "Other:\n"

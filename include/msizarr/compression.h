@@ -36,6 +36,24 @@ MSIZ_API void msiz_compression_init(msiz_compression *c);
 /* Parses "zstd", "zstd:5", "gzip", "gzip:6", "blosc-lz4", "blosc-zstd:3", "none". */
 MSIZ_API MSIZ_NODISCARD msiz_status msiz_compression_parse(const char *text, msiz_compression *c);
 
+/* Page codec of the GeoParquet pixel shapes (--shapes-compression), independent of the Zarr
+ * codec. The values are Parquet's CompressionCodec numbers. Snappy is pyarrow's default and
+ * the one codec every Parquet reader decodes (light JavaScript readers such as hyparquet read
+ * no ZSTD out of the box). ZSTD pages use zstd level 3, GZIP pages zlib level 6. */
+typedef enum msiz_parquet_codec {
+    MSIZ_PARQUET_UNCOMPRESSED = 0,
+    MSIZ_PARQUET_SNAPPY = 1, /* default */
+    MSIZ_PARQUET_GZIP = 2,
+    MSIZ_PARQUET_ZSTD = 6
+} msiz_parquet_codec;
+
+/* Parses "snappy", "zstd", "gzip" or "none"; MSIZ_E_ARG otherwise (*codec is left as is). */
+MSIZ_API MSIZ_NODISCARD msiz_status msiz_parquet_codec_parse(const char *text,
+                                                             msiz_parquet_codec *codec);
+
+/* "snappy", "zstd", "gzip", "none", or "unknown". */
+MSIZ_API const char *msiz_parquet_codec_name(msiz_parquet_codec codec);
+
 #ifdef __cplusplus
 }
 #endif

@@ -131,6 +131,9 @@ typedef struct msiz_convert_opts {
     msiz_progress_fn progress;
     void *progress_user;
     volatile int *cancel; /* polled; non-zero stops with MSIZ_E_INTERRUPTED */
+    /* added in 0.1: output */
+    msiz_parquet_codec shapes_codec; /* Parquet pages of the pixel shapes: snappy */
+    int reserved1;                   /* keeps the struct free of tail padding; ignored */
 } msiz_convert_opts;
 
 /* Fills Thyra's defaults (and msizarr's for the options Thyra lacks) into a caller whose struct

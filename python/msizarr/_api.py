@@ -50,7 +50,7 @@ _CLI_KEYWORDS = (
     "duplicates", "resample_method", "mass_axis_type", "resample_bins", "resample_min_mz",
     "resample_max_mz", "resample_width_at_mz", "resample_reference_mz", "resample_gap_tolerance",
     "max_mass_axis_length", "intensity_threshold", "profile_spectra", "z_spacing_um",
-    "chunk_size", "streaming")
+    "chunk_size", "streaming", "shapes_compression")
 _RENAMED = {"pixel_size_um": "pixel-size", "z_spacing_um": "z-spacing"}
 
 
@@ -149,6 +149,7 @@ def convert(
     sparse_format: str = "csc",
     zarr_format: int = 3,
     compression: str = "zstd",
+    shapes_compression: str = "snappy",
     memory_limit: Union[int, str] = "512MiB",
     threads: Optional[int] = None,
     temp_dir: Optional[StrPath] = None,
@@ -201,6 +202,9 @@ def convert(
         zarr_format: 3 or 2.
         compression: ``"zstd[:L]"``, ``"gzip[:L]"``, ``"blosc-lz4[:L]"``, ``"blosc-zstd[:L]"``
             or ``"none"``.
+        shapes_compression: page codec of the pixel shapes' GeoParquet file: ``"snappy"``
+            (pyarrow's default, which every Parquet reader decodes), ``"zstd"``, ``"gzip"`` or
+            ``"none"``.
         memory_limit: memory budget, bytes or text such as ``"2GiB"``.
         threads: worker threads (default: one per core, at most 16).
         temp_dir: folder for spill files (default: ``$TMPDIR`` or ``/tmp``).

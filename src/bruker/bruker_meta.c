@@ -7,6 +7,7 @@
 #include "bruker/bruker_internal.h"
 #include "common/alloc.h"
 #include "common/error.h"
+#include "common/utf8.h"
 
 static json_t *meta_string(const msiz_bruker_db *db, const char *key)
 {
@@ -137,12 +138,27 @@ static json_t *instrument_info(const msiz_bruker_db *db)
     return o;
 }
 
+/* GlobalMetadata as {Key: Value}. SQLite TEXT need not be UTF-8: ill-formed bytes are kept
+ * as "\xNN" text, so no row is lost (JSON holds UTF-8 only). Keys are data: the store gives
+ * keys that are no portable Zarr name an escaped node name (issue 13 item 6). */
+static json_t *global_metadata(const msiz_bruker_db *db)
+{
+    json_t *gm = json_object();
+    for (size_t i = 0; gm && i < db->n_meta; i++) {
+        char *key = msiz_utf8_escape(db->meta[i].key);
+        char *value = msiz_utf8_escape(db->meta[i].value);
+        if (key && value)
+            json_object_set_new(gm, key, json_string(value));
+        msiz_free(key);
+        msiz_free(value);
+    }
+    return gm;
+}
+
 static json_t *raw_metadata(const msiz_bruker_db *db)
 {
     json_t *o = json_object();
-    json_t *gm = json_object();
-    for (size_t i = 0; i < db->n_meta; i++)
-        json_object_set_new(gm, db->meta[i].key, json_string(db->meta[i].value));
+    json_t *gm = global_metadata(db);
     json_object_set_new(o, "global_metadata", gm);
     json_t *laser = db->laser_json ? json_loads(db->laser_json, 0, NULL) : NULL;
     json_object_set_new(o, "frame_info", laser ? laser : json_object());

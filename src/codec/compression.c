@@ -1,5 +1,6 @@
 /* msiz_compression (compression.h): defaults and the --compression text form, shared by the
- * converter, the CLI, and the Zarr and Parquet writers (each maps it onto its own codecs). */
+ * converter, the CLI, and the Zarr and Parquet writers (each maps it onto its own codecs); the
+ * names of msiz_parquet_codec (--shapes-compression). */
 #include "msizarr/compression.h"
 
 #include <errno.h>
@@ -100,4 +101,31 @@ msiz_status msiz_compression_parse(const char *text, msiz_compression *c)
     }
     *c = r;
     return MSIZ_OK;
+}
+
+static const struct {
+    const char *name;
+    msiz_parquet_codec codec;
+} g_names[] = {{"snappy", MSIZ_PARQUET_SNAPPY},
+               {"zstd", MSIZ_PARQUET_ZSTD},
+               {"gzip", MSIZ_PARQUET_GZIP},
+               {"none", MSIZ_PARQUET_UNCOMPRESSED}};
+
+msiz_status msiz_parquet_codec_parse(const char *text, msiz_parquet_codec *codec)
+{
+    for (size_t i = 0; text && i < sizeof g_names / sizeof g_names[0]; i++)
+        if (strcmp(text, g_names[i].name) == 0) {
+            *codec = g_names[i].codec;
+            return MSIZ_OK;
+        }
+    return msiz_fail(MSIZ_E_ARG, "unknown Parquet codec '%s' (snappy, zstd, gzip or none)",
+                     text ? text : "(null)");
+}
+
+const char *msiz_parquet_codec_name(msiz_parquet_codec codec)
+{
+    for (size_t i = 0; i < sizeof g_names / sizeof g_names[0]; i++)
+        if (g_names[i].codec == codec)
+            return g_names[i].name;
+    return "unknown";
 }

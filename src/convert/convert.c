@@ -82,6 +82,7 @@ static msiz_status open_store(msiz_conv *c, int threads)
     msiz_store_opts_init(&so);
     so.zarr_format = c->o->zarr_format;
     so.compression = c->o->compression;
+    so.shapes_codec = c->o->shapes_codec;
     so.threads = threads;
     so.overwrite = c->o->overwrite;
     so.chunk_elems = c->chunk_elems;

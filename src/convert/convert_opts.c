@@ -22,6 +22,7 @@ void msiz_conv_opts_defaults(msiz_convert_opts *o)
     o->sparse_format = MSIZ_SPARSE_CSC;
     o->zarr_format = 3;
     msiz_compression_init(&o->compression);
+    o->shapes_codec = MSIZ_PARQUET_SNAPPY;
     o->duplicates = MSIZ_DUPLICATES_ERROR;
     o->memory_limit = (size_t)512 << 20;
     o->threads = 0;
@@ -104,6 +105,9 @@ msiz_status msiz_convert_opts_check(const msiz_convert_opts *opts)
         return msiz_fail(MSIZ_E_ARG, "--pixel-size must be > 0 (got %g)", o->pixel_size_um);
     if (o->has_z_spacing && !(o->z_spacing_um > 0))
         return msiz_fail(MSIZ_E_ARG, "--z-spacing must be > 0 (got %g)", o->z_spacing_um);
+    if (strcmp(msiz_parquet_codec_name(o->shapes_codec), "unknown") == 0)
+        return msiz_fail(MSIZ_E_ARG, "--shapes-compression: unknown codec %d",
+                         (int)o->shapes_codec);
     if (o->has_intensity_threshold && isnan(o->intensity_threshold))
         return msiz_fail(MSIZ_E_ARG, "--intensity-threshold is not a number");
     return check_request(&o->request);

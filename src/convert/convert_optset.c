@@ -238,6 +238,15 @@ static msiz_status set_compression(msiz_convert_opts *o, const char *name, const
     return MSIZ_OK;
 }
 
+static msiz_status set_shapes_compression(msiz_convert_opts *o, const char *name, const char *v)
+{
+    if (need_value(name, v) < 0)
+        return MSIZ_E_ARG;
+    if (msiz_parquet_codec_parse(v, &o->shapes_codec) < 0)
+        return msiz_fail_context(MSIZ_E_ARG, "--%s", name);
+    return MSIZ_OK;
+}
+
 static msiz_status set_overwrite(msiz_convert_opts *o, const char *name, const char *v)
 {
     return flag(name, v, &o->overwrite);
@@ -320,6 +329,7 @@ static const struct {
     {"sparse-format", set_sparse, 1},
     {"zarr-format", set_zarr_format, 1},
     {"compression", set_compression, 1},
+    {"shapes-compression", set_shapes_compression, 1},
     {"overwrite", set_overwrite, 0},
     {"memory-limit", set_memory_limit, 1},
     {"threads", set_threads, 1},

@@ -108,9 +108,32 @@ typedef struct imzml_check {
     char detail[200];
 } imzml_check;
 
+/* One cvParam or userParam of the header, kept for raw_metadata (owned strings, "" when the
+ * attribute is absent). */
 typedef struct imzml_kv {
-    char *accession, *name, *value;
+    char *section;   /* where it sits: "scanSettingsList/scanSettings[s1]" */
+    char *accession; /* cvParam: as written; userParam: "" */
+    char *name;      /* cvParam: the canonical name of a known accession, else as written */
+    char *value, *unit_accession, *unit_name;
+    char *type; /* userParam: its "type" attribute (e.g. xsd:string) */
+    int user;   /* a userParam */
+    int rank;   /* fileContent order as pyimzML's param_by_name: 0 userParams, 1 cvParams, 2
+                   and up the params of referenced groups (imzml_header_params.c) */
 } imzml_kv;
+
+/* pyimzML's imzmldict terms (imzml.md §12): the first cvParam with each accession anywhere in
+ * <scanSettingsList> (7 terms) or <instrumentConfigurationList> (6 terms), in this order. */
+#define IMZ_DICT_TERMS    13
+#define IMZ_DICT_SETTINGS 7
+typedef struct imzml_dict_term {
+    const char *accession, *key; /* key: pyimzML's imzmldict key */
+    int integer;                 /* xsd:nonNegativeInteger (else xsd:float) */
+} imzml_dict_term;
+extern const imzml_dict_term msiz_imzml_dict_terms[IMZ_DICT_TERMS];
+
+/* Most header params kept (raw_metadata.header_params); longer values are cut. */
+#define IMZ_MAX_KV       4096
+#define IMZ_MAX_KV_VALUE 65536
 
 /* Everything the header says, after parsing (owned strings; free with msiz_imzml_header_free). */
 typedef struct imzml_header {
@@ -134,11 +157,16 @@ typedef struct imzml_header {
     int64_t max_count[2];
     double max_dim[2]; /* micrometres (no unit: µm, the obo default) */
     char *scan_direction, *scan_pattern, *scan_type, *linescan_sequence;
-    char *laser[6];
-    imzml_kv *settings; /* first block's cvParams (for raw_metadata) */
-    size_t n_settings;
-    imzml_kv *file_params; /* fileDescription cvParams */
-    size_t n_file_params;
+    char *dict_value[IMZ_DICT_TERMS]; /* values of msiz_imzml_dict_terms as written, or NULL */
+    imzml_kv *file_params;            /* fileContent cvParams, userParams, referenced groups' */
+    size_t n_file_params, cap_file_params;
+    imzml_kv *header_params; /* every cvParam and userParam outside spectrumList */
+    size_t n_header_params, cap_header_params;
+    uint64_t header_params_dropped; /* beyond IMZ_MAX_KV */
+    uint64_t missing_refs;          /* referenceableParamGroupRefs naming no group (#79) */
+    char first_missing_ref[160];
+    uint64_t kindless_arrays; /* binaryDataArrays neither m/z nor intensity, ignored */
+    char first_kindless[160];
     char *instrument_model, *instrument_serial, *software, *software_version;
     /* grid */
     int32_t min_x, max_x, min_y, max_y, min_z, max_z;

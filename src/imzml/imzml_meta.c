@@ -1,6 +1,8 @@
 /* The metadata JSON of an imzML source (imzml.md §12, Thyra parity): format_specific,
- * acquisition_params, instrument_info and raw_metadata (pyimzML's imzmldict keys plus the
- * fileContent cvParams as a JSON string). format_specific.checks lists what the reader checked. */
+ * acquisition_params, instrument_info and raw_metadata: pyimzML's imzmldict keys typed as
+ * pyimzML types them, `cvParams` (the fileContent params Thyra lists) and `header_params`
+ * (every cvParam and userParam of the header), both as lists of string records, which the
+ * store writes as dataframes. format_specific.checks lists what the reader checked. */
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -64,8 +66,8 @@ static json_t *acquisition_params(const imzml_header *h)
     set_str(ap, "scan_direction", h->scan_direction ? h->scan_direction : h->linescan_sequence);
     set_str(ap, "scan_pattern", h->scan_pattern);
     set_str(ap, "scan_type", h->scan_type);
-    set_str(ap, "laser_power", h->laser[3]);     /* MS:1000846 pulse energy */
-    set_str(ap, "laser_spot_size", h->laser[1]); /* MS:1000844 focus diameter x */
+    set_str(ap, "laser_power", h->dict_value[10]);    /* MS:1000846 pulse energy */
+    set_str(ap, "laser_spot_size", h->dict_value[8]); /* MS:1000844 focus diameter x */
     return ap;
 }
 
@@ -77,14 +79,6 @@ static json_t *instrument_info(const imzml_header *h)
     set_str(ii, "software", h->software);
     set_str(ii, "software_version", h->software_version);
     return ii;
-}
-
-static const char *settings_value(const imzml_header *h, const char *accession)
-{
-    for (size_t i = 0; i < h->n_settings; i++)
-        if (strcmp(h->settings[i].accession, accession) == 0)
-            return h->settings[i].value;
-    return NULL;
 }
 
 /* Python's int() / float() of a cvParam value, as pyimzML converts it; NULL when it fails. */
@@ -104,53 +98,87 @@ static json_t *typed_value(const char *text, int integer)
     return end != text && !*end && isfinite(d) ? json_real(d) : NULL;
 }
 
-/* pyimzML's imzmldict: each list is read in order and stops at the first missing term. */
+/* pyimzML's imzmldict: each term's first value, converted as pyimzML's ontology types it (a
+ * value that does not convert is left out, as pyimzML leaves it out), then the
+ * `max count of pixels z` it adds: the largest z (1 when the file gives none). */
 static void pyimzml_dict(const imzml_header *h, json_t *raw)
 {
-    static const struct {
-        const char *acc, *key;
-        int integer;
-    } settings[] = {{"IMS:1000042", "max count of pixels x", 1},
-                    {"IMS:1000043", "max count of pixels y", 1},
-                    {"IMS:1000044", "max dimension x", 1},
-                    {"IMS:1000045", "max dimension y", 1},
-                    {"IMS:1000046", "pixel size x", 0},
-                    {"IMS:1000047", "pixel size y", 0},
-                    {"MS:1000835", "matrix solution concentration", 0}};
-    static const char *laser_keys[6] = {"wavelength",   "focus diameter x", "focus diameter y",
-                                        "pulse energy", "pulse duration",   "attenuation"};
-    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
-        const char *v = settings_value(h, settings[i].acc);
-        if (!v)
-            break;
-        json_t *j = typed_value(v, settings[i].integer);
+    for (int k = 0; k < IMZ_DICT_TERMS; k++) {
+        json_t *j = h->dict_value[k]
+                        ? typed_value(h->dict_value[k], msiz_imzml_dict_terms[k].integer)
+                        : NULL;
         if (j)
-            json_object_set_new(raw, settings[i].key, j);
+            json_object_set_new(raw, msiz_imzml_dict_terms[k].key, j);
     }
-    for (int i = 0; i < 6 && h->laser[i]; i++) {
-        json_t *j = typed_value(h->laser[i], 0);
-        if (j)
-            json_object_set_new(raw, laser_keys[i], j);
+    if (h->n_recs)
+        json_object_set_new(raw, "max count of pixels z", json_integer(h->max_z));
+}
+
+static int by_rank(const void *a, const void *b)
+{
+    const imzml_kv *x = *(const imzml_kv *const *)a, *y = *(const imzml_kv *const *)b;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    return x < y ? -1 : x > y; /* stable: document order within a rank */
+}
+
+static json_t *param_record(const imzml_kv *kv, int with_section)
+{
+    json_t *o = json_object();
+    if (with_section) {
+        set_str(o, "section", kv->section);
+        set_str(o, "element", kv->user ? "userParam" : "cvParam");
     }
+    set_str(o, "name", kv->name);
+    set_str(o, "value", kv->value);
+    set_str(o, "accession", kv->accession);
+    set_str(o, "unit_accession", kv->unit_accession);
+    set_str(o, "unit_name", kv->unit_name);
+    if (with_section)
+        set_str(o, "type", kv->type);
+    return o;
+}
+
+/* Thyra's raw_metadata.cvParams: pyimzML's fileContent param_by_name, i.e. one row per name,
+ * at the place its name first appears (userParams, then cvParams, then the referenced groups'
+ * params for names not seen yet), with the value seen last (a group's never overrides). */
+static json_t *file_cv_params(const imzml_header *h)
+{
+    json_t *rows = json_array(), *row_of = json_object();
+    const imzml_kv **sorted = msiz_malloc((h->n_file_params + 1) * sizeof *sorted);
+    for (size_t i = 0; sorted && i < h->n_file_params; i++)
+        sorted[i] = &h->file_params[i];
+    if (sorted)
+        qsort(sorted, h->n_file_params, sizeof *sorted, by_rank);
+    for (size_t i = 0; sorted && rows && row_of && i < h->n_file_params; i++) {
+        const imzml_kv *kv = sorted[i];
+        json_t *seen = json_object_get(row_of, kv->name);
+        if (!seen) {
+            json_object_set_new(row_of, kv->name, json_integer((json_int_t)json_array_size(rows)));
+            json_array_append_new(rows, param_record(kv, 0));
+        } else if (kv->rank <= 1) {
+            json_array_set_new(rows, (size_t)json_integer_value(seen), param_record(kv, 0));
+        }
+    }
+    msiz_free(sorted);
+    json_decref(row_of);
+    return rows;
 }
 
 static json_t *raw_metadata(const imzml_header *h)
 {
     json_t *raw = json_object();
     pyimzml_dict(h, raw);
-    json_t *params = json_array();
-    for (size_t i = 0; i < h->n_file_params; i++) {
-        json_t *p = json_object();
-        set_str(p, "name", h->file_params[i].name);
-        set_str(p, "value", h->file_params[i].value);
-        json_array_append_new(params, p);
-    }
-    char *text = json_dumps(params, JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+    json_t *params = file_cv_params(h);
+    if (json_array_size(params) > 0)
+        json_object_set(raw, "cvParams", params);
     json_decref(params);
-    if (text) {
-        json_object_set_new(raw, "cvParams", json_string(text));
-        free(text);
-    }
+    json_t *all = json_array();
+    for (size_t i = 0; all && i < h->n_header_params; i++)
+        json_array_append_new(all, param_record(&h->header_params[i], 1));
+    if (json_array_size(all) > 0)
+        json_object_set(raw, "header_params", all);
+    json_decref(all);
     return raw;
 }
 

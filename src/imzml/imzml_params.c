@@ -12,7 +12,6 @@
 
 #define IMZ_MAX_GROUPS       100000
 #define IMZ_MAX_GROUP_PARAMS 100000
-#define IMZ_MAX_KV           4096
 
 static const char *or_empty(const char *s)
 {
@@ -197,27 +196,6 @@ static void apply_spectrum(imzml_parser *p, const imzml_cv *cv, const imzml_attr
     }
 }
 
-static void add_kv(imzml_kv **kv, size_t *n, const imzml_attrs *a, const imzml_cv *cv)
-{
-    if (*n >= IMZ_MAX_KV)
-        return;
-    imzml_kv *grown = msiz_realloc(*kv, (*n + 1) * sizeof **kv);
-    if (!grown)
-        return; /* metadata only: dropping an entry is better than failing the read */
-    *kv = grown;
-    const char *name = a->name && *a->name ? a->name : cv ? cv->name : or_empty(a->accession);
-    grown[*n].name = msiz_strdup(name);
-    grown[*n].value = msiz_strdup(or_empty(a->value));
-    grown[*n].accession = msiz_strdup(or_empty(a->accession));
-    if (grown[*n].name && grown[*n].value && grown[*n].accession) {
-        (*n)++;
-    } else {
-        msiz_free(grown[*n].name);
-        msiz_free(grown[*n].value);
-        msiz_free(grown[*n].accession);
-    }
-}
-
 static void set_string(char **slot, const char *value)
 {
     if (*slot)
@@ -228,7 +206,7 @@ static void set_string(char **slot, const char *value)
 static void apply_file(imzml_parser *p, const imzml_cv *cv, const imzml_attrs *a)
 {
     imzml_header *h = p->h;
-    add_kv(&h->file_params, &h->n_file_params, a, cv);
+    msiz_imzml_file_param(p, a);
     if (!cv)
         return;
     switch (cv->term) {
@@ -263,7 +241,6 @@ static void settings_length(imzml_header *h, const imzml_cv *cv, const imzml_att
 static void apply_settings(imzml_parser *p, const imzml_cv *cv, const imzml_attrs *a)
 {
     imzml_header *h = p->h;
-    add_kv(&h->settings, &h->n_settings, a, cv);
     if (!cv)
         return;
     switch (cv->term) {
@@ -287,7 +264,7 @@ static void apply_instrument(imzml_parser *p, const imzml_cv *cv, const imzml_at
     if (cv && cv->term == IMZ_T_SERIAL_NUMBER)
         set_string(&h->instrument_serial, or_empty(a->value));
     else if (cv && cv->term == IMZ_T_LASER)
-        set_string(&h->laser[cv->arg], or_empty(a->value));
+        return; /* raw_metadata's imzmldict terms (imzml_header_params.c) */
     else if (a->value && *a->value)
         set_string(&h->instrument_model, a->value);
     else if (a->name && *a->name)
@@ -364,14 +341,35 @@ void msiz_imzml_group_add(imzml_parser *p, const imzml_cv *cv, const imzml_attrs
     }
     imzml_param *prm = &g->params[g->n];
     prm->cv = cv;
+    prm->user = a->user;
     prm->accession = dup_opt(a->accession);
     prm->name = dup_opt(a->name);
     prm->value = dup_opt(a->value);
     prm->unit = dup_opt(a->unit);
+    prm->unit_name = dup_opt(a->unit_name);
+    prm->type = dup_opt(a->type);
     g->n++;
     if ((a->accession && !prm->accession) || (a->name && !prm->name) || (a->value && !prm->value) ||
-        (a->unit && !prm->unit))
+        (a->unit && !prm->unit) || (a->unit_name && !prm->unit_name) || (a->type && !prm->type))
         msiz_imzml_parser_fail(p, MSIZ_E_NOMEM, "%s: out of memory for param groups", p->h->path);
+}
+
+/* A reference to no defined group is ignored with a warning (edge case #79): pyimzML and
+ * Thyra read such files (seen in R-based exports). An array it leaves undescribed fails later
+ * with its own message. */
+static void missing_group(imzml_parser *p, imzml_target tgt, const char *ref)
+{
+    imzml_header *h = p->h;
+    int in_spectrum = tgt == IMZ_TGT_SPECTRUM || tgt == IMZ_TGT_ARRAY;
+    if (in_spectrum && !p->sp.missing_ref[0])
+        snprintf(p->sp.missing_ref, sizeof p->sp.missing_ref, "%s", ref);
+    if (h->missing_refs++ > 0)
+        return;
+    if (in_spectrum)
+        snprintf(h->first_missing_ref, sizeof h->first_missing_ref, "\"%.60s\" in spectrum %zu",
+                 ref, h->n_recs);
+    else
+        snprintf(h->first_missing_ref, sizeof h->first_missing_ref, "\"%.60s\" in the header", ref);
 }
 
 void msiz_imzml_group_apply(imzml_parser *p, imzml_target tgt, const char *ref)
@@ -381,22 +379,17 @@ void msiz_imzml_group_apply(imzml_parser *p, imzml_target tgt, const char *ref)
         if (strcmp(g->id, ref) != 0)
             continue;
         for (size_t k = 0; k < g->n && p->status >= 0; k++) {
-            imzml_attrs a = {g->params[k].accession, g->params[k].name, g->params[k].value,
-                             g->params[k].unit};
-            msiz_imzml_apply_param(p, tgt, g->params[k].cv, &a);
+            const imzml_param *prm = &g->params[k];
+            imzml_attrs a = {prm->accession, prm->name, prm->value, prm->unit,
+                             prm->unit_name, prm->type, prm->user};
+            if (!prm->user)
+                msiz_imzml_apply_param(p, tgt, prm->cv, &a);
+            else if (tgt == IMZ_TGT_FILE_CONTENT)
+                msiz_imzml_file_param(p, &a);
         }
         return;
     }
-    if (tgt == IMZ_TGT_SPECTRUM || tgt == IMZ_TGT_ARRAY)
-        msiz_imzml_parser_fail(p, MSIZ_E_FORMAT,
-                               "%s: spectrum %zu: referenceableParamGroupRef \"%.60s\" names no "
-                               "referenceableParamGroup",
-                               p->h->path, p->h->n_recs, ref);
-    else
-        msiz_imzml_parser_fail(p, MSIZ_E_FORMAT,
-                               "%s: referenceableParamGroupRef \"%.60s\" names no "
-                               "referenceableParamGroup",
-                               p->h->path, ref);
+    missing_group(p, tgt, ref);
 }
 
 void msiz_imzml_groups_free(imzml_parser *p)
@@ -408,6 +401,8 @@ void msiz_imzml_groups_free(imzml_parser *p)
             msiz_free(g->params[k].name);
             msiz_free(g->params[k].value);
             msiz_free(g->params[k].unit);
+            msiz_free(g->params[k].unit_name);
+            msiz_free(g->params[k].type);
         }
         msiz_free(g->params);
         msiz_free(g->id);

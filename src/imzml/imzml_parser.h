@@ -7,10 +7,14 @@
 
 #include "imzml/imzml_internal.h"
 
-/* One stored cvParam of a referenceableParamGroup (owned strings). */
+#define IMZ_SECTION_DEPTHS 32 /* element nesting tracked for header param sections */
+#define IMZ_MAX_FILE_REFS  64 /* group references inside <fileContent> */
+
+/* One stored cvParam or userParam of a referenceableParamGroup (owned strings). */
 typedef struct imzml_param {
     const imzml_cv *cv; /* resolved term (accession, else name with a warning), or NULL */
-    char *accession, *name, *value, *unit;
+    char *accession, *name, *value, *unit, *unit_name, *type;
+    int user; /* a userParam: kept for raw_metadata, no meaning for the reader */
 } imzml_param;
 
 typedef struct imzml_group {
@@ -48,6 +52,7 @@ typedef struct imzml_spectrum_state {
     imzml_array_done mz, in;
     msiz_spectrum_type repr;
     unsigned polarity;
+    char missing_ref[64]; /* first undefined group referenced inside this spectrum */
 } imzml_spectrum_state;
 
 /* Which part of the document a cvParam or a group reference belongs to. */
@@ -76,15 +81,24 @@ struct imzml_parser {
     imzml_group *cur_group;
     imzml_spectrum_state sp;
     imzml_array_state arr;
+    /* raw_metadata: where the parser is in the header (imzml_header_params.c) */
+    int data_list_depth; /* inside <spectrumList> / <chromatogramList>: no header params */
+    int settings_list_depth, instrument_list_depth;
+    char section[512]; /* element path below the root, "a/b[id]/c" */
+    size_t section_len[IMZ_SECTION_DEPTHS];
+    int applying_group; /* 1 + index of the fileContent group reference being applied */
+    char *file_refs[IMZ_MAX_FILE_REFS]; /* fileContent refs, applied when groups are known */
+    int n_file_refs;
     uint64_t unknown_named; /* cvParams resolved by name (unknown accession) */
     char misses[16][24];    /* unknown accessions whose name matched nothing (a fast path) */
     int n_misses;
     char first_unknown_named[160];
 };
 
-/* Attributes of one cvParam as parsed (not owned). */
+/* Attributes of one cvParam or userParam as parsed (not owned). */
 typedef struct imzml_attrs {
-    const char *accession, *name, *value, *unit;
+    const char *accession, *name, *value, *unit, *unit_name, *type;
+    int user;
 } imzml_attrs;
 
 /* Stops the parse with an error (sets p->status and the thread's message). */
@@ -103,6 +117,21 @@ void msiz_imzml_group_begin(imzml_parser *p, const char *id);
 /* Applies every param of the group `ref` to the target. */
 void msiz_imzml_group_apply(imzml_parser *p, imzml_target tgt, const char *ref);
 void msiz_imzml_groups_free(imzml_parser *p);
+
+/* Header params for raw_metadata (imzml_header_params.c). */
+/* Enters / leaves an element: the section path, the lists a param belongs to. */
+void msiz_imzml_section_enter(imzml_parser *p, const char *name, const char **atts);
+void msiz_imzml_section_leave(imzml_parser *p, int depth);
+/* Records a param seen outside the data lists (header_params, pyimzML's imzmldict terms). */
+void msiz_imzml_header_param(imzml_parser *p, const imzml_attrs *a);
+/* Records a fileContent param with pyimzML's rank (userParams, cvParams, then groups'). */
+void msiz_imzml_file_param(imzml_parser *p, const imzml_attrs *a);
+/* Remembers a group reference inside <fileContent> (groups are defined after it). */
+void msiz_imzml_file_ref(imzml_parser *p, const char *ref);
+/* Applies the remembered fileContent references; at the end of the parse. */
+void msiz_imzml_file_refs_apply(imzml_parser *p);
+/* Frees a param row's strings. */
+void msiz_imzml_kv_clear(imzml_kv *kv);
 
 /* Finishes the current array / spectrum (checks and the compact record). */
 void msiz_imzml_array_end(imzml_parser *p);

@@ -85,15 +85,22 @@ static int check_lengths(imzml_parser *p, const imzml_array_state *a, const char
 void msiz_imzml_array_end(imzml_parser *p)
 {
     const imzml_array_state *a = &p->arr;
+    imzml_header *h = p->h;
     if (p->status < 0)
         return;
-    if (a->kind == IMZ_KIND_NONE || a->kind == -1) {
-        msiz_imzml_parser_fail(
-            p, MSIZ_E_FORMAT,
-            "%s: spectrum %zu: binaryDataArray %d is %s m/z array (MS:1000514) %s "
-            "intensity array (MS:1000515)",
-            p->h->path, p->h->n_recs, p->sp.n_arrays, a->kind == -1 ? "declared both" : "neither",
-            a->kind == -1 ? "and" : "nor");
+    if (a->kind == -1) {
+        msiz_imzml_parser_fail(p, MSIZ_E_FORMAT,
+                               "%s: spectrum %zu: binaryDataArray %d is declared both m/z array "
+                               "(MS:1000514) and intensity array (MS:1000515)",
+                               h->path, h->n_recs, p->sp.n_arrays);
+        return;
+    }
+    if (a->kind == IMZ_KIND_NONE) {
+        /* pyimzML reads only the arrays it can tell apart and skips the others (#16): so do
+         * we, with a warning; a spectrum left without its m/z or intensity array fails. */
+        if (h->kindless_arrays++ == 0)
+            snprintf(h->first_kindless, sizeof h->first_kindless,
+                     "spectrum %zu, binaryDataArray %d", h->n_recs, p->sp.n_arrays);
         return;
     }
     if (a->kind == IMZ_KIND_OTHER)
@@ -122,9 +129,15 @@ static int spectrum_complete(imzml_parser *p)
     size_t k = p->h->n_recs;
     static const char axis[] = "xy";
     if (!sp->mz.present || !sp->in.present) {
-        msiz_imzml_parser_fail(p, MSIZ_E_FORMAT, "%s: spectrum %zu has no %s array (%s)", path, k,
+        char why[128] = "";
+        if (sp->missing_ref[0])
+            snprintf(why, sizeof why,
+                     "; it references \"%.60s\", which names no "
+                     "referenceableParamGroup",
+                     sp->missing_ref);
+        msiz_imzml_parser_fail(p, MSIZ_E_FORMAT, "%s: spectrum %zu has no %s array (%s)%s", path, k,
                                sp->mz.present ? "intensity" : "m/z",
-                               sp->mz.present ? "MS:1000515" : "MS:1000514");
+                               sp->mz.present ? "MS:1000515" : "MS:1000514", why);
         return 0;
     }
     if (sp->mz.len != sp->in.len) {

@@ -23,21 +23,23 @@ static size_t first_different_mz(const imzml_header *h)
     return h->n_recs;
 }
 
+/* The mode follows the arrays when the file declares none, or both (#12, #13): pyimzML reads
+ * every spectrum by its own offsets whatever the term says, and so can we. */
 static msiz_status resolve_mode(imzml_header *h)
 {
-    if (h->mode_flags == (IMZ_MODE_CONTINUOUS | IMZ_MODE_PROCESSED))
-        return msiz_fail(MSIZ_E_FORMAT,
-                         "%s: fileContent declares both continuous (IMS:1000030) and processed "
-                         "(IMS:1000031) storage",
-                         h->path);
+    int both = h->mode_flags == (IMZ_MODE_CONTINUOUS | IMZ_MODE_PROCESSED);
     size_t differ = h->n_recs ? first_different_mz(h) : 0;
-    if (h->mode_flags == 0) {
+    if (h->mode_flags == 0 || both) {
+        const char *why = both ? "fileContent declares both continuous (IMS:1000030) and processed "
+                                 "(IMS:1000031) storage"
+                               : "no storage mode term (IMS:1000030 continuous / IMS:1000031 "
+                                 "processed)";
         h->mode = h->n_recs && differ == h->n_recs ? IMZ_MODE_CONTINUOUS : IMZ_MODE_PROCESSED;
-        msiz_warn("%s: no storage mode term (IMS:1000030 continuous / IMS:1000031 processed)%s; "
-                  "read as %s from the array layout",
-                  h->path, h->mode_unknown ? " (a mode name with an unknown accession)" : "",
+        msiz_warn("%s: %s%s; read as %s from the array layout", h->path, why,
+                  h->mode_unknown ? " (a mode name with an unknown accession)" : "",
                   h->mode == IMZ_MODE_CONTINUOUS ? "continuous" : "processed");
-        msiz_imzml_add_check(h, "storage mode", "warning", "not declared; inferred %s",
+        msiz_imzml_add_check(h, "storage mode", "warning", "%s; inferred %s",
+                             both ? "both declared" : "not declared",
                              h->mode == IMZ_MODE_CONTINUOUS ? "continuous" : "processed");
         return MSIZ_OK;
     }
@@ -162,6 +164,25 @@ static void resolve_grid(imzml_header *h, msiz_source_info *info)
     }
 }
 
+/* #79: references to undefined groups, and the arrays nobody can tell apart (#16). */
+static void warn_references(imzml_header *h)
+{
+    if (h->missing_refs)
+        msiz_warn("%s: %llu referenceableParamGroupRefs name no referenceableParamGroup (first: "
+                  "%s); ignored, as pyimzML does",
+                  h->path, (unsigned long long)h->missing_refs, h->first_missing_ref);
+    msiz_imzml_add_check(h, "param group refs", h->missing_refs ? "warning" : "passed",
+                         "%llu undefined", (unsigned long long)h->missing_refs);
+    if (h->kindless_arrays)
+        msiz_warn("%s: %llu binaryDataArrays are neither m/z array (MS:1000514) nor intensity "
+                  "array (MS:1000515) (first: %s); ignored, as pyimzML does",
+                  h->path, (unsigned long long)h->kindless_arrays, h->first_kindless);
+    if (h->header_params_dropped)
+        msiz_warn("%s: %llu header params are left out of raw_metadata (more than %d, or out "
+                  "of memory)",
+                  h->path, (unsigned long long)h->header_params_dropped, IMZ_MAX_KV);
+}
+
 static void warn_counts(imzml_header *h)
 {
     if (h->has_declared_count && h->declared_count != h->n_recs) {
@@ -179,6 +200,7 @@ static void warn_counts(imzml_header *h)
                   h->path, (unsigned long long)h->name_mismatches, h->first_mismatch);
     msiz_imzml_add_check(h, "cv names", h->name_mismatches ? "warning" : "passed",
                          "%llu mismatches", (unsigned long long)h->name_mismatches);
+    warn_references(h);
     uint64_t fixed = h->fix_mz.repaired + h->fix_int.repaired;
     if (fixed)
         msiz_warn("%s: %llu array offsets were written as signed 32-bit numbers and repaired "

@@ -62,15 +62,46 @@ static imzml_target current_target(const imzml_parser *p)
 static void on_cv_param(imzml_parser *p, const char **atts)
 {
     imzml_target tgt = current_target(p);
+    if (tgt == IMZ_TGT_NONE && p->data_list_depth)
+        return;
+    imzml_attrs a = {attr(atts, "accession"),
+                     attr(atts, "name"),
+                     attr(atts, "value"),
+                     attr(atts, "unitAccession"),
+                     NULL,
+                     NULL,
+                     0};
+    if (!p->data_list_depth) {
+        a.unit_name = attr(atts, "unitName");
+        msiz_imzml_header_param(p, &a);
+    }
     if (tgt == IMZ_TGT_NONE)
         return;
-    imzml_attrs a = {attr(atts, "accession"), attr(atts, "name"), attr(atts, "value"),
-                     attr(atts, "unitAccession")};
     const imzml_cv *cv = msiz_imzml_resolve_term(p, &a);
     if (tgt == IMZ_TGT_GROUP)
         msiz_imzml_group_add(p, cv, &a);
     else
         msiz_imzml_apply_param(p, tgt, cv, &a);
+}
+
+/* userParams mean nothing to the reader; the header's are kept for raw_metadata. */
+static void on_user_param(imzml_parser *p, const char **atts)
+{
+    imzml_target tgt = current_target(p);
+    if (p->data_list_depth && tgt != IMZ_TGT_GROUP)
+        return;
+    imzml_attrs a = {NULL,
+                     attr(atts, "name"),
+                     attr(atts, "value"),
+                     attr(atts, "unitAccession"),
+                     attr(atts, "unitName"),
+                     attr(atts, "type"),
+                     1};
+    msiz_imzml_header_param(p, &a);
+    if (tgt == IMZ_TGT_GROUP)
+        msiz_imzml_group_add(p, NULL, &a);
+    else if (tgt == IMZ_TGT_FILE_CONTENT)
+        msiz_imzml_file_param(p, &a);
 }
 
 static void begin_spectrum(imzml_parser *p)
@@ -114,7 +145,9 @@ static void begin_named(imzml_parser *p, const char *name, const char **atts)
     if (strcmp(name, "referenceableParamGroupRef") == 0) {
         imzml_target tgt = current_target(p);
         const char *ref = attr(atts, "ref");
-        if (tgt != IMZ_TGT_NONE && tgt != IMZ_TGT_GROUP)
+        if (tgt == IMZ_TGT_FILE_CONTENT)
+            msiz_imzml_file_ref(p, ref ? ref : ""); /* its groups are defined further down */
+        else if (tgt != IMZ_TGT_NONE && tgt != IMZ_TGT_GROUP)
             msiz_imzml_group_apply(p, tgt, ref ? ref : "");
     } else if (strcmp(name, "binaryDataArray") == 0) {
         begin_array(p);
@@ -150,10 +183,14 @@ static void XMLCALL on_start(void *user, const XML_Char *qname, const XML_Char *
     imzml_parser *p = user;
     const char *name = local_name(qname);
     p->depth++;
-    if (strcmp(name, "cvParam") == 0)
+    if (strcmp(name, "cvParam") == 0) {
         on_cv_param(p, atts);
-    else
+    } else if (strcmp(name, "userParam") == 0) {
+        on_user_param(p, atts);
+    } else {
+        msiz_imzml_section_enter(p, name, atts);
         begin_named(p, name, atts);
+    }
 }
 
 /* Leaves every context that started at the current depth. */
@@ -162,6 +199,7 @@ static void XMLCALL on_end(void *user, const XML_Char *qname)
     imzml_parser *p = user;
     (void)qname;
     int d = p->depth--;
+    msiz_imzml_section_leave(p, d);
     if (p->array_depth == d) {
         msiz_imzml_array_end(p);
         p->array_depth = 0;
@@ -240,6 +278,8 @@ void msiz_imzml_parser_free(imzml_parser *p)
     if (!p)
         return;
     msiz_imzml_groups_free(p);
+    for (int i = 0; i < p->n_file_refs; i++)
+        msiz_free(p->file_refs[i]);
     msiz_imzml_header_free(p->h);
     XML_ParserFree(p->xml);
     msiz_free(p);
@@ -248,6 +288,7 @@ void msiz_imzml_parser_free(imzml_parser *p)
 msiz_status msiz_imzml_parser_finish(imzml_parser *p, imzml_header **out)
 {
     *out = NULL;
+    msiz_imzml_file_refs_apply(p);
     msiz_status status = p->status;
     if (status >= 0 && p->unknown_named > 0)
         snprintf(p->h->first_mismatch, sizeof p->h->first_mismatch, "%s", p->first_unknown_named);
@@ -319,11 +360,8 @@ msiz_status msiz_imzml_parse_buffer(const void *buf, size_t len, const char *nam
 
 static void free_kvs(imzml_kv *kv, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        msiz_free(kv[i].accession);
-        msiz_free(kv[i].name);
-        msiz_free(kv[i].value);
-    }
+    for (size_t i = 0; i < n; i++)
+        msiz_imzml_kv_clear(&kv[i]);
     msiz_free(kv);
 }
 
@@ -341,10 +379,10 @@ void msiz_imzml_header_free(imzml_header *h)
     msiz_free(h->scan_pattern);
     msiz_free(h->scan_type);
     msiz_free(h->linescan_sequence);
-    for (int i = 0; i < 6; i++)
-        msiz_free(h->laser[i]);
-    free_kvs(h->settings, h->n_settings);
+    for (int i = 0; i < IMZ_DICT_TERMS; i++)
+        msiz_free(h->dict_value[i]);
     free_kvs(h->file_params, h->n_file_params);
+    free_kvs(h->header_params, h->n_header_params);
     msiz_free(h->instrument_model);
     msiz_free(h->instrument_serial);
     msiz_free(h->software);

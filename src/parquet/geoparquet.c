@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/utf8.h"
 #include "parquet/geo_metadata.h"
 #include "parquet/parquet_file.h"
 #include "parquet/wkb.h"
@@ -22,7 +23,7 @@ typedef struct row_source {
 void msiz_geoparquet_opts_init(msiz_geoparquet_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->codec = MSIZ_CODEC_ZSTD;
+    o->codec = MSIZ_PARQUET_SNAPPY;
     o->level = MSIZ_LEVEL_DEFAULT;
     o->page_bytes = (size_t)1 << 20;
     o->creator_version = NULL;
@@ -74,29 +75,6 @@ static msiz_status write_geometry(msiz_pq_writer *w, row_source *src, uint64_t n
     return status < 0 ? status : msiz_pq_column_end(w);
 }
 
-/* 1 if s[0..n) is well-formed UTF-8 (no overlongs, surrogates or code points > U+10FFFF). */
-static int valid_utf8(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        if (len == 0 || i + len > n)
-            return 0;
-        uint32_t cp = len == 1 ? c : c & (0x7Fu >> len);
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = cp << 6 | (s[i + k] & 0x3Fu);
-        }
-        static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += len;
-    }
-    return 1;
-}
-
 static msiz_status check_id(const row_source *src, uint64_t row, size_t *len)
 {
     const char *nul = memchr(src->id, '\0', sizeof src->id);
@@ -104,7 +82,7 @@ static msiz_status check_id(const row_source *src, uint64_t row, size_t *len)
         return msiz_fail(MSIZ_E_ARG, "%s: row %llu: index string longer than %d bytes", src->path,
                          (unsigned long long)row, MSIZ_GEOPARQUET_ID_CAP - 1);
     *len = (size_t)(nul - src->id);
-    if (!valid_utf8((const unsigned char *)src->id, *len))
+    if (!msiz_utf8_valid((const unsigned char *)src->id, *len))
         return msiz_fail(MSIZ_E_ARG, "%s: row %llu: index string is not valid UTF-8", src->path,
                          (unsigned long long)row);
     return MSIZ_OK;

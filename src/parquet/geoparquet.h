@@ -31,13 +31,13 @@ typedef msiz_status (*msiz_geoparquet_row_fn)(void *ctx, uint64_t row, msiz_geop
                                               char *id, size_t id_cap);
 
 typedef struct msiz_geoparquet_opts {
-    msiz_codec codec;            /* NONE, ZSTD, GZIP; blosc-zstd / blosc-lz4 become ZSTD */
-    int level;                   /* MSIZ_LEVEL_DEFAULT or the codec's level */
+    msiz_parquet_codec codec;    /* page codec: SNAPPY (default), ZSTD, GZIP, UNCOMPRESSED */
+    int level;                   /* MSIZ_LEVEL_DEFAULT or the codec's level (zstd, gzip) */
     size_t page_bytes;           /* target uncompressed page size, 1 B .. 256 MiB */
     const char *creator_version; /* geo.creator.version; NULL: MSIZ_GEOPARQUET_GEOPANDAS_VERSION */
 } msiz_geoparquet_opts;
 
-/* ZSTD, default level (3), 1 MiB pages, creator_version NULL. */
+/* SNAPPY, 1 MiB pages, creator_version NULL. */
 void msiz_geoparquet_opts_init(msiz_geoparquet_opts *o);
 
 /* Writes `path` (created or truncated) with n_rows rows from `fn`. n_rows = 0 gives a valid

@@ -1,13 +1,13 @@
 #include "parquet/page_codec.h"
 
 #include <limits.h>
+#include <snappy-c.h>
 #include <string.h>
 #include <zlib.h>
 #include <zstd.h>
 
 #include "common/alloc.h"
 #include "common/error.h"
-#include "common/log.h"
 
 #define GZIP_WINDOW_BITS 31 /* 15 + 16: gzip member format */
 
@@ -61,19 +61,24 @@ static msiz_status init_gzip(msiz_pq_compressor *c, int level)
     return MSIZ_OK;
 }
 
-msiz_status msiz_pq_compressor_init(msiz_pq_compressor *c, msiz_codec codec, int level)
+/* Codecs without levels: anything but the default is a caller's mistake. */
+static msiz_status init_levelless(msiz_pq_compressor *c, int pq_codec, int level)
+{
+    if (level != MSIZ_LEVEL_DEFAULT)
+        return msiz_fail(MSIZ_E_ARG, "parquet: %s takes no level (got %d)",
+                         msiz_parquet_codec_name((msiz_parquet_codec)pq_codec), level);
+    c->pq_codec = pq_codec;
+    return MSIZ_OK;
+}
+
+msiz_status msiz_pq_compressor_init(msiz_pq_compressor *c, msiz_parquet_codec codec, int level)
 {
     memset(c, 0, sizeof *c);
     switch (codec) {
-    case MSIZ_CODEC_NONE: c->pq_codec = MSIZ_PQ_UNCOMPRESSED; return MSIZ_OK;
-    case MSIZ_CODEC_ZSTD: return init_zstd(c, level);
-    case MSIZ_CODEC_GZIP: return init_gzip(c, level);
-    case MSIZ_CODEC_BLOSC_ZSTD:
-        msiz_info("parquet: blosc-zstd has no Parquet codec; pages use plain ZSTD");
-        return init_zstd(c, level);
-    case MSIZ_CODEC_BLOSC_LZ4:
-        msiz_info("parquet: blosc-lz4 has no Parquet codec; pages use ZSTD (default level)");
-        return init_zstd(c, MSIZ_LEVEL_DEFAULT);
+    case MSIZ_PARQUET_UNCOMPRESSED: return init_levelless(c, MSIZ_PQ_UNCOMPRESSED, level);
+    case MSIZ_PARQUET_SNAPPY: return init_levelless(c, MSIZ_PQ_SNAPPY, level);
+    case MSIZ_PARQUET_ZSTD: return init_zstd(c, level);
+    case MSIZ_PARQUET_GZIP: return init_gzip(c, level);
     }
     return msiz_fail(MSIZ_E_ARG, "parquet: unknown codec %d", (int)codec);
 }
@@ -93,6 +98,7 @@ size_t msiz_pq_compress_bound(const msiz_pq_compressor *c, size_t n)
     switch (c->pq_codec) {
     case MSIZ_PQ_ZSTD: return ZSTD_compressBound(n);
     case MSIZ_PQ_GZIP: return deflateBound(c->zstream, (uLong)n);
+    case MSIZ_PQ_SNAPPY: return snappy_max_compressed_length(n);
     default: return n;
     }
 }
@@ -115,9 +121,23 @@ static msiz_status compress_gzip(z_stream *zs, const void *src, size_t n, void *
     return MSIZ_OK;
 }
 
+static msiz_status compress_snappy(const void *src, size_t n, void *dst, size_t dst_cap,
+                                   size_t *out_len)
+{
+    size_t len = dst_cap;
+    snappy_status rc = snappy_compress(src, n, dst, &len);
+    if (rc != SNAPPY_OK)
+        return msiz_fail(rc == SNAPPY_BUFFER_TOO_SMALL ? MSIZ_E_LIMIT : MSIZ_E_CODEC,
+                         "parquet: snappy compression of %zu bytes failed (%d)", n, (int)rc);
+    *out_len = len;
+    return MSIZ_OK;
+}
+
 msiz_status msiz_pq_compress(msiz_pq_compressor *c, const void *src, size_t n, void *dst,
                              size_t dst_cap, size_t *out_len)
 {
+    if (c->pq_codec == MSIZ_PQ_SNAPPY)
+        return compress_snappy(src, n, dst, dst_cap, out_len);
     if (c->pq_codec == MSIZ_PQ_GZIP)
         return compress_gzip(c->zstream, src, n, dst, dst_cap, out_len);
     if (c->pq_codec == MSIZ_PQ_ZSTD) {

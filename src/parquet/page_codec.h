@@ -1,5 +1,6 @@
-/* Page compression for the Parquet writer: none, ZSTD (one zstd frame) or GZIP (one gzip member,
- * zlib windowBits 31), as Parquet's CompressionCodec UNCOMPRESSED / ZSTD / GZIP expect.
+/* Page compression for the Parquet writer: none, SNAPPY (one raw snappy block, libsnappy's C
+ * API), ZSTD (one zstd frame) or GZIP (one gzip member, zlib windowBits 31), as Parquet's
+ * CompressionCodec UNCOMPRESSED / SNAPPY / ZSTD / GZIP expect.
  * A compressor is caller storage holding a reusable codec context; not thread safe. */
 #ifndef MSIZ_PARQUET_PAGE_CODEC_H
 #define MSIZ_PARQUET_PAGE_CODEC_H
@@ -8,22 +9,26 @@
 
 #include "msizarr/compression.h"
 
-/* Parquet CompressionCodec values (parquet.thrift). */
-enum { MSIZ_PQ_UNCOMPRESSED = 0, MSIZ_PQ_GZIP = 2, MSIZ_PQ_ZSTD = 6 };
+/* Parquet CompressionCodec values (parquet.thrift), equal to msiz_parquet_codec's. */
+enum {
+    MSIZ_PQ_UNCOMPRESSED = MSIZ_PARQUET_UNCOMPRESSED,
+    MSIZ_PQ_SNAPPY = MSIZ_PARQUET_SNAPPY,
+    MSIZ_PQ_GZIP = MSIZ_PARQUET_GZIP,
+    MSIZ_PQ_ZSTD = MSIZ_PARQUET_ZSTD
+};
 
 typedef struct msiz_pq_compressor {
     int pq_codec;   /* MSIZ_PQ_* */
-    int level;      /* resolved codec level */
+    int level;      /* resolved codec level (0 for none and snappy) */
     void *zstd_ctx; /* ZSTD_CCtx * (ZSTD only) */
     void *zstream;  /* z_stream * (GZIP only) */
 } msiz_pq_compressor;
 
-/* Maps an msizarr codec to a Parquet one and creates its context. Blosc codecs have no Parquet
- * counterpart: both map to ZSTD (blosc-zstd keeps its level, blosc-lz4 gets zstd's default),
- * with an info log line. MSIZ_LEVEL_DEFAULT picks zstd 3 / gzip 6; level 0 with zstd is zstd's
- * default too. Out-of-range levels or unknown codecs: MSIZ_E_ARG. On failure *c needs no
- * destroy (destroying it is harmless). */
-MSIZ_NODISCARD msiz_status msiz_pq_compressor_init(msiz_pq_compressor *c, msiz_codec codec,
+/* Creates the context of a Parquet codec. MSIZ_LEVEL_DEFAULT picks zstd 3 / gzip 6; level 0
+ * with zstd is zstd's default too; snappy and none take MSIZ_LEVEL_DEFAULT only. Out-of-range
+ * levels or unknown codecs: MSIZ_E_ARG. On failure *c needs no destroy (destroying it is
+ * harmless). */
+MSIZ_NODISCARD msiz_status msiz_pq_compressor_init(msiz_pq_compressor *c, msiz_parquet_codec codec,
                                                    int level);
 /* Frees the contexts; accepts a zeroed or failed-init compressor. */
 void msiz_pq_compressor_destroy(msiz_pq_compressor *c);

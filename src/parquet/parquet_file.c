@@ -42,7 +42,7 @@ struct msiz_pq_writer {
 void msiz_pq_writer_opts_init(msiz_pq_writer_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->codec = MSIZ_CODEC_ZSTD;
+    o->codec = MSIZ_PARQUET_SNAPPY;
     o->level = MSIZ_LEVEL_DEFAULT;
     o->page_bytes = (size_t)1 << 20;
     o->created_by = NULL;

@@ -28,15 +28,15 @@ typedef struct msiz_pq_column_spec {
 } msiz_pq_column_spec;
 
 typedef struct msiz_pq_writer_opts {
-    msiz_codec codec;       /* NONE, ZSTD, GZIP; blosc variants map to ZSTD (page_codec.h) */
-    int level;              /* MSIZ_LEVEL_DEFAULT or a codec level */
-    size_t page_bytes;      /* target uncompressed page size, 1 .. MSIZ_PQ_MAX_PAGE_BYTES */
-    const char *created_by; /* footer created_by (copied); NULL: "msizarr version <v>" */
+    msiz_parquet_codec codec; /* page codec (page_codec.h) */
+    int level;                /* MSIZ_LEVEL_DEFAULT or a codec level (zstd, gzip) */
+    size_t page_bytes;        /* target uncompressed page size, 1 .. MSIZ_PQ_MAX_PAGE_BYTES */
+    const char *created_by;   /* footer created_by (copied); NULL: "msizarr version <v>" */
 } msiz_pq_writer_opts;
 
 typedef struct msiz_pq_writer msiz_pq_writer;
 
-/* ZSTD, default level, 1 MiB pages, created_by NULL. */
+/* SNAPPY, default level, 1 MiB pages, created_by NULL. */
 void msiz_pq_writer_opts_init(msiz_pq_writer_opts *o);
 
 /* Creates (truncates) `path` and writes the leading magic. *out = NULL on failure.

@@ -15,6 +15,7 @@ void msiz_store_opts_init(msiz_store_opts *opts)
     memset(opts, 0, sizeof *opts);
     opts->zarr_format = 3;
     msiz_compression_init(&opts->compression);
+    opts->shapes_codec = MSIZ_PARQUET_SNAPPY;
     opts->threads = 2;
     opts->consolidate = 1;
     opts->chunk_elems = 1000000;
@@ -48,6 +49,8 @@ static msiz_status check_opts(const char *path, const msiz_store_opts *o)
     if (o->ragged_shapes && o->zarr_format != 2)
         return msiz_fail(MSIZ_E_ARG, "%s: ragged shapes (format 0.1) exist only in zarr v2 stores",
                          path);
+    if (strcmp(msiz_parquet_codec_name(o->shapes_codec), "unknown") == 0)
+        return msiz_fail(MSIZ_E_ARG, "%s: unknown shapes codec %d", path, (int)o->shapes_codec);
     if (o->chunk_elems == 0 || o->threads < 0)
         return msiz_fail(MSIZ_E_ARG, "%s: chunk length must be > 0 and threads >= 0", path);
     return MSIZ_OK;

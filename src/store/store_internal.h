@@ -51,6 +51,18 @@ msiz_status msiz_store_write_string_column(msiz_zarr *z, const char *path, uint6
 
 /* Validation used everywhere names come from callers. */
 int msiz_store_valid_key(const char *key);        /* top-level table keys / element names */
-int msiz_store_valid_nested_key(const char *key); /* nested uns keys (spaces allowed) */
+int msiz_store_valid_nested_key(const char *key); /* nested uns keys: their own node name */
+
+/* Longest node name given to a metadata key (bytes); with a "-N" suffix it stays far below
+ * the 255-byte file name limit. */
+#define MSIZ_STORE_NAME_MAX 120
+
+/* The Zarr node name of a nested uns key (any UTF-8 text, as read from an input file): the
+ * key itself when it is a portable name, else each character outside A-Z a-z 0-9 _ - . space
+ * becomes '_', a trailing '.' or ' ' becomes '_', names that are empty, start with '.' or
+ * "__", or spell a Zarr metadata file get a leading 'k', and the result is cut at
+ * MSIZ_STORE_NAME_MAX bytes (and cap - 1). Never contains '/'. Returns 1 when the name differs
+ * from the key. */
+int msiz_store_node_name(const char *key, char *out, size_t cap);
 
 #endif

@@ -37,9 +37,7 @@ static msiz_status write_geoparquet(msiz_store *s, const char *path, uint64_t n,
         return status;
     msiz_geoparquet_opts go;
     msiz_geoparquet_opts_init(&go);
-    if (s->opts.compression.codec == MSIZ_CODEC_NONE ||
-        s->opts.compression.codec == MSIZ_CODEC_GZIP)
-        go.codec = s->opts.compression.codec;
+    go.codec = s->opts.shapes_codec;
     box_ctx c = {fn, ctx};
     return msiz_geoparquet_write_boxes(file, n, box_row, &c, &go);
 }

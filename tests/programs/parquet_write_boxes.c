@@ -1,5 +1,5 @@
 /* Writes a GeoParquet file of pixel squares for the pytest read-back tests.
- * Usage: parquet_write_boxes OUT N_ROWS none|zstd|gzip PAGE_BYTES
+ * Usage: parquet_write_boxes OUT N_ROWS none|snappy|zstd|gzip PAGE_BYTES
  * Row r is grid pixel x = r % 7, y = r / 7 with pixel size 2.5: the box
  * [x*2.5 - 1.25, x*2.5 + 1.25] x [y*2.5 - 1.25, y*2.5 + 1.25], id = decimal y*7 + x.
  * Exit 0 ok, 1 write failed (message on stderr), 2 usage. */
@@ -34,28 +34,14 @@ static int parse_u64(const char *text, unsigned long long *out)
     return errno == 0 && end != text && *end == '\0' && text[0] != '-';
 }
 
-static int parse_codec(const char *text, msiz_codec *codec)
-{
-    static const struct {
-        const char *name;
-        msiz_codec codec;
-    } names[] = {{"none", MSIZ_CODEC_NONE}, {"zstd", MSIZ_CODEC_ZSTD}, {"gzip", MSIZ_CODEC_GZIP}};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(text, names[i].name) == 0) {
-            *codec = names[i].codec;
-            return 1;
-        }
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     msiz_geoparquet_opts opts;
     unsigned long long n_rows = 0, page_bytes = 0;
     msiz_geoparquet_opts_init(&opts);
-    if (argc != 5 || !parse_u64(argv[2], &n_rows) || !parse_codec(argv[3], &opts.codec) ||
-        !parse_u64(argv[4], &page_bytes)) {
-        fprintf(stderr, "usage: %s OUT N_ROWS none|zstd|gzip PAGE_BYTES\n", argv[0]);
+    if (argc != 5 || !parse_u64(argv[2], &n_rows) ||
+        msiz_parquet_codec_parse(argv[3], &opts.codec) < 0 || !parse_u64(argv[4], &page_bytes)) {
+        fprintf(stderr, "usage: %s OUT N_ROWS none|snappy|zstd|gzip PAGE_BYTES\n", argv[0]);
         return 2;
     }
     opts.page_bytes = (size_t)page_bytes;

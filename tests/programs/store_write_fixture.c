@@ -14,6 +14,13 @@
 #define MSIZ_EXPERIMENTAL /* experimental API: docs/api.md */
 #include "msizarr/experimental.h"
 
+/* 300 bytes: longer than the obs/var string column limit, fine in uns */
+#define LONG_VALUE                                                                                 \
+    "01234567890123456789012345678901234567890123456789012345678901234567890123456789"             \
+    "01234567890123456789012345678901234567890123456789012345678901234567890123456789"             \
+    "01234567890123456789012345678901234567890123456789012345678901234567890123456789"             \
+    "012345678901234567890123456789012345678901234567890123456789"
+
 typedef struct fixture {
     int n_x, n_y, n_var;
     double ps;
@@ -126,7 +133,8 @@ static int write_var_uns(msiz_table *t, const fixture *f)
                       "\"spectrum_type\": \"centroid spectrum\"}, "
                       "\"raw_metadata\": {\"max count of pixels x\": 7, \"flag\": true, "
                       "\"names\": [\"a\", \"b\\u00e9\"], \"skip\": null, "
-                      "\"cvParams\": [{\"name\": \"n\", \"value\": \"v\"}]}, "
+                      "\"cvParams\": [{\"name\": \"n\", \"value\": \"v\"}, {\"name\": \"w\", "
+                      "\"value\": \"" LONG_VALUE "\", \"unit\": \"u\"}]}, "
                       "\"regions\": \"[{\\\"region_number\\\": 1}]\", \"ratio\": 0.1}";
     int rc =
         check(msiz_table_add_strings_fn(t, MSIZ_VAR, "_index", (uint64_t)f->n_var, var_name, NULL),

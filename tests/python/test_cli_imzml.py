@@ -76,8 +76,8 @@ def test_info_json_is_one_object(build_dir):
     assert fs["file_mode"] == "continuous" and fs["spectrum_count"] == 9
     raw = info["metadata"]["raw_metadata"]
     assert raw["max count of pixels x"] == 3 and raw["pixel size x"] == 100.0
-    params = json.loads(raw["cvParams"])
-    assert {"name": "continuous", "value": ""} in params
+    params = {p["name"]: p["value"] for p in raw["cvParams"]}
+    assert params["continuous"] == "" and params["universally unique identifier"] == UUID_CONT
     assert info["metadata"]["instrument_info"]["software"] == "Xcalibur"
 
 

@@ -216,9 +216,9 @@ def test_09_crlf_unindented_latin1(build_dir, tmp_path):
     path.write_bytes(text.replace("\n", "\r\n").encode("latin-1"))
     info, err = expect_ok(build_dir, path)
     assert err == ""
-    import json
-    params = json.loads(info["metadata"]["raw_metadata"]["cvParams"])
-    assert {"name": "contact name", "value": "Gie\u00dfen"} in params
+    params = info["metadata"]["raw_metadata"]["cvParams"]
+    assert {"name": "contact name", "value": "Gie\u00dfen", "accession": "MS:1000586",
+            "unit_accession": "", "unit_name": ""} in params
     # the real IONTOF fixture: ISO-8859-1, CRLF, unindented
     expect_ok(build_dir, DATA / "thyra_fixtures" / "iontof_sparse.imzML")
 
@@ -249,9 +249,13 @@ def test_11_unknown_accession_resolved_by_name(build_dir, tmp_path):
     assert info["mz_type"] == "float64"
 
 
-def test_12_both_modes_refused(build_dir, tmp_path):
+def test_12_both_modes_inferred(build_dir, tmp_path):
+    """pyimzML reads such a file by its offsets; so do we, with a warning (issue 9 item 5;
+    test_imzml_forgiving.py compares the values with pyimzML's)."""
     path = make_pair(tmp_path, file_extra=cv("IMS:1000030", "continuous"))
-    expect_error(build_dir, path, "declares both continuous (IMS:1000030) and processed")
+    info, _ = expect_ok(build_dir, path, "declares both continuous (IMS:1000030) and processed",
+                        "read as processed")
+    assert info["mode"] == "processed"
 
 
 def test_13_no_mode_inferred(build_dir, tmp_path):
@@ -297,9 +301,11 @@ def test_15_ref_after_params(build_dir, tmp_path):
 
 
 def test_15_unknown_group_ref(build_dir, tmp_path):
+    """The reference itself is only a warning (#79); the array it leaves undescribed is not."""
     path = make_pair(tmp_path)
     path.write_text(path.read_text().replace('ref="intensityArray"', 'ref="nope"', 1))
-    expect_error(build_dir, path, 'spectrum 0: referenceableParamGroupRef "nope" names no')
+    expect_error(build_dir, path, "spectrum 0 has no intensity array (MS:1000515); it references "
+                 '"nope", which names no referenceableParamGroup')
 
 
 def test_16_array_kind_unresolvable(build_dir, tmp_path):
@@ -309,7 +315,16 @@ def test_16_array_kind_unresolvable(build_dir, tmp_path):
     start = text.rindex("<cvParam", 0, idx)
     text = text[:start] + text[text.index("/>", idx) + 2:]
     path.write_text(text)
-    expect_error(build_dir, path, f"{path}: spectrum 0: binaryDataArray 2 is neither m/z array")
+    expect_error(build_dir, path, f"{path}: spectrum 0 has no intensity array (MS:1000515)")
+
+
+def test_16_array_kind_both(build_dir, tmp_path):
+    path = make_pair(tmp_path, inline=True)
+    text = path.read_text()
+    path.write_text(text.replace(cv("MS:1000514", "m/z array"),
+                                 cv("MS:1000514", "m/z array") + cv("MS:1000515", "intensity array"),
+                                 1))
+    expect_error(build_dir, path, "spectrum 0: binaryDataArray 1 is declared both m/z array")
 
 
 def test_16_two_mz_arrays(build_dir, tmp_path):

@@ -17,7 +17,7 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-CODECS = {"none": "UNCOMPRESSED", "zstd": "ZSTD", "gzip": "GZIP"}
+CODECS = {"none": "UNCOMPRESSED", "snappy": "SNAPPY", "zstd": "ZSTD", "gzip": "GZIP"}
 # (rows, page_bytes): empty, one row, many small pages, a large file with several 64 KiB pages
 SIZES = [(0, 1 << 20), (1, 1 << 20), (1000, 500), (200_000, 1 << 16)]
 

@@ -115,7 +115,11 @@ def test_spatialdata_reads_every_element(written, baseline_warnings):
     assert table.uns["raw_metadata"]["max count of pixels x"] == 7
     assert list(table.uns["raw_metadata"]["names"]) == ["a", "bé"]
     assert "skip" not in table.uns["raw_metadata"]
-    assert json.loads(table.uns["raw_metadata"]["cvParams"]) == [{"name": "n", "value": "v"}]
+    # a list of string records is a dataframe: uns[...]["cvParams"]["name"] is a column
+    cv = table.uns["raw_metadata"]["cvParams"]
+    assert list(cv.columns) == ["name", "value", "unit"]
+    assert list(cv["name"]) == ["n", "w"] and list(cv["unit"]) == ["", "u"]
+    assert cv["value"].iloc[1] == "".join(str(i % 10) for i in range(300))
     assert table.uns["ratio"] == 0.1
 
     tic = sdata.images["msi_dataset_z0_tic"]

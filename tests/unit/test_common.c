@@ -11,6 +11,7 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "common/utf8.h"
 #include "io/fs.h"
 
 static void test_fail_sets_message(void **state)
@@ -92,12 +93,42 @@ static void test_pread_short_file(void **state)
     unlink(path);
 }
 
+/* Well-formed UTF-8 passes through; each byte of an ill-formed sequence becomes "\xNN". */
+static void test_utf8(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"plain", "plain"},
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
+        {"bad\xff", "bad\\xff"},
+        {"\xc3", "\\xc3"},                            /* truncated */
+        {"\x80x", "\\x80x"},                          /* stray continuation byte */
+        {"\xc0\xaf", "\\xc0\\xaf"},                   /* overlong '/' */
+        {"\xed\xa0\x80", "\\xed\\xa0\\x80"},          /* surrogate U+D800 */
+        {"\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"}, /* beyond U+10FFFF */
+        {"", ""}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *out = msiz_utf8_escape(cases[i].in);
+        assert_non_null(out);
+        assert_string_equal(out, cases[i].out);
+        assert_int_equal(msiz_utf8_valid((const unsigned char *)cases[i].in, strlen(cases[i].in)),
+                         strcmp(cases[i].in, cases[i].out) == 0);
+        assert_true(msiz_utf8_valid((const unsigned char *)out, strlen(out)));
+        msiz_free(out);
+    }
+    msiz_alloc_fail_after(0);
+    assert_null(msiz_utf8_escape("x"));
+    msiz_alloc_fail_after(-1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fail_sets_message),  cmocka_unit_test(test_grow_respects_cap),
+        cmocka_unit_test(test_fail_sets_message),       cmocka_unit_test(test_grow_respects_cap),
         cmocka_unit_test(test_alloc_failure_injection), cmocka_unit_test(test_temp_and_commit),
-        cmocka_unit_test(test_pread_short_file),
+        cmocka_unit_test(test_pread_short_file),        cmocka_unit_test(test_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,6 +221,88 @@ static void test_parse_errors(void **state)
     free(copy);
 }
 
+/* raw_metadata (issue 9 item 4) and undefined group references (#79). */
+static const char META_HEADER[] =
+    "<mzML><fileDescription><fileContent>"
+    "<cvParam accession=\"IMS:1000031\" name=\"processed\"/>"
+    "<userParam name=\"A*b/..\" value=\"u1\" type=\"xsd:string\"/>"
+    "<cvParam accession=\"MS:1000128\" name=\"wrong name\"/>"
+    "<referenceableParamGroupRef ref=\"g\"/><referenceableParamGroupRef ref=\"none\"/>"
+    "</fileContent></fileDescription><referenceableParamGroupList>"
+    "<referenceableParamGroup id=\"g\"><cvParam accession=\"MS:1000130\" name=\"positive scan\"/>"
+    "<cvParam accession=\"IMS:1000031\" name=\"processed\" value=\"from group\"/>"
+    "<userParam name=\"gu\" value=\"2\"/></referenceableParamGroup>"
+    "</referenceableParamGroupList><scanSettingsList><scanSettings id=\"s1\">"
+    "<cvParam accession=\"IMS:1000042\" value=\"2\"/></scanSettings><scanSettings id=\"s2\">"
+    "<cvParam accession=\"IMS:1000042\" value=\"9\"/>"
+    "<cvParam accession=\"IMS:1000044\" value=\"3.75\"/>"
+    "<cvParam accession=\"IMS:1000046\" value=\"20\" unitAccession=\"UO:0000017\" "
+    "unitName=\"micrometer\"/></scanSettings></scanSettingsList>"
+    "<instrumentConfigurationList><instrumentConfiguration id=\"ic\"><componentList>"
+    "<source order=\"1\"><cvParam accession=\"MS:1000848\" value=\"50\"/></source>"
+    "</componentList></instrumentConfiguration></instrumentConfigurationList>"
+    "<run><spectrumList><spectrum><referenceableParamGroupRef ref=\"gone\"/>"
+    "<userParam name=\"per spectrum\" value=\"not kept\"/>"
+    "<cvParam accession=\"IMS:1000050\" value=\"1\"/><cvParam accession=\"IMS:1000051\" "
+    "value=\"1\"/><cvParam accession=\"IMS:1000052\" value=\"3\"/><binaryDataArrayList>"
+    "<binaryDataArray><cvParam accession=\"MS:1000514\"/><cvParam accession=\"MS:1000523\"/>"
+    "<cvParam accession=\"IMS:1000102\" value=\"16\"/><cvParam accession=\"IMS:1000103\" "
+    "value=\"0\"/></binaryDataArray><binaryDataArray><referenceableParamGroupRef ref=\"g\"/>"
+    "<cvParam accession=\"MS:1000523\"/><cvParam accession=\"IMS:1000102\" value=\"16\"/>"
+    "</binaryDataArray><binaryDataArray><cvParam accession=\"MS:1000515\"/>"
+    "<cvParam accession=\"MS:1000523\"/><cvParam accession=\"IMS:1000102\" value=\"16\"/>"
+    "<cvParam accession=\"IMS:1000103\" value=\"0\"/></binaryDataArray></binaryDataArrayList>"
+    "</spectrum></spectrumList></run></mzML>";
+
+static void test_raw_metadata(void **state)
+{
+    (void)state;
+    imzml_header *h;
+    assert_int_equal(msiz_imzml_parse_buffer(META_HEADER, sizeof META_HEADER - 1, "m", &h),
+                     MSIZ_OK);
+    assert_int_equal(h->missing_refs, 2); /* "none" in fileContent, "gone" on the spectrum */
+    assert_string_equal(h->first_missing_ref, "\"gone\" in spectrum 0");
+    assert_int_equal(h->kindless_arrays, 1); /* group "g" says no array kind */
+    assert_int_equal(h->polarity_mask, 1u << MSIZ_POLARITY_POSITIVE); /* fileContent -> "g" */
+    assert_string_equal(h->dict_value[0], "2"); /* first IMS:1000042 of any block */
+    assert_string_equal(h->dict_value[2], "3.75");
+    assert_string_equal(h->dict_value[12], "50"); /* inside the componentList */
+    assert_null(h->dict_value[1]);
+    char *text = msiz_imzml_metadata_json(h, "m.ibd");
+    assert_non_null(text);
+    json_t *root = json_loads(text, 0, NULL), *raw = json_object_get(root, "raw_metadata");
+    msiz_free(text);
+    assert_int_equal(json_integer_value(json_object_get(raw, "max count of pixels x")), 2);
+    assert_null(json_object_get(raw, "max dimension x")); /* int("3.75") fails in pyimzML too */
+    assert_true(json_real_value(json_object_get(raw, "pixel size x")) == 20.0);
+    assert_true(json_real_value(json_object_get(raw, "attenuation")) == 50.0);
+    assert_int_equal(json_integer_value(json_object_get(raw, "max count of pixels z")), 3);
+    /* pyimzML's param_by_name order: userParams, cvParams, then the group's new names */
+    json_t *cv = json_object_get(raw, "cvParams");
+    static const char *const names[] = {"A*b/..", "processed", "profile spectrum", "positive scan",
+                                        "gu"};
+    assert_int_equal(json_array_size(cv), 5);
+    for (size_t i = 0; i < 5; i++)
+        assert_string_equal(json_string_value(json_object_get(json_array_get(cv, i), "name")),
+                            names[i]);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(cv, 1), "value")), "");
+    /* every header param with its place; none from the spectrum list */
+    json_t *all = json_object_get(raw, "header_params");
+    assert_int_equal(json_array_size(all), 11);
+    json_t *last = json_array_get(all, 10);
+    assert_string_equal(json_string_value(json_object_get(last, "section")),
+                        "instrumentConfigurationList/instrumentConfiguration[ic]/componentList/"
+                        "source[1]");
+    json_t *user = json_array_get(all, 1);
+    assert_string_equal(json_string_value(json_object_get(user, "element")), "userParam");
+    assert_string_equal(json_string_value(json_object_get(user, "type")), "xsd:string");
+    json_t *px = json_array_get(all, 9);
+    assert_string_equal(json_string_value(json_object_get(px, "name")), "pixel size (x)");
+    assert_string_equal(json_string_value(json_object_get(px, "unit_name")), "micrometer");
+    json_decref(root);
+    msiz_imzml_header_free(h);
+}
+
 /* Every allocation of a full open fails in turn: each must fail cleanly (ASan checks leaks). */
 static void test_open_alloc_failures(void **state)
 {
@@ -253,15 +336,11 @@ static void test_open_alloc_failures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cv_lookup),
-        cmocka_unit_test(test_cv_names),
-        cmocka_unit_test(test_hashes),
-        cmocka_unit_test(test_units),
-        cmocka_unit_test(test_uuid),
-        cmocka_unit_test(test_offset_repair),
-        cmocka_unit_test(test_parse_buffer),
-        cmocka_unit_test(test_parse_errors),
-        cmocka_unit_test(test_open_alloc_failures),
+        cmocka_unit_test(test_cv_lookup),     cmocka_unit_test(test_raw_metadata),
+        cmocka_unit_test(test_cv_names),      cmocka_unit_test(test_hashes),
+        cmocka_unit_test(test_units),         cmocka_unit_test(test_uuid),
+        cmocka_unit_test(test_offset_repair), cmocka_unit_test(test_parse_buffer),
+        cmocka_unit_test(test_parse_errors),  cmocka_unit_test(test_open_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

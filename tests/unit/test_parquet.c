@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <snappy-c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,12 @@ static uint8_t *decompress(int pq_codec, const uint8_t *src, size_t clen, size_t
         memcpy(out, src, ulen);
     } else if (pq_codec == MSIZ_PQ_ZSTD) {
         assert_int_equal(ZSTD_decompress(out, ulen + 1, src, clen), ulen);
+    } else if (pq_codec == MSIZ_PQ_SNAPPY) {
+        size_t got = 0, room = ulen + 1;
+        assert_int_equal(snappy_uncompressed_length((const char *)src, clen, &got), SNAPPY_OK);
+        assert_int_equal(got, ulen);
+        assert_int_equal(snappy_uncompress((const char *)src, clen, (char *)out, &room), SNAPPY_OK);
+        assert_int_equal(room, ulen);
     } else {
         z_stream zs = {0};
         assert_int_equal(inflateInit2(&zs, 31), Z_OK);
@@ -251,7 +258,8 @@ static size_t walk_column(const uint8_t *file, size_t size, size_t *pos, int col
 }
 
 /* Writes n_rows grid rows, then walks both columns and the tail; returns the pages seen. */
-static size_t write_and_walk(msiz_codec codec, int pq_codec, uint64_t n_rows, size_t page_bytes)
+static size_t write_and_walk(msiz_parquet_codec codec, int pq_codec, uint64_t n_rows,
+                             size_t page_bytes)
 {
     char path[128];
     temp_path(path, sizeof path, "walk.parquet");
@@ -517,12 +525,12 @@ static void test_pages_read_back(void **state)
 {
     (void)state;
     static const struct {
-        msiz_codec codec;
+        msiz_parquet_codec codec;
         int pq;
-    } codecs[] = {{MSIZ_CODEC_NONE, MSIZ_PQ_UNCOMPRESSED},
-                  {MSIZ_CODEC_ZSTD, MSIZ_PQ_ZSTD},
-                  {MSIZ_CODEC_GZIP, MSIZ_PQ_GZIP},
-                  {MSIZ_CODEC_BLOSC_LZ4, MSIZ_PQ_ZSTD}};
+    } codecs[] = {{MSIZ_PARQUET_UNCOMPRESSED, MSIZ_PQ_UNCOMPRESSED},
+                  {MSIZ_PARQUET_SNAPPY, MSIZ_PQ_SNAPPY},
+                  {MSIZ_PARQUET_ZSTD, MSIZ_PQ_ZSTD},
+                  {MSIZ_PARQUET_GZIP, MSIZ_PQ_GZIP}};
     for (size_t i = 0; i < sizeof codecs / sizeof codecs[0]; i++) {
         /* 97 bytes per geometry value: 10 per 1000-byte page -> 50 pages; ids "0".."499"
          * (3390 bytes) pack greedily into 158 + 142 + 142 + 58 values -> 4 pages */
@@ -539,10 +547,11 @@ static void test_pages_read_back(void **state)
 static void test_alloc_failure_loop(void **state)
 {
     (void)state;
-    const msiz_codec codecs[] = {MSIZ_CODEC_NONE, MSIZ_CODEC_ZSTD, MSIZ_CODEC_GZIP};
+    const msiz_parquet_codec codecs[] = {MSIZ_PARQUET_UNCOMPRESSED, MSIZ_PARQUET_SNAPPY,
+                                         MSIZ_PARQUET_ZSTD, MSIZ_PARQUET_GZIP};
     char path[128];
     temp_path(path, sizeof path, "alloc.parquet");
-    for (size_t c = 0; c < 3; c++) {
+    for (size_t c = 0; c < 4; c++) {
         msiz_geoparquet_opts o;
         msiz_geoparquet_opts_init(&o);
         o.codec = codecs[c];
@@ -628,10 +637,13 @@ static void test_bad_options(void **state)
     msiz_geoparquet_opts_init(&o);
     o.level = 99;
     assert_int_equal(msiz_geoparquet_write_boxes(path, 1, grid_row, &ctx, &o), MSIZ_E_ARG);
-    assert_non_null(strstr(msiz_last_error(), "zstd level 99"));
-    o.codec = MSIZ_CODEC_GZIP;
+    assert_non_null(strstr(msiz_last_error(), "snappy takes no level (got 99)"));
+    o.codec = MSIZ_PARQUET_ZSTD;
     assert_int_equal(msiz_geoparquet_write_boxes(path, 1, grid_row, &ctx, &o), MSIZ_E_ARG);
-    o.codec = (msiz_codec)77;
+    assert_non_null(strstr(msiz_last_error(), "zstd level 99"));
+    o.codec = MSIZ_PARQUET_GZIP;
+    assert_int_equal(msiz_geoparquet_write_boxes(path, 1, grid_row, &ctx, &o), MSIZ_E_ARG);
+    o.codec = (msiz_parquet_codec)77;
     assert_int_equal(msiz_geoparquet_write_boxes(path, 1, grid_row, &ctx, &o), MSIZ_E_ARG);
     assert_int_equal(msiz_geoparquet_write_boxes(path, 1, NULL, &ctx, NULL), MSIZ_E_ARG);
     assert_int_equal(msiz_geoparquet_write_boxes(NULL, 1, grid_row, &ctx, NULL), MSIZ_E_ARG);
@@ -671,21 +683,38 @@ static void test_writer_call_order(void **state)
     msiz_pq_writer_free(NULL);
 }
 
-static void test_blosc_maps_to_zstd(void **state)
+static void test_codec_levels_and_names(void **state)
 {
     (void)state;
     msiz_pq_compressor c;
-    assert_int_equal(msiz_pq_compressor_init(&c, MSIZ_CODEC_BLOSC_ZSTD, 5), MSIZ_OK);
+    assert_int_equal(msiz_pq_compressor_init(&c, MSIZ_PARQUET_ZSTD, 5), MSIZ_OK);
     assert_int_equal(c.pq_codec, MSIZ_PQ_ZSTD);
     assert_int_equal(c.level, 5);
     msiz_pq_compressor_destroy(&c);
-    assert_int_equal(msiz_pq_compressor_init(&c, MSIZ_CODEC_BLOSC_LZ4, 9), MSIZ_OK);
-    assert_int_equal(c.pq_codec, MSIZ_PQ_ZSTD);
+    assert_int_equal(msiz_pq_compressor_init(&c, MSIZ_PARQUET_ZSTD, 0), MSIZ_OK);
     assert_int_equal(c.level, ZSTD_CLEVEL_DEFAULT);
     msiz_pq_compressor_destroy(&c);
-    assert_int_equal(msiz_pq_compressor_init(&c, MSIZ_CODEC_GZIP, MSIZ_LEVEL_DEFAULT), MSIZ_OK);
+    assert_int_equal(msiz_pq_compressor_init(&c, MSIZ_PARQUET_GZIP, MSIZ_LEVEL_DEFAULT), MSIZ_OK);
     assert_int_equal(c.level, 6);
     msiz_pq_compressor_destroy(&c);
+    assert_int_equal(msiz_pq_compressor_init(&c, MSIZ_PARQUET_SNAPPY, MSIZ_LEVEL_DEFAULT), MSIZ_OK);
+    assert_int_equal(c.pq_codec, MSIZ_PQ_SNAPPY);
+    assert_true(msiz_pq_compress_bound(&c, 1000) >= 1000);
+    msiz_pq_compressor_destroy(&c);
+    assert_int_equal(msiz_pq_compressor_init(&c, MSIZ_PARQUET_UNCOMPRESSED, 3), MSIZ_E_ARG);
+
+    static const char *const names[] = {"snappy", "zstd", "gzip", "none"};
+    for (size_t i = 0; i < 4; i++) {
+        msiz_parquet_codec codec = (msiz_parquet_codec)99;
+        assert_int_equal(msiz_parquet_codec_parse(names[i], &codec), MSIZ_OK);
+        assert_string_equal(msiz_parquet_codec_name(codec), names[i]);
+    }
+    msiz_parquet_codec codec = MSIZ_PARQUET_SNAPPY;
+    assert_int_equal(msiz_parquet_codec_parse("lz4", &codec), MSIZ_E_ARG);
+    assert_non_null(strstr(msiz_last_error(), "'lz4' (snappy, zstd, gzip or none)"));
+    assert_int_equal(msiz_parquet_codec_parse(NULL, &codec), MSIZ_E_ARG);
+    assert_int_equal(codec, MSIZ_PARQUET_SNAPPY);
+    assert_string_equal(msiz_parquet_codec_name((msiz_parquet_codec)5), "unknown");
 }
 
 int main(void)
@@ -710,7 +739,7 @@ int main(void)
         cmocka_unit_test(test_invalid_rows),
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_writer_call_order),
-        cmocka_unit_test(test_blosc_maps_to_zstd),
+        cmocka_unit_test(test_codec_levels_and_names),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }

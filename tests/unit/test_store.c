@@ -12,6 +12,7 @@
 #include "io/fs.h"
 #define MSIZ_EXPERIMENTAL /* experimental API: docs/api.md */
 #include "msizarr/experimental.h"
+#include "store/store_internal.h"
 
 typedef struct ctx {
     char dir[64];
@@ -218,7 +219,81 @@ static void test_bad_options(void **state)
     o.ragged_shapes = 1;
     assert_int_equal(msiz_store_create(c->out, &o, &s), MSIZ_E_ARG);
     assert_non_null(strstr(msiz_last_error(), "ragged"));
+    o.ragged_shapes = 0;
+    o.shapes_codec = (msiz_parquet_codec)3;
+    assert_int_equal(msiz_store_create(c->out, &o, &s), MSIZ_E_ARG);
+    assert_non_null(strstr(msiz_last_error(), "unknown shapes codec 3"));
     assert_int_equal(entries(c), 0);
+}
+
+/* Metadata keys from input files become portable node names, never paths (issue 13 #6). */
+static void test_node_names(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *key, *name;
+    } cases[] = {{"max count of pixels x", "max count of pixels x"},
+                 {"AcquisitionDateTime", "AcquisitionDateTime"},
+                 {"A*quisitionDateTime", "A_quisitionDateTime"},
+                 {"a/b", "a_b"},
+                 {"..", "k._"},
+                 {".", "_"},
+                 {"", "k"},
+                 {".zattrs", "k.zattrs"},
+                 {"ZARR.JSON", "kZARR.JSON"},
+                 {"__x", "k__x"},
+                 {"\xc3\xbc/\xc3\x9f", "k___"},
+                 {"caf\xc3\xa9", "caf_"},
+                 {"tab\tand\\", "tab_and_"},
+                 {"trailing ", "trailing_"}};
+    char name[MSIZ_STORE_NAME_MAX + 1];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int changed = msiz_store_node_name(cases[i].key, name, sizeof name);
+        assert_string_equal(name, cases[i].name);
+        assert_int_equal(changed, strcmp(cases[i].key, cases[i].name) != 0);
+        assert_int_equal(msiz_store_valid_nested_key(cases[i].key), !changed);
+    }
+    char long_key[5000];
+    memset(long_key, 'q', sizeof long_key - 1);
+    long_key[sizeof long_key - 1] = '\0';
+    assert_int_equal(msiz_store_node_name(long_key, name, sizeof name), 1);
+    assert_int_equal(strlen(name), MSIZ_STORE_NAME_MAX);
+    char small[4];
+    assert_int_equal(msiz_store_node_name("", small, sizeof small), 1);
+    assert_string_equal(small, "k");
+    assert_int_equal(msiz_store_node_name("abcdef", small, sizeof small), 1);
+    assert_string_equal(small, "abc");
+}
+
+/* Hostile dict keys go through msiz_table_uns_json without failing the store. */
+static void test_uns_hostile_keys(void **state)
+{
+    ctx *c = *state;
+    msiz_store *s = new_store(c);
+    msiz_table *t = new_table(s, "tab", 1, 1);
+    assert_non_null(t);
+    assert_int_equal(msiz_table_uns_json(t,
+                                         "{\"meta\": {\"a/b\": \"1\", \"..\": \"2\", \"\": \"3\", "
+                                         "\"a_b\": \"4\", \"A/B\": \"5\", \"n\": {\"*\": 6}}}"),
+                     MSIZ_OK);
+    /* the temporary tree is the one entry of the test folder */
+    char tmp[512] = "", path[1024];
+    DIR *d = opendir(c->dir);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] == '.' && strstr(e->d_name, ".tmp-"))
+            snprintf(tmp, sizeof tmp, "%s/%s", c->dir, e->d_name);
+    closedir(d);
+    assert_true(tmp[0] != '\0');
+    static const char *const names[] = {"a_b", "k._", "k", "a_b-2", "A_B-3", "n/_"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(path, sizeof path, "%s/tables/tab/uns/meta/%s/zarr.json", tmp, names[i]);
+        assert_int_equal(msiz_path_exists(path), 1);
+    }
+    snprintf(path, sizeof path, "%s/tables/tab/uns/meta/a", tmp);
+    assert_int_equal(msiz_path_exists(path), 0); /* no nested path from "a/b" */
+    assert_int_equal(msiz_table_uns_json(t, "{\"bad/top\": 1}"), MSIZ_E_ARG);
+    msiz_store_abort(s);
 }
 
 int main(void)
@@ -231,6 +306,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_existing_output_and_overwrite, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overwrite_replaces_only_stores, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
+        cmocka_unit_test(test_node_names),
+        cmocka_unit_test_setup_teardown(test_uns_hostile_keys, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
