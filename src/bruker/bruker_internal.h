@@ -125,16 +125,28 @@ msiz_status msiz_bruker_tdf_inflate2(msiz_bruker_scratch *s, const uint8_t *bloc
 msiz_status msiz_bruker_tdf_parse2(const uint32_t *words, size_t n_words, size_t num_scans,
                                    size_t num_peaks, msiz_bruker_tdf_peaks *out);
 
-/* Sums a frame's peaks over all scans: unique TOF indices ascending into tof[], summed
- * intensities into intensity[]; *n_out <= peaks->n. Uses the scratch's key buffer. */
+/* Plausible Frames.AccumulationTime (ms); real runs use about 10 to 1000 ms. Within this range
+ * a scaled count (< 2^32 · 100 / min) stays an exact integer in a double. */
+#define MSIZ_BRUKER_MIN_ACCUMULATION_MS 1e-3
+#define MSIZ_BRUKER_MAX_ACCUMULATION_MS 1e7
+
+/* Intensity factor of a frame: 100 / AccumulationTime (ms), 1 when that is 0 or invalid. */
+double msiz_bruker_tdf_scale(double accumulation_ms);
+/* A stored peak's intensity as the vendor library reports it: floor(raw × scale + 0.5). */
+double msiz_bruker_tdf_intensity(uint32_t raw, double scale);
+
+/* Sums a frame's peaks over all scans: unique TOF indices ascending into tof[], the sums of
+ * their scaled intensities (msiz_bruker_tdf_intensity) into intensity[]; *n_out <= peaks->n.
+ * Uses the scratch's key buffer. */
 msiz_status msiz_bruker_tdf_merge(msiz_bruker_scratch *s, const msiz_bruker_tdf_peaks *peaks,
-                                  double *tof, double *intensity, size_t *n_out);
+                                  double scale, double *tof, double *intensity, size_t *n_out);
 
 /* Decodes a whole type-2 block into summed (tof, intensity) pairs: inflate + parse + merge.
- * tmp_tof/tmp_int are caller buffers of num_peaks u32 each. */
+ * tmp_tof/tmp_int are caller buffers of num_peaks u32 each; scale from msiz_bruker_tdf_scale. */
 msiz_status msiz_bruker_tdf_frame(msiz_bruker_scratch *s, const uint8_t *block, size_t len,
-                                  size_t num_scans, size_t num_peaks, uint32_t *tmp_tof,
-                                  uint32_t *tmp_int, double *tof, double *intensity, size_t *n_out);
+                                  size_t num_scans, size_t num_peaks, double scale,
+                                  uint32_t *tmp_tof, uint32_t *tmp_int, double *tof,
+                                  double *intensity, size_t *n_out);
 
 /* ---- database (bruker_db.c) ---- */
 

@@ -117,7 +117,8 @@ static msiz_status decode_frame(bruker_src *b, const msiz_bruker_frame *f, size_
     }
     MSIZ_TRY(grow_u32(&b->tmp_tof, &b->tof_cap, np, cap));
     MSIZ_TRY(grow_u32(&b->tmp_int, &b->int_cap, np, cap));
-    MSIZ_TRY(msiz_bruker_tdf_frame(&b->scratch, b->block, len, (size_t)f->num_scans, np, b->tmp_tof,
+    MSIZ_TRY(msiz_bruker_tdf_frame(&b->scratch, b->block, len, (size_t)f->num_scans, np,
+                                   msiz_bruker_tdf_scale(f->accumulation_time), b->tmp_tof,
                                    b->tmp_int, sp->mz, sp->intensity, &sp->n));
 cleanup:
     return status;
@@ -289,6 +290,35 @@ static msiz_status check_calibration(const bruker_src *b)
     return MSIZ_OK;
 }
 
+/* TDF intensities are normalised to 100 ms by AccumulationTime (see bruker_tdf.c): a value
+ * that would make that factor meaningless is refused; 0 (or no column) leaves raw counts, as the
+ * vendor library does, with a warning. */
+static msiz_status check_accumulation(const bruker_src *b)
+{
+    const msiz_bruker_db *db = &b->db;
+    size_t unscaled = 0;
+    if (!db->is_tdf)
+        return MSIZ_OK;
+    for (size_t i = 0; i < db->n_frames; i++) {
+        double acc = db->frames[i].accumulation_time;
+        if (acc == 0) {
+            unscaled++;
+            continue;
+        }
+        if (!(acc >= MSIZ_BRUKER_MIN_ACCUMULATION_MS && acc <= MSIZ_BRUKER_MAX_ACCUMULATION_MS))
+            return msiz_fail(MSIZ_E_FORMAT,
+                             "%s: frame %lld: AccumulationTime %g ms out of range (%g to %g ms, "
+                             "or 0)",
+                             db->sqlite_path, (long long)db->frames[i].id, acc,
+                             MSIZ_BRUKER_MIN_ACCUMULATION_MS, MSIZ_BRUKER_MAX_ACCUMULATION_MS);
+    }
+    if (unscaled)
+        msiz_warn("%s: %zu of %zu frames have no AccumulationTime (0 or no column): their "
+                  "intensities are raw counts, not normalised to 100 ms as the others",
+                  db->d_path, unscaled, db->n_frames);
+    return MSIZ_OK;
+}
+
 static msiz_status check_run(bruker_src *b)
 {
     const msiz_bruker_db *db = &b->db;
@@ -307,7 +337,8 @@ static msiz_status check_run(bruker_src *b)
                          db->d_path);
     if (db->n_frames == 0)
         return msiz_fail(MSIZ_E_FORMAT, "%s: the run holds no frames", db->d_path);
-    if ((status = check_compression(b)) < 0 || (status = check_spectra_kind(b)) < 0)
+    if ((status = check_compression(b)) < 0 || (status = check_spectra_kind(b)) < 0 ||
+        (status = check_accumulation(b)) < 0)
         return status;
     return check_calibration(b);
 }
