@@ -129,5 +129,7 @@ double msiz_bruker_scan_to_ook0(const msiz_bruker_timscal *cal, double scan)
         return NAN;
     double slope = (c[3] - c[2]) / c[1];
     double off = c[2] - slope * (c[4] + c[0]);
-    return 1.0 / (c[6] + c[7] / (off + slope * scan));
+    /* negative-mode runs store negative voltages (C2, C3 < 0); the model takes their magnitude
+     * (matches the vendor library to 1e-9 ppm on both polarities, docs/bruker.md) */
+    return 1.0 / (c[6] + c[7] / fabs(off + slope * scan));
 }
