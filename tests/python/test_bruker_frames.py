@@ -4,16 +4,9 @@
   for decompression, struct for parsing, bisection for the m/z model) must give the same peaks
   as the C reader.
 * Coordinates and per-frame statistics are compared with the SQLite tables (python's sqlite3).
-* The comparison with Thyra 1.27.3 and the Bruker vendor library runs only where both are
-  installed; otherwise it is skipped with the reason.
+* The comparison with Bruker's own library is in test_bruker_vendor.py.
 """
-import ctypes
-import ctypes.util
-import importlib.metadata
-import importlib.util
 import math
-import os
-import pathlib
 import shutil
 import sqlite3
 import struct
@@ -166,78 +159,3 @@ def test_example_tdf_metadata_only(run_program, test_data):
     proc = run_program(PROG, d, check=False)
     assert proc.returncode == 1
     assert "frame 1" in proc.stderr and "analysis.tdf_bin missing" in proc.stderr
-
-
-# ---------------------------------------------------------------------------------------------
-# Thyra 1.27.3 + Bruker vendor library (libtimsdata). Skipped, never faked, when absent.
-
-def find_vendor_library():
-    """Where Thyra would find libtimsdata: its package folders, then the loader's paths."""
-    spec = importlib.util.find_spec("thyra")
-    roots = [pathlib.Path(p) for p in (spec.submodule_search_locations or [])] if spec else []
-    names = ("libtimsdata.so", "timsdata.dll", "libtimsdata.dylib")
-    for env in ("BRUKER_SDK_PATH", "TIMSDATA_PATH"):
-        if os.environ.get(env):
-            p = pathlib.Path(os.environ[env])
-            roots.insert(0, p if p.is_dir() else p.parent)
-    for root in roots:
-        for name in names:
-            hits = list(root.rglob(name))
-            if hits:
-                return hits[0]
-    found = ctypes.util.find_library("timsdata")
-    return pathlib.Path(found) if found else None
-
-
-def vendor_reason():
-    if importlib.util.find_spec("thyra") is None:
-        return "Thyra is not installed (pip package 'thyra'); vendor comparison not run"
-    version = importlib.metadata.version("thyra")
-    if version != "1.27.3":
-        return f"Thyra {version} installed, the comparison is defined for 1.27.3"
-    lib = find_vendor_library()
-    if lib is None:
-        return "Bruker SDK library (libtimsdata) not found where Thyra looks for it"
-    try:
-        ctypes.cdll.LoadLibrary(str(lib))
-    except OSError as e:  # e.g. Thyra ships only the Windows timsdata.dll
-        return f"Bruker SDK library {lib.name} cannot be loaded on this platform ({e})"
-    return None
-
-
-@pytest.mark.skipif(vendor_reason() is not None, reason=str(vendor_reason()))
-def test_tsf_vs_vendor_library(run_program, test_data):
-    """Line spectra and m/z as Thyra reads them through the SDK (tsf_read_line_spectrum_v2 +
-    tsf_index_to_mz, recalibrated state on as in Thyra) against the reader."""
-    d = test_data / "imzy_example_tsf" / "example_tsf.d"
-    lib = ctypes.cdll.LoadLibrary(str(find_vendor_library()))
-    lib.tsf_open.restype = ctypes.c_uint64
-    lib.tsf_open.argtypes = [ctypes.c_char_p, ctypes.c_uint32]
-    lib.tsf_read_line_spectrum_v2.restype = ctypes.c_int32
-    lib.tsf_read_line_spectrum_v2.argtypes = [ctypes.c_uint64, ctypes.c_int64,
-                                              ctypes.POINTER(ctypes.c_double),
-                                              ctypes.POINTER(ctypes.c_float), ctypes.c_int32]
-    lib.tsf_index_to_mz.argtypes = [ctypes.c_uint64, ctypes.c_int64,
-                                    ctypes.POINTER(ctypes.c_double),
-                                    ctypes.POINTER(ctypes.c_double), ctypes.c_uint32]
-    handle = lib.tsf_open(str(d).encode(), 1)
-    assert handle != 0
-    _, spectra = parse_output(run_program(PROG, "--peaks", d).stdout)
-    worst = 0.0
-    try:
-        for k, sp in enumerate(spectra):
-            frame = k + 1
-            cap = max(sp["n"], 1)
-            idx = (ctypes.c_double * cap)()
-            inten = (ctypes.c_float * cap)()
-            n = lib.tsf_read_line_spectrum_v2(handle, frame, idx, inten, cap)
-            assert n == sp["n"]
-            mz = (ctypes.c_double * cap)()
-            lib.tsf_index_to_mz(handle, frame, idx, mz, n)
-            for j in range(n):
-                assert sp["peaks"][j][1] == float(inten[j])
-                worst = max(worst, abs(sp["peaks"][j][0] - mz[j]) / mz[j] * 1e6)
-    finally:
-        lib.tsf_close(ctypes.c_uint64(handle))
-    print(f"max |m/z - SDK| = {worst:.3g} ppm")
-    assert worst < 1.0

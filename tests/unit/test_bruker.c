@@ -25,6 +25,9 @@
 #define TDF_DDA   "MsBackendTimsTof_ddaPASEF/ddaPASEF.d"
 #define TDF_OT    "opentims_test/test.d"
 #define TDF_NOBIN "imzy_example_tdf_sqlite_only/example_tdf.d"
+#define TDF_SPOTS "mzmine_tims_spot/tims_spot_acryllic.d"
+#define TDF_MSMS  "mzmine_tims_spot/tims_spot.d"
+#define TDF_SIM   "timsrust_simulated/test.d"
 
 static char g_path[4096];
 
@@ -340,28 +343,37 @@ static void check_tdf_frames(const char *rel, int expect_frames)
         msiz_bruker_tdf_peaks pk = {0, malloc(np * 4 + 4), malloc(np * 4 + 4), malloc(np * 4 + 4)};
         assert_int_equal(msiz_bruker_tdf_parse2(w, nw, (size_t)f->num_scans, np, &pk), MSIZ_OK);
         assert_int_equal(pk.n, np);
-        uint32_t mx = 0;
-        double raw_sum = 0;
+        /* the table holds the vendor library's values: each peak normalised to 100 ms
+         * (round(raw x 100 / AccumulationTime)); SummedIntensities normalises the raw sum */
+        double scale = msiz_bruker_tdf_scale(f->accumulation_time), mx = 0, raw_sum = 0,
+               scaled_sum = 0;
         for (size_t k = 0; k < np; k++) {
-            mx = pk.intensity[k] > mx ? pk.intensity[k] : mx;
+            double v = msiz_bruker_tdf_intensity(pk.intensity[k], scale);
+            mx = v > mx ? v : mx;
             raw_sum += pk.intensity[k];
+            scaled_sum += v;
             assert_true(pk.scan[k] < (uint32_t)f->num_scans);
             if (k > 0 && pk.scan[k] == pk.scan[k - 1])
                 assert_true(pk.tof[k] > pk.tof[k - 1]);
         }
-        assert_true((double)mx == f->max_intensity);
+        assert_true(mx == f->max_intensity);
         assert_true(round(raw_sum * 100.0 / f->accumulation_time) == f->summed_intensities);
-        /* summed over scans: TOF ascending and unique, total preserved */
+        /* summed over scans: TOF ascending and unique, total preserved (raw and scaled) */
         double *tof = malloc(np * 8 + 8), *val = malloc(np * 8 + 8);
         size_t m;
-        assert_int_equal(msiz_bruker_tdf_merge(&s, &pk, tof, val, &m), MSIZ_OK);
         double merged = 0;
+        assert_int_equal(msiz_bruker_tdf_merge(&s, &pk, 1.0, tof, val, &m), MSIZ_OK);
+        for (size_t k = 0; k < m; k++)
+            merged += val[k];
+        assert_true(merged == raw_sum);
+        assert_int_equal(msiz_bruker_tdf_merge(&s, &pk, scale, tof, val, &m), MSIZ_OK);
+        merged = 0;
         for (size_t k = 0; k < m; k++) {
             merged += val[k];
             if (k > 0)
                 assert_true(tof[k] > tof[k - 1]);
         }
-        assert_true(merged == raw_sum);
+        assert_true(merged == scaled_sum);
         assert_true(m <= np);
         free(tof);
         free(val);
@@ -385,6 +397,15 @@ static void test_tdf_opentims_frames_match_table(void **state)
 {
     (void)state;
     check_tdf_frames(TDF_OT, 2);
+}
+
+/* MALDI-TIMS runs accumulate 15.2 and 10.1 ms: their Frames table holds intensities 6.57x and
+ * 9.90x the raw counts (issue 9: we used to emit raw counts) */
+static void test_tdf_maldi_frames_match_table(void **state)
+{
+    (void)state;
+    check_tdf_frames(TDF_SPOTS, 36);
+    check_tdf_frames(TDF_MSMS, 1);
 }
 
 /* The same frames through the source (non-imaging runs need the option, edge case #66). */
@@ -453,6 +474,23 @@ static int load_refs(ref_row *rows, int cap)
 
 /* m/z (ModelType 2) and 1/K0 against the vendor-library values in opentims' tests; the peaks
  * themselves (scan, tof, intensity) must be among the decoded ones. */
+/* Negative-mode runs store negative TIMS voltages (C2, C3 < 0 in TimsCalibration): 1/K0 takes
+ * the magnitude. Reference: the vendor library's tims_scannum_to_oneoverk0 on frame 1. */
+static void test_ook0_negative_mode(void **state)
+{
+    (void)state;
+    static const double scans[3] = {0, 463, 926};
+    static const double sdk[3] = {1.7437296131940097, 1.1393064975535054, 0.5014121976382675};
+    msiz_bruker_db db;
+    assert_int_equal(msiz_bruker_db_load(&db, data(TDF_SPOTS)), MSIZ_OK);
+    const msiz_bruker_timscal *tc = msiz_bruker_find_timscal(&db, db.frames[0].timscal_id);
+    assert_non_null(tc);
+    assert_true(tc->c[2] < 0 && tc->c[3] < 0);
+    for (int k = 0; k < 3; k++)
+        assert_true(fabs(msiz_bruker_scan_to_ook0(tc, scans[k]) - sdk[k]) / sdk[k] < 1e-12);
+    msiz_bruker_db_destroy(&db);
+}
+
 static void test_calibration_vs_sdk(void **state)
 {
     (void)state;
@@ -902,6 +940,8 @@ int main(void)
         cmocka_unit_test(test_tsf_profile),
         cmocka_unit_test(test_tdf_dda_frames_match_table),
         cmocka_unit_test(test_tdf_opentims_frames_match_table),
+        cmocka_unit_test(test_tdf_maldi_frames_match_table),
+        cmocka_unit_test(test_ook0_negative_mode),
         cmocka_unit_test(test_tdf_source_non_imaging),
         cmocka_unit_test(test_calibration_vs_sdk),
         cmocka_unit_test(test_model1_vs_linear_tsf),
