@@ -87,7 +87,7 @@ static int raw_frames(const char *path, const char *out_path)
 {
     msiz_bruker_db db;
     msiz_bruker_scratch s;
-    if (msiz_bruker_db_load(&db, path) < 0) {
+    if (msiz_bruker_db_load(&db, path, NULL) < 0) {
         fprintf(stderr, "error: %s\n", msiz_last_error());
         return 1;
     }
