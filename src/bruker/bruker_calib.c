@@ -47,8 +47,8 @@ void msiz_bruker_mzconv_init(msiz_bruker_mzconv *conv, const msiz_bruker_mzcal *
      * correction inside [C5, C6] with C7 coefficients C8... */
     conv->poly_lo = cal->c[5];
     conv->poly_hi = cal->c[6];
-    int n = (int)cal->c[7];
-    conv->poly_n = n < 0 ? 0 : (n > 7 ? 7 : n);
+    double n = cal->c[7]; /* a count from the file: clamped before the cast (NaN -> 0) */
+    conv->poly_n = n >= 7 ? 7 : n >= 1 ? (int)n : 0;
     for (int k = 0; k < conv->poly_n; k++)
         conv->poly[k] = cal->c[8 + k];
 }
