@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bruker/bruker_internal.h"
+#include "common/endian.h"
 #include "common/error.h"
 #include "io/fs.h"
 #include "msizarr/source.h"
@@ -103,7 +104,7 @@ static int raw_frames(const char *path, const char *out_path)
         rc = !scan || !tof || !val;
         if (!rc && np > 0) {
             rc = msiz_pread_full(fd, db.bin_path, head, 8, f->tims_id) < 0 ||
-                 !(blk = malloc(len = msiz_bruker_le32(head))) ||
+                 !(blk = malloc(len = msiz_load_le32(head))) ||
                  msiz_pread_full(fd, db.bin_path, blk, len, f->tims_id) < 0 ||
                  decode_raw(&s, &db, f, blk, len, scan, tof, val);
         }
