@@ -41,7 +41,7 @@ static void run_tdf(const uint8_t *blk, size_t len, size_t peaks, size_t scans)
     double *tof = malloc(n * 8), *val = malloc(n * 8);
     size_t got;
     if (tt && ti && tof && val &&
-        msiz_bruker_tdf_frame(&s, blk, len, scans, peaks, tt, ti, tof, val, &got) == MSIZ_OK) {
+        msiz_bruker_tdf_frame(&s, blk, len, scans, peaks, 1.0, tt, ti, tof, val, &got) == MSIZ_OK) {
         for (size_t i = 1; i < got; i++)
             if (!(tof[i] > tof[i - 1]))
                 abort(); /* merged output must be strictly ascending */

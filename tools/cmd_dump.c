@@ -70,7 +70,10 @@ int cmd_dump(int argc, char **argv)
     static char buf[1 << 16];
     setvbuf(stdout, buf, _IOFBF, sizeof buf);
     msiz_source *src;
-    msiz_status status = msiz_source_open(argv[optind], NULL, &src);
+    msiz_source_opts opts;
+    msiz_source_opts_init(&opts);
+    opts.bruker_allow_non_imaging = 1; /* peaks of spot and LC runs too (frame i at x = i) */
+    msiz_status status = msiz_source_open(argv[optind], &opts, &src);
     if (status < 0)
         return cli_error(status);
     status = dump(src, one, index);

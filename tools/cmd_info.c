@@ -36,7 +36,10 @@ static void print_text(const msiz_source_info *info, json_t *summary)
     printf("format:         %s\n", text_of(summary, "format"));
     printf("mode:           %s\n", text_of(summary, "mode"));
     printf("spectra:        %llu\n", (unsigned long long)info->n_spectra);
-    printf("total peaks:    %llu\n", (unsigned long long)info->total_peaks);
+    printf("total peaks:    %llu%s\n", (unsigned long long)info->total_peaks,
+           info->format == MSIZ_FORMAT_BRUKER_TDF
+               ? " (stored over all mobility scans; spectra sum equal TOF indices)"
+               : "");
     printf("grid:           %d x %d x %d\n", info->n_x, info->n_y, info->n_z);
     if (info->has_pixel_size)
         printf("pixel size:     %.17g x %.17g um\n", info->pixel_size_x_um, info->pixel_size_y_um);
@@ -84,6 +87,7 @@ int cmd_info(int argc, char **argv)
     int as_json = 0, verbose = 0, c;
     msiz_source_opts opts;
     msiz_source_opts_init(&opts);
+    opts.bruker_allow_non_imaging = 1; /* describe spot and LC runs (a check says what they are) */
     while ((c = getopt_long(argc, argv, "jcvh", longopts, NULL)) != -1) {
         if (c == 'j') {
             as_json = 1;

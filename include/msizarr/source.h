@@ -61,9 +61,12 @@ typedef struct msiz_source_opts {
     int ignore_uuid_mismatch;     /* imzML: warn instead of failing on a UUID mismatch */
     int verify_checksums;         /* imzML: hash the .ibd and compare (warning on mismatch) */
     size_t max_peaks;             /* cap on one spectrum's length (0: default 2^31-1) */
-    int bruker_allow_non_imaging; /* Bruker: open a .d without MaldiFrameInfo (LC runs):
-                                     frame i -> (i, 0); default 0 refuses (edge case #66) */
+    int bruker_allow_non_imaging; /* Bruker: open a .d that is no imaging raster (LC runs
+                                     without MaldiFrameInfo, spot runs): frame i -> (i, 0);
+                                     default 0 refuses (edge cases #66, #82) */
     int reserved0;                /* keeps the struct free of tail padding; ignored */
+    volatile int *cancel;         /* polled while opening (Bruker SQLite queries); non-zero
+                                     stops with MSIZ_E_INTERRUPTED; NULL (default): never */
 } msiz_source_opts;
 
 /* Fills the defaults into a caller struct of `struct_size` bytes and records that size; a size
@@ -91,7 +94,9 @@ typedef struct msiz_source_info {
     int has_mass_range; /* the format states an m/z range (acquisition or computed) */
     double mz_min, mz_max;
     msiz_value_type mz_type, intensity_type;
-    uint64_t total_peaks; /* sum of spectrum lengths when known, else 0 */
+    uint64_t total_peaks; /* sum of spectrum lengths when known, else 0; Bruker TDF: the peaks
+                             stored over all mobility scans (spectra, summed per TOF index, are
+                             shorter) */
     /* Metadata for the store as one JSON object text with up to four members:
      * "format_specific", "acquisition_params", "instrument_info", "raw_metadata"
      * (output-layout.md §4-5). Never NULL ("{}" when nothing is known). */

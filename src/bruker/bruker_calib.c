@@ -47,8 +47,8 @@ void msiz_bruker_mzconv_init(msiz_bruker_mzconv *conv, const msiz_bruker_mzcal *
      * correction inside [C5, C6] with C7 coefficients C8... */
     conv->poly_lo = cal->c[5];
     conv->poly_hi = cal->c[6];
-    int n = (int)cal->c[7];
-    conv->poly_n = n < 0 ? 0 : (n > 7 ? 7 : n);
+    double n = cal->c[7]; /* a count from the file: clamped before the cast (NaN -> 0) */
+    conv->poly_n = n >= 7 ? 7 : n >= 1 ? (int)n : 0;
     for (int k = 0; k < conv->poly_n; k++)
         conv->poly[k] = cal->c[8 + k];
 }
@@ -129,5 +129,7 @@ double msiz_bruker_scan_to_ook0(const msiz_bruker_timscal *cal, double scan)
         return NAN;
     double slope = (c[3] - c[2]) / c[1];
     double off = c[2] - slope * (c[4] + c[0]);
-    return 1.0 / (c[6] + c[7] / (off + slope * scan));
+    /* negative-mode runs store negative voltages (C2, C3 < 0); the model takes their magnitude
+     * (matches the vendor library to 1e-9 ppm on both polarities, docs/bruker.md) */
+    return 1.0 / (c[6] + c[7] / fabs(off + slope * scan));
 }

@@ -1,16 +1,18 @@
 /* The SQLite side of a .d folder: GlobalMetadata, Frames (+ MaldiFrameInfo), MzCalibration,
- * TimsCalibration and the laser settings, loaded once into memory. The database is opened
- * read-only and immutable (no -wal/-shm files are created in the vendor folder, edge case #64)
- * and closed before the first spectrum is read. bruker.md §1-3. */
+ * TimsCalibration and the laser settings, loaded once into memory; the database is closed
+ * before the first spectrum is read. Opening and hardening: bruker_sql.c. Every value that
+ * becomes a size, an index or a count is range-checked here (edge case #84). bruker.md §1-3. */
 #include <jansson.h>
-#include <sqlite3.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bruker/bruker_internal.h"
+#include "bruker/bruker_sql.h"
 #include "common/alloc.h"
 #include "common/error.h"
+#include "common/log.h"
 #include "io/fs.h"
 
 #define MAX_FRAMES ((size_t)1 << 26)
@@ -25,40 +27,6 @@ static char *join_alloc(const char *a, const char *b)
     return out;
 }
 
-/* "file:<path with % ? # escaped>?mode=ro&immutable=1" */
-static char *sqlite_uri(const char *path)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    const char *tail = "?mode=ro&immutable=1";
-    size_t n = strlen(path);
-    char *uri = msiz_malloc(3 * n + strlen(tail) + 8);
-    if (!uri)
-        return NULL;
-    char *p = uri;
-    memcpy(p, "file:", 5);
-    p += 5;
-    for (const char *c = path; *c; c++) {
-        if (*c == '%' || *c == '?' || *c == '#') {
-            *p++ = '%';
-            *p++ = hex[(unsigned char)*c >> 4];
-            *p++ = hex[(unsigned char)*c & 15];
-        } else {
-            *p++ = *c;
-        }
-    }
-    memcpy(p, tail, strlen(tail) + 1);
-    return uri;
-}
-
-static int col_index(sqlite3_stmt *st, const char *name)
-{
-    int n = sqlite3_column_count(st);
-    for (int i = 0; i < n; i++)
-        if (strcmp(sqlite3_column_name(st, i), name) == 0)
-            return i;
-    return -1;
-}
-
 static double col_double(sqlite3_stmt *st, int i)
 {
     return i >= 0 ? sqlite3_column_double(st, i) : 0.0;
@@ -69,70 +37,50 @@ static int64_t col_int(sqlite3_stmt *st, int i)
     return i >= 0 ? sqlite3_column_int64(st, i) : 0;
 }
 
-static int table_exists(sqlite3 *sql, const char *table)
-{
-    sqlite3_stmt *st = NULL;
-    int found = 0;
-    if (sqlite3_prepare_v2(sql,
-                           "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') "
-                           "AND name = ?1",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-        found = sqlite3_step(st) == SQLITE_ROW;
-    }
-    sqlite3_finalize(st);
-    return found;
-}
+#define col_index msiz_bruker_sql_col
 
-static msiz_status prepare(const msiz_bruker_db *db, sqlite3 *sql, const char *table,
-                           const char *query, sqlite3_stmt **st)
-{
-    *st = NULL;
-    if (!table_exists(sql, table))
-        return msiz_fail(MSIZ_E_NOTFOUND, "%s: table %s missing", db->sqlite_path, table);
-    int rc = sqlite3_prepare_v2(sql, query, -1, st, NULL);
-    if (rc == SQLITE_NOMEM)
-        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory in SQLite", db->sqlite_path);
-    if (rc != SQLITE_OK)
-        return msiz_fail(MSIZ_E_FORMAT, "%s: table %s: %s", db->sqlite_path, table,
-                         sqlite3_errmsg(sql));
-    return MSIZ_OK;
-}
-
-static msiz_status step_error(const msiz_bruker_db *db, sqlite3 *sql, const char *table, int rc)
-{
-    if (rc == SQLITE_NOMEM)
-        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory in SQLite", db->sqlite_path);
-    return msiz_fail(MSIZ_E_FORMAT, "%s: reading table %s: %s", db->sqlite_path, table,
-                     sqlite3_errmsg(sql));
-}
-
-/* Room for one more row of a table being loaded. */
+/* Room for one more row of a table being loaded; a table longer than the reader's limit is
+ * MSIZ_E_LIMIT saying so (not "out of memory"). */
 static msiz_status grow_rows(const msiz_bruker_db *db, const char *table, void *rows, size_t *cap,
                              size_t n, size_t elem, size_t max)
 {
+    if (n >= max)
+        return msiz_fail(MSIZ_E_LIMIT, "%s: table %s has more than %zu rows (the reader's limit)",
+                         db->sqlite_path, table, max);
     if (msiz_grow((void **)rows, cap, n + 1, elem, max))
-        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory (%s)", db->d_path, table);
+        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory reading row %zu of table %s", db->d_path,
+                         n + 1, table);
     return MSIZ_OK;
 }
 
 /* Ends a row loop: a step that stopped short of SQLITE_DONE is an error; st is finalized. */
-static msiz_status end_rows(const msiz_bruker_db *db, sqlite3 *sql, const char *table,
-                            sqlite3_stmt *st, int rc, msiz_status status)
+static msiz_status end_rows(msiz_bruker_sql *sql, const char *table, sqlite3_stmt *st, int rc,
+                            msiz_status status)
 {
     if (status == MSIZ_OK && rc != SQLITE_DONE)
-        status = step_error(db, sql, table, rc);
+        status = msiz_bruker_sql_step_error(sql, table, rc);
     sqlite3_finalize(st);
     return status;
 }
 
-static msiz_status load_meta(msiz_bruker_db *db, sqlite3 *sql)
+/* An integer column value that must fit [lo, hi] before it becomes a size, index or count. */
+static msiz_status int_in_range(const msiz_bruker_db *db, const char *table, const char *column,
+                                int64_t row_id, int64_t v, int64_t lo, int64_t hi)
+{
+    if (v >= lo && v <= hi)
+        return MSIZ_OK;
+    return msiz_fail(MSIZ_E_FORMAT, "%s: table %s, row %lld: %s = %lld out of range (%lld to %lld)",
+                     db->sqlite_path, table, (long long)row_id, column, (long long)v, (long long)lo,
+                     (long long)hi);
+}
+
+static msiz_status load_meta(msiz_bruker_db *db, msiz_bruker_sql *sql)
 {
     sqlite3_stmt *st;
     size_t cap = 0;
     int rc = SQLITE_DONE;
-    msiz_status status =
-        prepare(db, sql, "GlobalMetadata", "SELECT Key, Value FROM GlobalMetadata", &st);
+    msiz_status status = msiz_bruker_sql_prepare(sql, "GlobalMetadata",
+                                                 "SELECT Key, Value FROM GlobalMetadata", &st);
     while (status == MSIZ_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *k = (const char *)sqlite3_column_text(st, 0);
         const char *v = (const char *)sqlite3_column_text(st, 1);
@@ -149,12 +97,13 @@ static msiz_status load_meta(msiz_bruker_db *db, sqlite3 *sql)
         if (!kv->key || !kv->value)
             status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory (GlobalMetadata)", db->d_path);
     }
-    return end_rows(db, sql, "GlobalMetadata", st, rc, status);
+    return end_rows(sql, "GlobalMetadata", st, rc, status);
 }
 
 /* Column positions in Frames. */
 typedef struct frame_cols {
-    int id, tims_id, num_peaks, num_scans, t1, t2, mzcal, timscal, max_int, sum_int, acc, polarity;
+    int id, tims_id, num_peaks, num_scans, t1, t2, mzcal, timscal, max_int, sum_int, acc, polarity,
+        msms;
 } frame_cols;
 
 static msiz_status frame_columns(const msiz_bruker_db *db, sqlite3_stmt *st, frame_cols *c)
@@ -171,10 +120,12 @@ static msiz_status frame_columns(const msiz_bruker_db *db, sqlite3_stmt *st, fra
     c->sum_int = col_index(st, "SummedIntensities");
     c->acc = col_index(st, "AccumulationTime");
     c->polarity = col_index(st, "Polarity");
+    c->msms = col_index(st, "MsMsType");
+    /* no MzCalibration column (timsrust's simulated run): the linear approximation, see
+     * load_mzcal */
     const char *missing = c->id < 0                          ? "Id"
                           : c->tims_id < 0                   ? "TimsId"
                           : c->num_peaks < 0                 ? "NumPeaks"
-                          : c->mzcal < 0                     ? "MzCalibration"
                           : (db->is_tdf && c->num_scans < 0) ? "NumScans"
                                                              : NULL;
     if (missing)
@@ -183,13 +134,23 @@ static msiz_status frame_columns(const msiz_bruker_db *db, sqlite3_stmt *st, fra
     return MSIZ_OK;
 }
 
-static void read_frame(sqlite3_stmt *st, const frame_cols *c, msiz_bruker_frame *f)
+static msiz_status read_frame(const msiz_bruker_db *db, sqlite3_stmt *st, const frame_cols *c,
+                              msiz_bruker_frame *f)
 {
     memset(f, 0, sizeof *f);
     f->id = col_int(st, c->id);
-    f->tims_id = (uint64_t)col_int(st, c->tims_id);
+    int64_t tims_id = col_int(st, c->tims_id);
     f->num_peaks = col_int(st, c->num_peaks);
     f->num_scans = col_int(st, c->num_scans);
+    f->msms_type = col_int(st, c->msms);
+    msiz_status status;
+    if ((status = int_in_range(db, "Frames", "TimsId", f->id, tims_id, 0, INT64_MAX)) < 0 ||
+        (status = int_in_range(db, "Frames", "NumPeaks", f->id, f->num_peaks, 0,
+                               MSIZ_BRUKER_MAX_FRAME_PEAKS)) < 0 ||
+        (status = int_in_range(db, "Frames", "NumScans", f->id, f->num_scans, 0,
+                               MSIZ_BRUKER_MAX_SCANS)) < 0)
+        return status;
+    f->tims_id = (uint64_t)tims_id;
     f->t1 = col_double(st, c->t1);
     f->t2 = col_double(st, c->t2);
     f->mzcal_id = col_int(st, c->mzcal);
@@ -199,15 +160,17 @@ static void read_frame(sqlite3_stmt *st, const frame_cols *c, msiz_bruker_frame 
     f->accumulation_time = col_double(st, c->acc);
     const unsigned char *pol = c->polarity >= 0 ? sqlite3_column_text(st, c->polarity) : NULL;
     f->polarity = pol && (pol[0] == '+' || pol[0] == '-') ? (char)pol[0] : 0;
+    return MSIZ_OK;
 }
 
-static msiz_status load_frames(msiz_bruker_db *db, sqlite3 *sql)
+static msiz_status load_frames(msiz_bruker_db *db, msiz_bruker_sql *sql)
 {
     sqlite3_stmt *st;
-    frame_cols c;
+    frame_cols c = {0};
     size_t cap = 0;
     int rc = SQLITE_DONE;
-    msiz_status status = prepare(db, sql, "Frames", "SELECT * FROM Frames ORDER BY Id", &st);
+    msiz_status status =
+        msiz_bruker_sql_prepare(sql, "Frames", "SELECT * FROM Frames ORDER BY Id", &st);
     if (status == MSIZ_OK)
         status = frame_columns(db, st, &c);
     while (status == MSIZ_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -215,14 +178,11 @@ static msiz_status load_frames(msiz_bruker_db *db, sqlite3 *sql)
                            MAX_FRAMES);
         if (status < 0)
             break;
-        msiz_bruker_frame *f = &db->frames[db->n_frames];
-        read_frame(st, &c, f);
-        if (f->num_peaks < 0 || f->num_scans < 0)
-            status = msiz_fail(MSIZ_E_FORMAT, "%s: frame %lld: negative NumPeaks/NumScans",
-                               db->sqlite_path, (long long)f->id);
+        status = read_frame(db, st, &c, &db->frames[db->n_frames]);
         db->n_frames++;
     }
-    return end_rows(db, sql, "Frames", st, rc, status);
+    db->has_mzcal_column = c.mzcal >= 0;
+    return end_rows(sql, "Frames", st, rc, status);
 }
 
 static msiz_bruker_frame *find_frame(msiz_bruker_frame *frames, size_t n, int64_t id)
@@ -253,12 +213,22 @@ typedef struct maldi_cols {
     int frame, x, y, region, spot, mx, my, power, rate;
 } maldi_cols;
 
-static void maldi_row(sqlite3_stmt *st, const maldi_cols *c, msiz_bruker_frame *f)
+static msiz_status maldi_row(const msiz_bruker_db *db, sqlite3_stmt *st, const maldi_cols *c,
+                             msiz_bruker_frame *f)
 {
     const char *spot = c->spot >= 0 ? (const char *)sqlite3_column_text(st, c->spot) : NULL;
-    f->raw_x = (int32_t)col_int(st, c->x);
-    f->raw_y = (int32_t)col_int(st, c->y);
-    f->region = region_of(col_int(st, c->region), spot);
+    int64_t x = col_int(st, c->x), y = col_int(st, c->y), region = col_int(st, c->region);
+    msiz_status status;
+    if ((status = int_in_range(db, "MaldiFrameInfo", "XIndexPos", f->id, x, INT32_MIN, INT32_MAX)) <
+            0 ||
+        (status = int_in_range(db, "MaldiFrameInfo", "YIndexPos", f->id, y, INT32_MIN, INT32_MAX)) <
+            0 ||
+        (status = int_in_range(db, "MaldiFrameInfo", "RegionNumber", f->id, region, INT32_MIN,
+                               INT32_MAX)) < 0)
+        return status;
+    f->raw_x = (int32_t)x;
+    f->raw_y = (int32_t)y;
+    f->region = region_of(region, spot);
     f->motor_x = col_double(st, c->mx);
     f->motor_y = col_double(st, c->my);
     f->laser_power = col_double(st, c->power);
@@ -266,18 +236,19 @@ static void maldi_row(sqlite3_stmt *st, const maldi_cols *c, msiz_bruker_frame *
     f->has_maldi = 1;
     if (spot)
         snprintf(f->spot_name, sizeof f->spot_name, "%s", spot);
+    return MSIZ_OK;
 }
 
 /* Reorders db->frames into MaldiFrameInfo order, each with its coordinates. */
-static msiz_status load_maldi(msiz_bruker_db *db, sqlite3 *sql)
+static msiz_status load_maldi(msiz_bruker_db *db, msiz_bruker_sql *sql)
 {
     sqlite3_stmt *st;
     maldi_cols c;
     size_t n = 0, cap = 0;
     int rc = SQLITE_DONE;
     msiz_bruker_frame *ordered = NULL;
-    msiz_status status =
-        prepare(db, sql, "MaldiFrameInfo", "SELECT * FROM MaldiFrameInfo ORDER BY Frame", &st);
+    msiz_status status = msiz_bruker_sql_prepare(
+        sql, "MaldiFrameInfo", "SELECT * FROM MaldiFrameInfo ORDER BY Frame", &st);
     if (status == MSIZ_OK) {
         c = (maldi_cols){col_index(st, "Frame"),          col_index(st, "XIndexPos"),
                          col_index(st, "YIndexPos"),      col_index(st, "RegionNumber"),
@@ -301,10 +272,10 @@ static msiz_status load_maldi(msiz_bruker_db *db, sqlite3 *sql)
         if (status < 0)
             break;
         ordered[n] = *f;
-        maldi_row(st, &c, &ordered[n]);
+        status = maldi_row(db, st, &c, &ordered[n]);
         n++;
     }
-    status = end_rows(db, sql, "MaldiFrameInfo", st, rc, status);
+    status = end_rows(sql, "MaldiFrameInfo", st, rc, status);
     if (status < 0) {
         msiz_free(ordered);
         return status;
@@ -316,12 +287,32 @@ static msiz_status load_maldi(msiz_bruker_db *db, sqlite3 *sql)
     return MSIZ_OK;
 }
 
+/* A ModelType outside int is no model we know: -1 (the linear fallback, with a warning). */
+static int clamp_model(int64_t v)
+{
+    return v >= INT_MIN && v <= INT_MAX ? (int)v : -1;
+}
+
+/* What the linear √m approximation needs, from GlobalMetadata. */
+static void linear_fallback(const msiz_bruker_db *db, msiz_bruker_mzcal *m)
+{
+    double lo = 0, hi = 0, n = 0;
+    msiz_bruker_meta_double(db, "MzAcqRangeLower", &lo);
+    msiz_bruker_meta_double(db, "MzAcqRangeUpper", &hi);
+    msiz_bruker_meta_double(db, "DigitizerNumSamples", &n);
+    const char *sw = msiz_bruker_meta(db, "AcquisitionSoftware");
+    double widen = sw && strcmp(sw, "Bruker otofControl") == 0 ? 5.0 : 0.0;
+    m->lin_lo = lo - widen;
+    m->lin_hi = hi + widen;
+    m->lin_n = n;
+}
+
 static void mzcal_row(const msiz_bruker_db *db, sqlite3_stmt *st, msiz_bruker_mzcal *m)
 {
     char name[16];
     memset(m, 0, sizeof *m);
     m->id = col_int(st, col_index(st, "Id"));
-    m->model_type = (int)col_int(st, col_index(st, "ModelType"));
+    m->model_type = clamp_model(col_int(st, col_index(st, "ModelType")));
     m->model = m->model_type == 1   ? MSIZ_BRUKER_MZ_MODEL1
                : m->model_type == 2 ? MSIZ_BRUKER_MZ_MODEL2
                                     : MSIZ_BRUKER_MZ_LINEAR_SQRT;
@@ -335,23 +326,34 @@ static void mzcal_row(const msiz_bruker_db *db, sqlite3_stmt *st, msiz_bruker_mz
         snprintf(name, sizeof name, "C%d", k);
         m->c[k] = col_double(st, col_index(st, name));
     }
-    double lo = 0, hi = 0, n = 0;
-    msiz_bruker_meta_double(db, "MzAcqRangeLower", &lo);
-    msiz_bruker_meta_double(db, "MzAcqRangeUpper", &hi);
-    msiz_bruker_meta_double(db, "DigitizerNumSamples", &n);
-    const char *sw = msiz_bruker_meta(db, "AcquisitionSoftware");
-    double widen = sw && strcmp(sw, "Bruker otofControl") == 0 ? 5.0 : 0.0;
-    m->lin_lo = lo - widen;
-    m->lin_hi = hi + widen;
-    m->lin_n = n;
+    linear_fallback(db, m);
 }
 
-static msiz_status load_mzcal(msiz_bruker_db *db, sqlite3 *sql)
+/* Frames without an MzCalibration column all get one linear-fallback calibration, id 0
+ * (timsrust's simulated run has neither the column nor the table). */
+static msiz_status no_mzcal(msiz_bruker_db *db)
+{
+    if (!(db->mzcal = msiz_calloc(1, sizeof *db->mzcal)))
+        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", db->d_path);
+    db->n_mzcal = 1;
+    db->mzcal[0].model = MSIZ_BRUKER_MZ_LINEAR_SQRT;
+    db->mzcal[0].model_type = -1;
+    linear_fallback(db, &db->mzcal[0]);
+    for (size_t i = 0; i < db->n_frames; i++)
+        db->frames[i].mzcal_id = 0;
+    db->no_mzcal = 1;
+    return MSIZ_OK;
+}
+
+static msiz_status load_mzcal(msiz_bruker_db *db, msiz_bruker_sql *sql)
 {
     sqlite3_stmt *st;
     size_t cap = 0;
     int rc = SQLITE_DONE;
-    msiz_status status = prepare(db, sql, "MzCalibration", "SELECT * FROM MzCalibration", &st);
+    if (!db->has_mzcal_column) /* frames name no calibration (then a table would be unused) */
+        return no_mzcal(db);
+    msiz_status status =
+        msiz_bruker_sql_prepare(sql, "MzCalibration", "SELECT * FROM MzCalibration", &st);
     while (status == MSIZ_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         status = grow_rows(db, "MzCalibration", &db->mzcal, &cap, db->n_mzcal, sizeof *db->mzcal,
                            MAX_ROWS);
@@ -359,16 +361,20 @@ static msiz_status load_mzcal(msiz_bruker_db *db, sqlite3 *sql)
             break;
         mzcal_row(db, st, &db->mzcal[db->n_mzcal++]);
     }
-    return end_rows(db, sql, "MzCalibration", st, rc, status);
+    return end_rows(sql, "MzCalibration", st, rc, status);
 }
 
-static msiz_status load_timscal(msiz_bruker_db *db, sqlite3 *sql)
+/* TimsCalibration is optional: only 1/K0 needs it, not the m/z spectrum. */
+static msiz_status load_timscal(msiz_bruker_db *db, msiz_bruker_sql *sql)
 {
     sqlite3_stmt *st;
     size_t cap = 0;
     int rc = SQLITE_DONE;
     char name[16];
-    msiz_status status = prepare(db, sql, "TimsCalibration", "SELECT * FROM TimsCalibration", &st);
+    if (msiz_bruker_sql_object(sql, "TimsCalibration") == 0)
+        return MSIZ_OK;
+    msiz_status status =
+        msiz_bruker_sql_prepare(sql, "TimsCalibration", "SELECT * FROM TimsCalibration", &st);
     while (status == MSIZ_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         status = grow_rows(db, "TimsCalibration", &db->timscal, &cap, db->n_timscal,
                            sizeof *db->timscal, MAX_ROWS);
@@ -376,27 +382,28 @@ static msiz_status load_timscal(msiz_bruker_db *db, sqlite3 *sql)
             break;
         msiz_bruker_timscal *t = &db->timscal[db->n_timscal++];
         t->id = col_int(st, col_index(st, "Id"));
-        t->model_type = (int)col_int(st, col_index(st, "ModelType"));
+        t->model_type = clamp_model(col_int(st, col_index(st, "ModelType")));
         for (int k = 0; k < 10; k++) {
             snprintf(name, sizeof name, "C%d", k);
             t->c[k] = col_double(st, col_index(st, name));
         }
     }
-    return end_rows(db, sql, "TimsCalibration", st, rc, status);
+    return end_rows(sql, "TimsCalibration", st, rc, status);
 }
 
 /* First MaldiFrameLaserInfo row: kept as a JSON object text plus the sizes Thyra reads. */
-static msiz_status load_laser(msiz_bruker_db *db, sqlite3 *sql)
+static msiz_status load_laser(msiz_bruker_db *db, msiz_bruker_sql *sql)
 {
     sqlite3_stmt *st;
-    if (!table_exists(sql, "MaldiFrameLaserInfo"))
+    if (msiz_bruker_sql_object(sql, "MaldiFrameLaserInfo") == 0)
         return MSIZ_OK;
-    msiz_status status = prepare(db, sql, "MaldiFrameLaserInfo",
-                                 "SELECT * FROM MaldiFrameLaserInfo ORDER BY Id LIMIT 1", &st);
+    msiz_status status = msiz_bruker_sql_prepare(
+        sql, "MaldiFrameLaserInfo", "SELECT * FROM MaldiFrameLaserInfo ORDER BY Id LIMIT 1", &st);
     if (status < 0)
         return status;
     json_t *obj = json_object();
-    if (obj && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = obj ? sqlite3_step(st) : SQLITE_NOMEM;
+    if (rc == SQLITE_ROW) {
         for (int i = 0; i < sqlite3_column_count(st); i++) {
             int type = sqlite3_column_type(st, i);
             json_t *v = type == SQLITE_INTEGER ? json_integer(sqlite3_column_int64(st, i))
@@ -410,13 +417,16 @@ static msiz_status load_laser(msiz_bruker_db *db, sqlite3 *sql)
         db->beam_scan_y = col_double(st, col_index(st, "BeamScanSizeY"));
         db->spot_size = col_double(st, col_index(st, "SpotSize"));
         db->has_laser = 1;
+    } else if (rc != SQLITE_DONE) {
+        status = msiz_bruker_sql_step_error(sql, "MaldiFrameLaserInfo", rc);
     }
     sqlite3_finalize(st);
-    db->laser_json = obj ? json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    db->laser_json =
+        obj && status == MSIZ_OK ? json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(obj);
-    if (!db->laser_json)
+    if (status == MSIZ_OK && !db->laser_json)
         return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory (MaldiFrameLaserInfo)", db->d_path);
-    return MSIZ_OK;
+    return status;
 }
 
 static msiz_status find_files(msiz_bruker_db *db, const char *d_path)
@@ -443,42 +453,23 @@ static msiz_status find_files(msiz_bruker_db *db, const char *d_path)
                      d_path);
 }
 
-static msiz_status open_sqlite(const msiz_bruker_db *db, sqlite3 **sql)
-{
-    char *uri = sqlite_uri(db->sqlite_path);
-    if (!uri)
-        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", db->d_path);
-    int rc = sqlite3_open_v2(uri, sql, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-    msiz_free(uri);
-    if (rc == SQLITE_OK) /* a non-SQLite file fails here, at the first read */
-        rc = sqlite3_exec(*sql, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
-    if (rc == SQLITE_OK)
-        return MSIZ_OK;
-    msiz_status st = msiz_fail(rc == SQLITE_NOMEM ? MSIZ_E_NOMEM : MSIZ_E_FORMAT,
-                               "%s: cannot open as SQLite: %s", db->sqlite_path,
-                               *sql ? sqlite3_errmsg(*sql) : sqlite3_errstr(rc));
-    sqlite3_close(*sql);
-    *sql = NULL;
-    return st;
-}
-
-msiz_status msiz_bruker_db_load(msiz_bruker_db *db, const char *d_path)
+msiz_status msiz_bruker_db_load(msiz_bruker_db *db, const char *d_path, volatile int *cancel)
 {
     msiz_status status = MSIZ_OK;
-    sqlite3 *sql = NULL;
+    msiz_bruker_sql sql = {0};
     memset(db, 0, sizeof *db);
     MSIZ_TRY(find_files(db, d_path));
-    MSIZ_TRY(open_sqlite(db, &sql));
-    MSIZ_TRY(load_meta(db, sql));
-    MSIZ_TRY(load_frames(db, sql));
-    if (table_exists(sql, "MaldiFrameInfo"))
-        MSIZ_TRY(load_maldi(db, sql));
-    MSIZ_TRY(load_mzcal(db, sql));
+    MSIZ_TRY(msiz_bruker_sql_open(&sql, db->sqlite_path, cancel));
+    MSIZ_TRY(load_meta(db, &sql));
+    MSIZ_TRY(load_frames(db, &sql));
+    if (msiz_bruker_sql_object(&sql, "MaldiFrameInfo") != 0)
+        MSIZ_TRY(load_maldi(db, &sql));
+    MSIZ_TRY(load_mzcal(db, &sql));
     if (db->is_tdf)
-        MSIZ_TRY(load_timscal(db, sql));
-    MSIZ_TRY(load_laser(db, sql));
+        MSIZ_TRY(load_timscal(db, &sql));
+    MSIZ_TRY(load_laser(db, &sql));
 cleanup:
-    sqlite3_close(sql);
+    msiz_bruker_sql_close(&sql);
     if (status < 0)
         msiz_bruker_db_destroy(db);
     return status;

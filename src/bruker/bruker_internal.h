@@ -125,23 +125,47 @@ msiz_status msiz_bruker_tdf_inflate2(msiz_bruker_scratch *s, const uint8_t *bloc
 msiz_status msiz_bruker_tdf_parse2(const uint32_t *words, size_t n_words, size_t num_scans,
                                    size_t num_peaks, msiz_bruker_tdf_peaks *out);
 
-/* Sums a frame's peaks over all scans: unique TOF indices ascending into tof[], summed
- * intensities into intensity[]; *n_out <= peaks->n. Uses the scratch's key buffer. */
+/* Plausible MzAcqRangeLower/Upper (the mass axis is built over it): no instrument measures
+ * below m/z 1 or above 10^6. */
+#define MSIZ_BRUKER_MIN_MZ 1.0
+#define MSIZ_BRUKER_MAX_MZ 1e6
+
+/* Plausible Frames.AccumulationTime (ms); real runs use about 10 to 1000 ms. Within this range
+ * a scaled count (< 2^32 · 100 / min) stays an exact integer in a double. */
+#define MSIZ_BRUKER_MIN_ACCUMULATION_MS 1e-3
+#define MSIZ_BRUKER_MAX_ACCUMULATION_MS 1e7
+
+/* Intensity factor of a frame: 100 / AccumulationTime (ms), 1 when that is 0 or invalid. */
+double msiz_bruker_tdf_scale(double accumulation_ms);
+/* A stored peak's intensity as the vendor library reports it: floor(raw × scale + 0.5). */
+double msiz_bruker_tdf_intensity(uint32_t raw, double scale);
+
+/* Sums a frame's peaks over all scans: unique TOF indices ascending into tof[], the sums of
+ * their scaled intensities (msiz_bruker_tdf_intensity) into intensity[]; *n_out <= peaks->n.
+ * Uses the scratch's key buffer. */
 msiz_status msiz_bruker_tdf_merge(msiz_bruker_scratch *s, const msiz_bruker_tdf_peaks *peaks,
-                                  double *tof, double *intensity, size_t *n_out);
+                                  double scale, double *tof, double *intensity, size_t *n_out);
 
 /* Decodes a whole type-2 block into summed (tof, intensity) pairs: inflate + parse + merge.
- * tmp_tof/tmp_int are caller buffers of num_peaks u32 each. */
+ * tmp_tof/tmp_int are caller buffers of num_peaks u32 each; scale from msiz_bruker_tdf_scale. */
 msiz_status msiz_bruker_tdf_frame(msiz_bruker_scratch *s, const uint8_t *block, size_t len,
-                                  size_t num_scans, size_t num_peaks, uint32_t *tmp_tof,
-                                  uint32_t *tmp_int, double *tof, double *intensity, size_t *n_out);
+                                  size_t num_scans, size_t num_peaks, double scale,
+                                  uint32_t *tmp_tof, uint32_t *tmp_int, double *tof,
+                                  double *intensity, size_t *n_out);
 
 /* ---- database (bruker_db.c) ---- */
+
+/* Bounds on Frames values that become sizes (checked at load, edge case #84): a frame holds at
+ * most 2^31-1 stored peaks (its decoded block is capped at 2 GiB anyway) and 2^20 scans (real
+ * TIMS frames have about 400-2000). */
+#define MSIZ_BRUKER_MAX_FRAME_PEAKS INT32_MAX
+#define MSIZ_BRUKER_MAX_SCANS       ((int64_t)1 << 20)
 
 typedef struct msiz_bruker_frame {
     int64_t id;
     uint64_t tims_id; /* byte offset of the block in the _bin */
     int64_t num_peaks, num_scans;
+    int64_t msms_type; /* 0 = MS1; PASEF/DIA/PRM MS/MS otherwise (no column: 0) */
     double t1, t2;
     int64_t mzcal_id, timscal_id;
     double max_intensity, summed_intensities, accumulation_time;
@@ -169,6 +193,8 @@ typedef struct msiz_bruker_db {
     int has_maldi_info;
     msiz_bruker_mzcal *mzcal;
     size_t n_mzcal;
+    int has_mzcal_column; /* Frames has an MzCalibration column */
+    int no_mzcal;         /* no calibration named: one linear-fallback row, id 0 */
     msiz_bruker_timscal *timscal;
     size_t n_timscal;
     char *laser_json; /* first MaldiFrameLaserInfo row as a JSON object text, or NULL */
@@ -176,9 +202,11 @@ typedef struct msiz_bruker_db {
     int has_laser;
 } msiz_bruker_db;
 
-/* Loads everything the reader needs from the SQLite of `d_path` (read-only, immutable) and
- * closes it again. Missing files or tables are MSIZ_E_NOTFOUND naming the path. */
-msiz_status msiz_bruker_db_load(msiz_bruker_db *db, const char *d_path);
+/* Loads everything the reader needs from the SQLite of `d_path` (read-only, immutable, hardened:
+ * bruker_sql.h) and closes it again. Missing files or tables are MSIZ_E_NOTFOUND naming the
+ * path; a table that is a view, or a value out of range, MSIZ_E_FORMAT; a non-zero *cancel
+ * (may be NULL) stops any query with MSIZ_E_INTERRUPTED. */
+msiz_status msiz_bruker_db_load(msiz_bruker_db *db, const char *d_path, volatile int *cancel);
 void msiz_bruker_db_destroy(msiz_bruker_db *db);
 
 /* GlobalMetadata value or NULL. */
@@ -210,6 +238,14 @@ void msiz_bruker_mis_destroy(msiz_bruker_mis *mis);
 
 /* ---- metadata JSON (bruker_meta.c) ---- */
 
+/* One line of format_specific.checks (printed by `msizarr info`). */
+typedef struct msiz_bruker_check {
+    const char *name, *status; /* status: "passed" or "warning" */
+    char detail[256];
+} msiz_bruker_check;
+
+#define MSIZ_BRUKER_MAX_CHECKS 4
+
 typedef struct msiz_bruker_meta_in {
     const msiz_bruker_db *db;
     const msiz_bruker_mis *mis;
@@ -221,6 +257,12 @@ typedef struct msiz_bruker_meta_in {
     int laser_power_set, laser_rep_set;
     double laser_power, laser_rep_rate; /* MaldiFrameInfo of the first frame */
     int selected_region;                /* --region, or -1 */
+    const char *acquisition;            /* "imaging", "spots" or "no_maldi_frame_info" */
+    size_t n_msms;                      /* MS/MS frames left out */
+    const size_t *sel;                  /* frames read, in order (spot names of spot runs) */
+    size_t n_sel;
+    msiz_bruker_check checks[MSIZ_BRUKER_MAX_CHECKS];
+    size_t n_checks;
 } msiz_bruker_meta_in;
 
 /* Region numbers with their frame counts, ordered as Thyra names them: by frame count

@@ -9,6 +9,14 @@
 #include "common/error.h"
 #include "common/utf8.h"
 
+/* A string from the file (possibly cut inside a UTF-8 sequence by a fixed buffer): the text, or
+ * null when it is not valid UTF-8. */
+static json_t *text(const char *s)
+{
+    json_t *v = json_string(s);
+    return v ? v : json_null();
+}
+
 static json_t *meta_string(const msiz_bruker_db *db, const char *key)
 {
     const char *v = msiz_bruker_meta(db, key);
@@ -60,6 +68,25 @@ static json_t *regions_json(const msiz_bruker_meta_in *in, const msiz_bruker_reg
     return arr;
 }
 
+/* SpotName of each frame read, in spectrum order (spot runs). */
+static json_t *spot_names(const msiz_bruker_meta_in *in)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < in->n_sel; i++)
+        json_array_append_new(arr, text(in->db->frames[in->sel[i]].spot_name));
+    return arr;
+}
+
+static json_t *checks_json(const msiz_bruker_meta_in *in)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < in->n_checks; i++)
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:o}", "name", in->checks[i].name, "status",
+                                             in->checks[i].status, "detail",
+                                             text(in->checks[i].detail)));
+    return arr;
+}
+
 static json_t *format_specific(const msiz_bruker_meta_in *in, const msiz_bruker_region *r,
                                size_t n_regions)
 {
@@ -78,9 +105,14 @@ static json_t *format_specific(const msiz_bruker_meta_in *in, const msiz_bruker_
                                     : db->is_tdf ? "tdf_summed_over_scans"
                                                  : "line"));
     json_object_set_new(o, "intensity_scaling",
-                        json_string(db->is_tdf    ? "raw_counts_summed_over_scans"
+                        json_string(db->is_tdf    ? "per_100ms_accumulation_summed_over_scans"
                                     : in->profile ? "raw_counts"
                                                   : "as_stored"));
+    json_object_set_new(o, "acquisition", json_string(in->acquisition));
+    json_object_set_new(o, "msms_frames_left_out", json_integer((json_int_t)in->n_msms));
+    if (strcmp(in->acquisition, "spots") == 0)
+        json_object_set_new(o, "spot_names", spot_names(in));
+    json_object_set_new(o, "checks", checks_json(in));
     json_object_set_new(o, "pixel_size_source",
                         in->pixel_size_source ? json_string(in->pixel_size_source) : json_null());
     json_object_set_new(o, "mis_file",

@@ -5,8 +5,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "bruker/bruker_internal.h"
@@ -18,6 +21,11 @@
 
 #define MAX_BLOCK_BYTES ((size_t)1 << 31)
 
+/* What the frames of a run are: pixels of an imaging raster, named spots of a spot acquisition
+ * (edge case #82), or frames without MaldiFrameInfo (LC runs, edge case #66). Only a raster has
+ * a grid; the others are read as one row per frame, (i, 0), when the caller allows it. */
+typedef enum run_kind { RUN_RASTER, RUN_SPOTS, RUN_NO_MALDI } run_kind;
+
 typedef struct bruker_src {
     msiz_bruker_db db;
     msiz_bruker_mis mis;
@@ -25,6 +33,9 @@ typedef struct bruker_src {
     size_t *sel; /* indices into db.frames, iteration order */
     size_t n_sel;
     int32_t off_x, off_y;
+    run_kind kind;
+    const char *spot_reason; /* why a run is a spot acquisition */
+    size_t n_msms;           /* MS/MS frames left out (edge case #81) */
     size_t pos;
     int fd;
     uint64_t bin_size;
@@ -117,7 +128,8 @@ static msiz_status decode_frame(bruker_src *b, const msiz_bruker_frame *f, size_
     }
     MSIZ_TRY(grow_u32(&b->tmp_tof, &b->tof_cap, np, cap));
     MSIZ_TRY(grow_u32(&b->tmp_int, &b->int_cap, np, cap));
-    MSIZ_TRY(msiz_bruker_tdf_frame(&b->scratch, b->block, len, (size_t)f->num_scans, np, b->tmp_tof,
+    MSIZ_TRY(msiz_bruker_tdf_frame(&b->scratch, b->block, len, (size_t)f->num_scans, np,
+                                   msiz_bruker_tdf_scale(f->accumulation_time), b->tmp_tof,
                                    b->tmp_int, sp->mz, sp->intensity, &sp->n));
 cleanup:
     return status;
@@ -127,9 +139,10 @@ cleanup:
 static void fill_position(const bruker_src *b, size_t pos, msiz_spectrum *sp)
 {
     const msiz_bruker_frame *f = &b->db.frames[b->sel[pos]];
+    int raster = b->kind == RUN_RASTER;
     sp->index = pos;
-    sp->x = f->has_maldi ? f->raw_x - b->off_x : (int32_t)pos;
-    sp->y = f->has_maldi ? f->raw_y - b->off_y : 0;
+    sp->x = raster ? f->raw_x - b->off_x : (int32_t)pos; /* pos < MAX_FRAMES */
+    sp->y = raster ? f->raw_y - b->off_y : 0;
     sp->z = 0;
     sp->raw_x = f->has_maldi ? f->raw_x : (int32_t)pos;
     sp->raw_y = f->has_maldi ? f->raw_y : 0;
@@ -274,7 +287,11 @@ static msiz_status check_calibration(const bruker_src *b)
                              "the table",
                              db->sqlite_path, (long long)db->frames[i].id,
                              (long long)db->frames[i].mzcal_id);
-    for (size_t i = 0; i < db->n_mzcal; i++)
+    if (db->no_mzcal)
+        msiz_warn("%s: Frames names no MzCalibration: m/z from the linear-in-sqrt(m/z) "
+                  "approximation over MzAcqRange, expect errors of up to about 20 ppm",
+                  db->d_path);
+    for (size_t i = 0; i < db->n_mzcal && !db->no_mzcal; i++)
         if (db->mzcal[i].model == MSIZ_BRUKER_MZ_LINEAR_SQRT)
             msiz_warn("%s: MzCalibration %lld has ModelType %d (not 1 or 2): m/z from the "
                       "linear-in-sqrt(m/z) approximation over MzAcqRange, expect errors of "
@@ -289,25 +306,121 @@ static msiz_status check_calibration(const bruker_src *b)
     return MSIZ_OK;
 }
 
-static msiz_status check_run(bruker_src *b)
+/* TDF intensities are normalised to 100 ms by AccumulationTime (see bruker_tdf.c): a value
+ * that would make that factor meaningless is refused; 0 (or no column) leaves raw counts, as the
+ * vendor library does, with a warning. */
+static msiz_status check_accumulation(const bruker_src *b)
 {
     const msiz_bruker_db *db = &b->db;
+    size_t unscaled = 0;
+    if (!db->is_tdf)
+        return MSIZ_OK;
+    for (size_t i = 0; i < db->n_frames; i++) {
+        double acc = db->frames[i].accumulation_time;
+        if (acc == 0) {
+            unscaled++;
+            continue;
+        }
+        if (!(acc >= MSIZ_BRUKER_MIN_ACCUMULATION_MS && acc <= MSIZ_BRUKER_MAX_ACCUMULATION_MS))
+            return msiz_fail(MSIZ_E_FORMAT,
+                             "%s: frame %lld: AccumulationTime %g ms out of range (%g to %g ms, "
+                             "or 0)",
+                             db->sqlite_path, (long long)db->frames[i].id, acc,
+                             MSIZ_BRUKER_MIN_ACCUMULATION_MS, MSIZ_BRUKER_MAX_ACCUMULATION_MS);
+    }
+    if (unscaled)
+        msiz_warn("%s: %zu of %zu frames have no AccumulationTime (0 or no column): their "
+                  "intensities are raw counts, not normalised to 100 ms as the others",
+                  db->d_path, unscaled, db->n_frames);
+    return MSIZ_OK;
+}
+
+/* A spot acquisition: MaldiApplicationType SingleSpectra, or every frame at the "no position"
+ * index -1 (as in mzmine's tims_spot_acryllic.d, which also says SingleSpectra). */
+static void classify_run(bruker_src *b)
+{
+    const msiz_bruker_db *db = &b->db;
+    const char *app = msiz_bruker_meta(db, "MaldiApplicationType");
+    b->kind = db->has_maldi_info ? RUN_RASTER : RUN_NO_MALDI;
+    if (b->kind == RUN_NO_MALDI)
+        return;
+    if (app && strcasecmp(app, "SingleSpectra") == 0) {
+        b->kind = RUN_SPOTS;
+        b->spot_reason = "MaldiApplicationType SingleSpectra";
+        return;
+    }
+    for (size_t i = 0; i < db->n_frames; i++)
+        if (db->frames[i].raw_x != -1 || db->frames[i].raw_y != -1)
+            return;
+    if (db->n_frames > 1) {
+        b->kind = RUN_SPOTS;
+        b->spot_reason = "every frame at XIndexPos/YIndexPos -1";
+    }
+}
+
+/* "D1, D2, D3, ..." : the first spot names, for messages. */
+static void spot_examples(const msiz_bruker_db *db, char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < db->n_frames && i < 3; i++) {
+        const char *name = db->frames[i].spot_name[0] ? db->frames[i].spot_name : "?";
+        int n = snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", name);
+        if (n < 0 || (size_t)n >= cap - used)
+            return;
+        used += (size_t)n;
+    }
+    if (db->n_frames > 3)
+        snprintf(buf + used, cap - used, ", ...");
+}
+
+static msiz_status refuse_spots(const bruker_src *b)
+{
+    char names[128];
+    spot_examples(&b->db, names, sizeof names);
+    return msiz_fail(MSIZ_E_UNSUPPORTED,
+                     "%s: spot acquisition (%s), not an imaging raster: its frames are spots "
+                     "(%zu: %s), not pixels of an image, so there is no image to convert "
+                     "(msizarr info and dump read it)",
+                     b->db.d_path, b->spot_reason, b->db.n_frames, names);
+}
+
+/* MzAcqRange becomes the mass axis: refuse what no instrument measures (edge case #84). */
+static msiz_status check_mass_range(const msiz_bruker_db *db)
+{
     double lo, hi;
-    msiz_status status;
     if (msiz_bruker_meta_double(db, "MzAcqRangeLower", &lo) != 0 ||
-        msiz_bruker_meta_double(db, "MzAcqRangeUpper", &hi) != 0 || !(lo < hi))
+        msiz_bruker_meta_double(db, "MzAcqRangeUpper", &hi) != 0)
         return msiz_fail(MSIZ_E_FORMAT,
                          "%s: GlobalMetadata lacks a valid MzAcqRangeLower/MzAcqRangeUpper "
                          "(the mass range)",
                          db->sqlite_path);
-    if (!db->has_maldi_info && !b->opts.bruker_allow_non_imaging)
+    if (!(lo >= MSIZ_BRUKER_MIN_MZ && lo < hi && hi <= MSIZ_BRUKER_MAX_MZ))
+        return msiz_fail(MSIZ_E_FORMAT,
+                         "%s: GlobalMetadata MzAcqRangeLower/Upper = %g..%g is not a plausible "
+                         "mass range (%g <= lower < upper <= %g)",
+                         db->sqlite_path, lo, hi, MSIZ_BRUKER_MIN_MZ, MSIZ_BRUKER_MAX_MZ);
+    return MSIZ_OK;
+}
+
+static msiz_status check_run(bruker_src *b)
+{
+    const msiz_bruker_db *db = &b->db;
+    msiz_status status;
+    if ((status = check_mass_range(db)) < 0)
+        return status;
+    classify_run(b);
+    if (b->kind == RUN_NO_MALDI && !b->opts.bruker_allow_non_imaging)
         return msiz_fail(MSIZ_E_UNSUPPORTED,
                          "%s: no MaldiFrameInfo table: not an imaging run (frames have no "
                          "pixel coordinates)",
                          db->d_path);
+    if (b->kind == RUN_SPOTS && !b->opts.bruker_allow_non_imaging)
+        return refuse_spots(b);
     if (db->n_frames == 0)
         return msiz_fail(MSIZ_E_FORMAT, "%s: the run holds no frames", db->d_path);
-    if ((status = check_compression(b)) < 0 || (status = check_spectra_kind(b)) < 0)
+    if ((status = check_compression(b)) < 0 || (status = check_spectra_kind(b)) < 0 ||
+        (status = check_accumulation(b)) < 0)
         return status;
     return check_calibration(b);
 }
@@ -329,16 +442,76 @@ static msiz_status region_missing(const bruker_src *b)
                      b->opts.region, list);
 }
 
-/* Frames in iteration order (region filter), grid offsets and size. */
+/* Widens [*lo, *hi] to a declared ImagingArea bound; the value must be a raster index (an
+ * integer within int32) before it becomes an offset or a grid size (edge case #84). An absent
+ * or non-numeric key is ignored. */
+static msiz_status area_bound(const bruker_src *b, const char *key, int32_t *v, int is_min)
+{
+    double d;
+    if (msiz_bruker_meta_double(&b->db, key, &d) != 0)
+        return MSIZ_OK;
+    if (!(d >= (double)INT32_MIN && d <= (double)INT32_MAX) || d != floor(d))
+        return msiz_fail(MSIZ_E_FORMAT,
+                         "%s: GlobalMetadata %s = %s is not a raster index (an integer from %d "
+                         "to %d)",
+                         b->db.sqlite_path, key, msiz_bruker_meta(&b->db, key), INT32_MIN,
+                         INT32_MAX);
+    int32_t i = (int32_t)d;
+    if (is_min ? i < *v : i > *v)
+        *v = i;
+    return MSIZ_OK;
+}
+
+/* Grid offsets and size from the frames' bounds (widened to the declared imaging area when all
+ * regions are read); a raster wider than int32 is refused. */
+static msiz_status raster_grid(bruker_src *b, int32_t min_x, int32_t min_y, int32_t max_x,
+                               int32_t max_y)
+{
+    msiz_status status;
+    if (b->opts.region < 0 && ((status = area_bound(b, "ImagingAreaMinXIndexPos", &min_x, 1)) < 0 ||
+                               (status = area_bound(b, "ImagingAreaMinYIndexPos", &min_y, 1)) < 0 ||
+                               (status = area_bound(b, "ImagingAreaMaxXIndexPos", &max_x, 0)) < 0 ||
+                               (status = area_bound(b, "ImagingAreaMaxYIndexPos", &max_y, 0)) < 0))
+        return status;
+    int64_t w = (int64_t)max_x - min_x + 1, h = (int64_t)max_y - min_y + 1;
+    if (w > INT32_MAX || h > INT32_MAX)
+        return msiz_fail(MSIZ_E_FORMAT,
+                         "%s: the raster spans XIndexPos %d..%d and YIndexPos %d..%d: more than "
+                         "%d pixels along one side",
+                         b->db.d_path, (int)min_x, (int)max_x, (int)min_y, (int)max_y, INT32_MAX);
+    b->off_x = min_x;
+    b->off_y = min_y;
+    b->n_x = (int32_t)w;
+    b->n_y = (int32_t)h;
+    return MSIZ_OK;
+}
+
+static msiz_status no_frames_left(const bruker_src *b)
+{
+    if (b->n_msms > 0 && b->n_msms == b->db.n_frames)
+        return msiz_fail(
+            MSIZ_E_UNSUPPORTED,
+            "%s: no MS1 frame: all %zu frames are MS/MS frames (MsMsType != 0), "
+            "which are not converted%s%s%s",
+            b->db.d_path, b->n_msms, b->kind == RUN_SPOTS ? " (a spot acquisition: " : "",
+            b->kind == RUN_SPOTS ? b->spot_reason : "", b->kind == RUN_SPOTS ? ")" : "");
+    return region_missing(b);
+}
+
+/* Frames in iteration order (MS1 only, region filter), grid offsets and size. */
 static msiz_status select_frames(bruker_src *b)
 {
     const msiz_bruker_db *db = &b->db;
-    int all = b->opts.region < 0 || !db->has_maldi_info;
+    int all = b->opts.region < 0 || b->kind != RUN_RASTER;
     if (!(b->sel = msiz_calloc(db->n_frames, sizeof *b->sel)))
         return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", db->d_path);
     int32_t min_x = INT32_MAX, min_y = INT32_MAX, max_x = INT32_MIN, max_y = INT32_MIN;
     for (size_t i = 0; i < db->n_frames; i++) {
         const msiz_bruker_frame *f = &db->frames[i];
+        if (f->msms_type != 0) { /* PASEF & co. MS/MS: not part of the MS1 image (#81) */
+            b->n_msms++;
+            continue;
+        }
         if (!all && f->region != b->opts.region)
             continue;
         b->sel[b->n_sel++] = i;
@@ -348,28 +521,17 @@ static msiz_status select_frames(bruker_src *b)
         max_y = f->raw_y > max_y ? f->raw_y : max_y;
     }
     if (b->n_sel == 0)
-        return region_missing(b);
-    if (!db->has_maldi_info) { /* forced non-imaging run: frame i -> (i, 0) */
-        b->n_x = b->n_sel > INT32_MAX ? INT32_MAX : (int32_t)b->n_sel;
+        return no_frames_left(b);
+    if (b->n_msms > 0)
+        msiz_warn("%s: %zu of %zu frames are MS/MS frames (MsMsType != 0, e.g. PASEF): left out "
+                  "of the MS1 table",
+                  db->d_path, b->n_msms, db->n_frames);
+    if (b->kind != RUN_RASTER) {    /* spots or LC frames: frame i -> (i, 0) */
+        b->n_x = (int32_t)b->n_sel; /* n_sel <= MAX_FRAMES = 2^26 */
         b->n_y = 1;
         return MSIZ_OK;
     }
-    double v;
-    if (all) { /* the imaging area, widened if a frame lies outside it */
-        if (msiz_bruker_meta_double(db, "ImagingAreaMinXIndexPos", &v) == 0 && v < min_x)
-            min_x = (int32_t)v;
-        if (msiz_bruker_meta_double(db, "ImagingAreaMinYIndexPos", &v) == 0 && v < min_y)
-            min_y = (int32_t)v;
-        if (msiz_bruker_meta_double(db, "ImagingAreaMaxXIndexPos", &v) == 0 && v > max_x)
-            max_x = (int32_t)v;
-        if (msiz_bruker_meta_double(db, "ImagingAreaMaxYIndexPos", &v) == 0 && v > max_y)
-            max_y = (int32_t)v;
-    }
-    b->off_x = min_x;
-    b->off_y = min_y;
-    b->n_x = (int32_t)((int64_t)max_x - min_x + 1);
-    b->n_y = (int32_t)((int64_t)max_y - min_y + 1);
-    return MSIZ_OK;
+    return raster_grid(b, min_x, min_y, max_x, max_y);
 }
 
 static msiz_status open_bin(bruker_src *b)
@@ -463,7 +625,7 @@ static msiz_status pixel_size(bruker_src *b, msiz_source_info *info, const char 
         info->pixel_size_x_um = b->mis.raster_x;
         info->pixel_size_y_um = b->mis.raster_y;
         *source = "mis_raster";
-    } else if (db->has_maldi_info && (status = motor_pixel_size(b, &mx, &my)) < 0) {
+    } else if (b->kind == RUN_RASTER && (status = motor_pixel_size(b, &mx, &my)) < 0) {
         return status;
     } else if (mx > 0) {
         info->pixel_size_x_um = mx;
@@ -474,10 +636,10 @@ static msiz_status pixel_size(bruker_src *b, msiz_source_info *info, const char 
         *source = "spot_size";
     }
     info->has_pixel_size = *source != NULL;
-    if (!*source && db->has_maldi_info)
+    if (!*source && b->kind == RUN_RASTER)
         msiz_warn("%s: no .mis raster, motor positions or SpotSize: pixel size unknown",
                   db->d_path);
-    else if (*source && strcmp(*source, "mis_raster") != 0)
+    else if (*source && strcmp(*source, "mis_raster") != 0 && b->kind == RUN_RASTER)
         msiz_warn("%s: %s; pixel size %g x %g um from the %s", db->d_path,
                   b->mis.found ? "the .mis beside the .d has no <Raster>"
                                : "no .mis file beside the .d",
@@ -485,7 +647,7 @@ static msiz_status pixel_size(bruker_src *b, msiz_source_info *info, const char 
                   strcmp(*source, "motor_step") == 0 ? "motor step (median MotorPosition "
                                                        "difference)"
                                                      : "laser SpotSize");
-    if (*source && db->has_laser && db->beam_scan_x > 0 &&
+    if (*source && b->kind == RUN_RASTER && db->has_laser && db->beam_scan_x > 0 &&
         fabs(db->beam_scan_x - info->pixel_size_x_um) > 0.01 * info->pixel_size_x_um)
         msiz_warn("%s: BeamScanSizeX %g um differs from the pixel size %g um (%s); Thyra would "
                   "use BeamScanSize without a .mis",
@@ -522,6 +684,54 @@ static const char *mz_model_text(const msiz_bruker_db *db)
     return m1 ? "MzCalibration ModelType 1 (physical model), temperature corrected" : "none";
 }
 
+static void add_check(msiz_bruker_meta_in *in, const char *name, int ok, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void add_check(msiz_bruker_meta_in *in, const char *name, int ok, const char *fmt, ...)
+{
+    if (in->n_checks >= MSIZ_BRUKER_MAX_CHECKS)
+        return;
+    msiz_bruker_check *c = &in->checks[in->n_checks++];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+    va_end(ap);
+    c->name = name;
+    c->status = ok ? "passed" : "warning";
+}
+
+/* What `msizarr info` prints under "checks": the kind of run, MS/MS frames, the m/z model. */
+static void run_checks(const bruker_src *b, msiz_bruker_meta_in *in)
+{
+    const msiz_bruker_db *db = &b->db;
+    const char *app = msiz_bruker_meta(db, "MaldiApplicationType");
+    char names[128];
+    if (b->kind == RUN_RASTER) {
+        in->acquisition = "imaging";
+        add_check(in, "acquisition", 1,
+                  "imaging raster of %d x %d pixels (MaldiApplicationType %s)", (int)b->n_x,
+                  (int)b->n_y, app ? app : "not stated");
+    } else if (b->kind == RUN_SPOTS) {
+        in->acquisition = "spots";
+        spot_examples(db, names, sizeof names);
+        add_check(in, "acquisition", 0,
+                  "spot acquisition (%s), not an imaging raster: %zu spots (%s); convert refuses "
+                  "it",
+                  b->spot_reason, b->n_sel, names);
+    } else {
+        in->acquisition = "no_maldi_frame_info";
+        add_check(in, "acquisition", 0,
+                  "no MaldiFrameInfo: not an imaging run (e.g. LC); convert refuses it");
+    }
+    add_check(in, "MS/MS frames", b->n_msms == 0,
+              b->n_msms ? "%zu of %zu frames are MS/MS (MsMsType != 0): left out of the MS1 table"
+                        : "none (%zu of %zu frames left out)",
+              b->n_msms, db->n_frames);
+    add_check(in, "m/z calibration", !db->no_mzcal && !strstr(in->mz_model, "linear"), "%s",
+              db->no_mzcal ? "no MzCalibration: linear approximation over MzAcqRange"
+                           : in->mz_model);
+}
+
 static msiz_status fill_info(bruker_src *b, msiz_source_info *info)
 {
     const msiz_bruker_db *db = &b->db;
@@ -544,10 +754,12 @@ static msiz_status fill_info(bruker_src *b, msiz_source_info *info)
     msiz_bruker_meta_double(db, "MzAcqRangeUpper", &info->mz_max);
     info->mz_type = MSIZ_VALUE_TOF_INDEX;
     info->intensity_type = db->is_tdf || b->profile ? MSIZ_VALUE_I32 : MSIZ_VALUE_F32;
-    info->total_peaks = 0; /* TDF: merged lengths unknown before decoding */
+    /* TSF line: exact; TDF: the peaks stored over all mobility scans, an upper bound on the
+     * summed spectra (equal TOF indices merge), as Thyra reports SUM(Frames.NumPeaks) */
+    info->total_peaks = 0;
     if (b->profile)
         info->total_peaks = (uint64_t)b->num_samples * b->n_sel;
-    else if (!db->is_tdf)
+    else
         for (size_t i = 0; i < b->n_sel; i++)
             info->total_peaks += (uint64_t)db->frames[b->sel[i]].num_peaks;
     const msiz_bruker_frame *first = &db->frames[b->sel[0]];
@@ -563,7 +775,11 @@ static msiz_status fill_info(bruker_src *b, msiz_source_info *info)
                               .laser_rep_set = first->has_maldi,
                               .laser_power = first->laser_power,
                               .laser_rep_rate = first->laser_rep_rate,
-                              .selected_region = b->opts.region};
+                              .selected_region = b->opts.region,
+                              .n_msms = b->n_msms,
+                              .sel = b->sel,
+                              .n_sel = b->n_sel};
+    run_checks(b, &in);
     in.calibration_sqlite =
         msiz_path_join(cal_path, sizeof cal_path, db->d_path, "calibration.sqlite") == MSIZ_OK &&
         msiz_path_exists(cal_path);
@@ -582,7 +798,7 @@ msiz_status msiz_bruker_open(msiz_source *src, const char *path, const msiz_sour
     b->fd = -1;
     b->opts = *opts;
     MSIZ_TRY(msiz_bruker_scratch_init(&b->scratch, MAX_BLOCK_BYTES));
-    MSIZ_TRY(msiz_bruker_db_load(&b->db, path));
+    MSIZ_TRY(msiz_bruker_db_load(&b->db, path, opts->cancel));
     MSIZ_TRY(check_run(b));
     MSIZ_TRY(select_frames(b));
     MSIZ_TRY(open_bin(b));

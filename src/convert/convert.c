@@ -172,7 +172,10 @@ static msiz_status run(msiz_conv *c)
     /* refused before the input is read (the store checks again when it commits) */
     MSIZ_TRY(msiz_conv_check_output(c));
     MSIZ_TRY(msiz_spill_new(c->o->temp_dir, &c->spill));
-    MSIZ_TRY(msiz_source_open(c->input, &c->o->source, &c->src));
+    msiz_source_opts so = c->o->source;
+    if (!so.cancel)
+        so.cancel = c->o->cancel; /* Ctrl-C also stops the reader's metadata queries */
+    MSIZ_TRY(msiz_source_open(c->input, &so, &c->src));
     c->info = msiz_source_get_info(c->src);
     MSIZ_TRY(pick_pixel_size(c));
     c->buffer_budget = c->o->memory_limit / 2; /* for the union axis during the scan */

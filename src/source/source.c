@@ -24,8 +24,9 @@ static const size_t k_opts_ends[] = {
     MSIZ_FIELD_END(msiz_source_opts, max_peaks),
     MSIZ_FIELD_END(msiz_source_opts, bruker_allow_non_imaging),
     MSIZ_FIELD_END(msiz_source_opts, reserved0),
+    MSIZ_FIELD_END(msiz_source_opts, cancel),
 };
-_Static_assert(MSIZ_FIELD_END(msiz_source_opts, reserved0) == sizeof(msiz_source_opts),
+_Static_assert(MSIZ_FIELD_END(msiz_source_opts, cancel) == sizeof(msiz_source_opts),
                "msiz_source_opts: list a new member in k_opts_ends, and fill tail padding");
 
 int msiz_source_opts_size_ok(size_t size)

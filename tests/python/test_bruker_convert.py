@@ -7,7 +7,8 @@
   uns/average_spectrum_per_region and uns/regions as Thyra 3.x writes them; `--region 1`
   converts only that region on its own grid.
 * Broken folders fail with exit 1 and leave nothing at OUTPUT.
-* CLI table for `msizarr info` / `msizarr dump` on .d folders.
+* CLI table for `msizarr info` / `msizarr dump` / refusals of `convert` on .d folders: spot
+  runs, MS/MS frames, LC runs, case-insensitive table names (edge cases #81-#83).
 """
 import json
 import math
@@ -26,6 +27,10 @@ import zarr
 DATA = pathlib.Path(__file__).resolve().parents[1] / "data"
 TSF = DATA / "imzy_example_tsf" / "example_tsf.d"
 TDF_NOBIN = DATA / "imzy_example_tdf_sqlite_only" / "example_tdf.d"
+SPOTS = DATA / "mzmine_tims_spot" / "tims_spot_acryllic.d"
+SPOT_MSMS = DATA / "mzmine_tims_spot" / "tims_spot.d"
+DDA = DATA / "MsBackendTimsTof_ddaPASEF" / "ddaPASEF.d"
+SIMULATED = DATA / "timsrust_simulated" / "test.d"
 TABLE = "tables/msi_dataset_z0"
 N_BINS = int(math.log(1500 / 300) * 1000 / 0.005)  # reflector_tof, 5 mDa at m/z 1000
 
@@ -276,6 +281,28 @@ CLI = [
     (["dump", TDF_NOBIN], 1, ["index\tx\ty\tz\tmz\tintensity"],
      ["msizarr: error: ", "frame 1: ", "analysis.tdf_bin missing: spectra cannot be read"]),
     (["info", DATA / "nope.d"], 1, [], ["msizarr: error: "]),
+    # TDF: total peaks = Σ NumPeaks (was 0, issue 9); a spot run says what it is (#82)
+    (["info", SPOTS], 0, ["format:         Bruker TDF", "spectra:        36",
+                          "total peaks:    924096 (stored over all mobility scans",
+                          "warning  acquisition: spot acquisition (MaldiApplicationType "
+                          "SingleSpectra), not an imaging raster: 36 spots (D1, D2, D3, ...)",
+                          "passed   MS/MS frames: none"], []),
+    (["convert", SPOTS, "/nonexistent/out.zarr"], 1, [],
+     ["msizarr: error: ", "spot acquisition (MaldiApplicationType SingleSpectra), not an "
+      "imaging raster: its frames are spots (36: D1, D2, D3, ...)"]),
+    (["dump", "--index", "0", SPOTS], 0, ["index\tx\ty\tz\tmz\tintensity\n0\t-1\t-1\t0\t"], []),
+    # a run whose only frame is a PASEF MS/MS frame (#81)
+    (["info", SPOT_MSMS], 1, [], ["no MS1 frame: all 1 frames are MS/MS frames (MsMsType != 0)"]),
+    (["convert", SPOT_MSMS, "/nonexistent/out.zarr"], 1, [], ["spot acquisition"]),
+    # LC runs: described by info, refused by convert; MS/MS frames counted (#81)
+    (["info", DDA], 0, ["spectra:        50", "total peaks:    16836",
+                        "warning  MS/MS frames: 2 of 52 frames are MS/MS"],
+     ["2 of 52 frames are MS/MS frames (MsMsType != 0, e.g. PASEF): left out of the MS1 table"]),
+    (["convert", DDA, "/nonexistent/out.zarr"], 1, [], ["no MaldiFrameInfo table"]),
+    # GlobalMetaData spelled so (#83), no calibration tables
+    (["info", SIMULATED], 0, ["spectra:        2", "total peaks:    52",
+                              "warning  m/z calibration: no MzCalibration"],
+     ["Frames names no MzCalibration"]),
 ]
 
 

@@ -25,6 +25,9 @@
 #define TDF_DDA   "MsBackendTimsTof_ddaPASEF/ddaPASEF.d"
 #define TDF_OT    "opentims_test/test.d"
 #define TDF_NOBIN "imzy_example_tdf_sqlite_only/example_tdf.d"
+#define TDF_SPOTS "mzmine_tims_spot/tims_spot_acryllic.d"
+#define TDF_MSMS  "mzmine_tims_spot/tims_spot.d"
+#define TDF_SIM   "timsrust_simulated/test.d"
 
 static char g_path[4096];
 
@@ -254,7 +257,7 @@ static void test_tsf_raw_tof_ascending(void **state)
 {
     (void)state;
     msiz_bruker_db db;
-    assert_int_equal(msiz_bruker_db_load(&db, data(TSF)), MSIZ_OK);
+    assert_int_equal(msiz_bruker_db_load(&db, data(TSF), NULL), MSIZ_OK);
     int fd = open(db.bin_path, O_RDONLY);
     assert_true(fd >= 0);
     msiz_bruker_scratch s;
@@ -319,7 +322,7 @@ static void test_tsf_profile(void **state)
 static void check_tdf_frames(const char *rel, int expect_frames)
 {
     msiz_bruker_db db;
-    assert_int_equal(msiz_bruker_db_load(&db, data(rel)), MSIZ_OK);
+    assert_int_equal(msiz_bruker_db_load(&db, data(rel), NULL), MSIZ_OK);
     assert_int_equal(db.is_tdf, 1);
     assert_int_equal((int)db.n_frames, expect_frames);
     int fd = open(db.bin_path, O_RDONLY);
@@ -340,28 +343,37 @@ static void check_tdf_frames(const char *rel, int expect_frames)
         msiz_bruker_tdf_peaks pk = {0, malloc(np * 4 + 4), malloc(np * 4 + 4), malloc(np * 4 + 4)};
         assert_int_equal(msiz_bruker_tdf_parse2(w, nw, (size_t)f->num_scans, np, &pk), MSIZ_OK);
         assert_int_equal(pk.n, np);
-        uint32_t mx = 0;
-        double raw_sum = 0;
+        /* the table holds the vendor library's values: each peak normalised to 100 ms
+         * (round(raw x 100 / AccumulationTime)); SummedIntensities normalises the raw sum */
+        double scale = msiz_bruker_tdf_scale(f->accumulation_time), mx = 0, raw_sum = 0,
+               scaled_sum = 0;
         for (size_t k = 0; k < np; k++) {
-            mx = pk.intensity[k] > mx ? pk.intensity[k] : mx;
+            double v = msiz_bruker_tdf_intensity(pk.intensity[k], scale);
+            mx = v > mx ? v : mx;
             raw_sum += pk.intensity[k];
+            scaled_sum += v;
             assert_true(pk.scan[k] < (uint32_t)f->num_scans);
             if (k > 0 && pk.scan[k] == pk.scan[k - 1])
                 assert_true(pk.tof[k] > pk.tof[k - 1]);
         }
-        assert_true((double)mx == f->max_intensity);
+        assert_true(mx == f->max_intensity);
         assert_true(round(raw_sum * 100.0 / f->accumulation_time) == f->summed_intensities);
-        /* summed over scans: TOF ascending and unique, total preserved */
+        /* summed over scans: TOF ascending and unique, total preserved (raw and scaled) */
         double *tof = malloc(np * 8 + 8), *val = malloc(np * 8 + 8);
         size_t m;
-        assert_int_equal(msiz_bruker_tdf_merge(&s, &pk, tof, val, &m), MSIZ_OK);
         double merged = 0;
+        assert_int_equal(msiz_bruker_tdf_merge(&s, &pk, 1.0, tof, val, &m), MSIZ_OK);
+        for (size_t k = 0; k < m; k++)
+            merged += val[k];
+        assert_true(merged == raw_sum);
+        assert_int_equal(msiz_bruker_tdf_merge(&s, &pk, scale, tof, val, &m), MSIZ_OK);
+        merged = 0;
         for (size_t k = 0; k < m; k++) {
             merged += val[k];
             if (k > 0)
                 assert_true(tof[k] > tof[k - 1]);
         }
-        assert_true(merged == raw_sum);
+        assert_true(merged == scaled_sum);
         assert_true(m <= np);
         free(tof);
         free(val);
@@ -387,6 +399,15 @@ static void test_tdf_opentims_frames_match_table(void **state)
     check_tdf_frames(TDF_OT, 2);
 }
 
+/* MALDI-TIMS runs accumulate 15.2 and 10.1 ms: their Frames table holds intensities 6.57x and
+ * 9.90x the raw counts (issue 9: we used to emit raw counts) */
+static void test_tdf_maldi_frames_match_table(void **state)
+{
+    (void)state;
+    check_tdf_frames(TDF_SPOTS, 36);
+    check_tdf_frames(TDF_MSMS, 1);
+}
+
 /* The same frames through the source (non-imaging runs need the option, edge case #66). */
 static void test_tdf_source_non_imaging(void **state)
 {
@@ -398,11 +419,15 @@ static void test_tdf_source_non_imaging(void **state)
     msiz_source_opts o;
     msiz_source_opts_init(&o);
     o.bruker_allow_non_imaging = 1;
+    log_reset();
     src = open_ok(data(TDF_DDA), &o);
+    /* PASEF MS/MS frames are left out of the MS1 table with a counted warning (#81) */
+    assert_non_null(strstr(g_log, "2 of 52 frames are MS/MS frames (MsMsType != 0"));
     const msiz_source_info *in = msiz_source_get_info(src);
+    assert_int_equal(in->total_peaks, 16836); /* NumPeaks of the 50 MS1 frames */
     assert_int_equal(in->format, MSIZ_FORMAT_BRUKER_TDF);
-    assert_int_equal(in->n_spectra, 52);
-    assert_int_equal(in->n_x, 52);
+    assert_int_equal(in->n_spectra, 50); /* frames 31 and 32 are MS/MS (MsMsType 8) */
+    assert_int_equal(in->n_x, 50);
     assert_int_equal(in->n_y, 1);
     assert_int_equal(in->polarity, MSIZ_POLARITY_POSITIVE);
     assert_int_equal(in->intensity_type, MSIZ_VALUE_I32);
@@ -419,7 +444,7 @@ static void test_tdf_source_non_imaging(void **state)
         i++;
     }
     assert_int_equal(st, MSIZ_END);
-    assert_int_equal(i, 52);
+    assert_int_equal(i, 50);
     msiz_spectrum_destroy(&sp);
     msiz_source_close(src);
 }
@@ -453,6 +478,23 @@ static int load_refs(ref_row *rows, int cap)
 
 /* m/z (ModelType 2) and 1/K0 against the vendor-library values in opentims' tests; the peaks
  * themselves (scan, tof, intensity) must be among the decoded ones. */
+/* Negative-mode runs store negative TIMS voltages (C2, C3 < 0 in TimsCalibration): 1/K0 takes
+ * the magnitude. Reference: the vendor library's tims_scannum_to_oneoverk0 on frame 1. */
+static void test_ook0_negative_mode(void **state)
+{
+    (void)state;
+    static const double scans[3] = {0, 463, 926};
+    static const double sdk[3] = {1.7437296131940097, 1.1393064975535054, 0.5014121976382675};
+    msiz_bruker_db db;
+    assert_int_equal(msiz_bruker_db_load(&db, data(TDF_SPOTS), NULL), MSIZ_OK);
+    const msiz_bruker_timscal *tc = msiz_bruker_find_timscal(&db, db.frames[0].timscal_id);
+    assert_non_null(tc);
+    assert_true(tc->c[2] < 0 && tc->c[3] < 0);
+    for (int k = 0; k < 3; k++)
+        assert_true(fabs(msiz_bruker_scan_to_ook0(tc, scans[k]) - sdk[k]) / sdk[k] < 1e-12);
+    msiz_bruker_db_destroy(&db);
+}
+
 static void test_calibration_vs_sdk(void **state)
 {
     (void)state;
@@ -460,7 +502,7 @@ static void test_calibration_vs_sdk(void **state)
     int n = load_refs(refs, 32);
     assert_int_equal(n, 10);
     msiz_bruker_db db;
-    assert_int_equal(msiz_bruker_db_load(&db, data(TDF_OT)), MSIZ_OK);
+    assert_int_equal(msiz_bruker_db_load(&db, data(TDF_OT), NULL), MSIZ_OK);
     int fd = open(db.bin_path, O_RDONLY);
     msiz_bruker_scratch s;
     assert_int_equal(msiz_bruker_scratch_init(&s, 0), MSIZ_OK);
@@ -526,7 +568,7 @@ static void test_model1_vs_linear_tsf(void **state)
 {
     (void)state;
     msiz_bruker_db db;
-    assert_int_equal(msiz_bruker_db_load(&db, data(TSF)), MSIZ_OK);
+    assert_int_equal(msiz_bruker_db_load(&db, data(TSF), NULL), MSIZ_OK);
     const msiz_bruker_frame *f = &db.frames[0];
     const msiz_bruker_mzcal *cal = msiz_bruker_find_mzcal(&db, f->mzcal_id);
     assert_int_equal(cal->model_type, 1);
@@ -781,10 +823,10 @@ static void test_broken_tdf(void **state)
     sql_exec(db, "UPDATE GlobalMetadata SET Value = '7' WHERE Key = 'TimsCompressionType'");
     assert_int_equal(msiz_source_open(d, &o, &src), MSIZ_E_UNSUPPORTED);
     assert_non_null(strstr(msiz_last_error(), "unknown TimsCompressionType 7"));
-    /* peak count disagreeing with the block */
+    /* peak count disagreeing with the block (frame 2 made MS1 so that it is read) */
     copy_d(TDF_OT, "tdf", "count", 1, -1, d, sizeof d);
     db_path_of(d, "tdf", db, sizeof db);
-    sql_exec(db, "UPDATE Frames SET NumPeaks = 6 WHERE Id = 2");
+    sql_exec(db, "UPDATE Frames SET NumPeaks = 6, MsMsType = 0 WHERE Id = 2");
     src = open_ok(d, &o);
     uint64_t count;
     assert_int_equal(read_all(src, &count), MSIZ_E_FORMAT);
@@ -793,18 +835,212 @@ static void test_broken_tdf(void **state)
     msiz_source_close(src);
     /* truncated binary */
     copy_d(TDF_OT, "tdf", "cut", 1, 120, d, sizeof d);
+    db_path_of(d, "tdf", db, sizeof db);
+    sql_exec(db, "UPDATE Frames SET MsMsType = 0");
     src = open_ok(d, &o);
     assert_int_equal(read_all(src, &count), MSIZ_E_FORMAT);
     assert_non_null(strstr(msiz_last_error(), "frame 2: block of 84 bytes at byte 90"));
     msiz_source_close(src);
     copy_d(TDF_OT, "tdf", "notims", 1, -1, d, sizeof d);
     db_path_of(d, "tdf", db, sizeof db);
-    sql_exec(db, "DROP TABLE TimsCalibration");
-    assert_int_equal(msiz_source_open(d, &o, &src), MSIZ_E_NOTFOUND);
-    assert_non_null(strstr(msiz_last_error(), "table TimsCalibration missing"));
+    sql_exec(db, "DROP TABLE TimsCalibration"); /* only 1/K0 needs it: the spectra read */
+    src = open_ok(d, &o);
+    assert_int_equal(read_all(src, &count), MSIZ_END);
+    assert_int_equal(count, 1);
+    msiz_source_close(src);
     o.bruker_profile = 1;
     assert_int_equal(msiz_source_open(data(TDF_OT), &o, &src), MSIZ_E_UNSUPPORTED);
     assert_int_equal(msiz_remove_tree(g_tmp), MSIZ_OK);
+}
+
+/* A copy of `rel` (SQLite only) edited by `sql`, opened with `o`: must fail with code + needle. */
+static void expect_sql_error(const char *rel, const char *ext, const char *name, const char *sql,
+                             const msiz_source_opts *o, msiz_status code, const char *needle)
+{
+    char d[512], db[600];
+    msiz_source *src = NULL;
+    copy_d(rel, ext, name, 0, -1, d, sizeof d);
+    db_path_of(d, ext, db, sizeof db);
+    sql_exec(db, sql);
+    msiz_status st = msiz_source_open(d, o, &src);
+    if (st != code || !strstr(msiz_last_error(), needle))
+        fail_msg("%s: got %d '%s', want %d '%s'", name, st, msiz_last_error(), code, needle);
+    assert_null(src);
+}
+
+/* Every value read from the tables is range-checked before it becomes a size, an index or a
+ * count (edge case #84; UBSan found the float->int32 cast of ImagingArea*IndexPos). */
+static void test_hostile_values(void **state)
+{
+    (void)state;
+    make_tmp();
+    msiz_set_log_callback(NULL, NULL, MSIZ_LOG_ERROR);
+    msiz_source_opts lc;
+    msiz_source_opts_init(&lc);
+    lc.bruker_allow_non_imaging = 1;
+    static const struct {
+        const char *sql, *needle;
+    } tsf[] = {
+        {"UPDATE GlobalMetadata SET Value = '2147483648' WHERE Key = 'ImagingAreaMaxXIndexPos'",
+         "ImagingAreaMaxXIndexPos = 2147483648 is not a raster index"},
+        {"UPDATE GlobalMetadata SET Value = '-1e300' WHERE Key = 'ImagingAreaMinYIndexPos'",
+         "ImagingAreaMinYIndexPos = -1e300 is not a raster index"},
+        {"UPDATE GlobalMetadata SET Value = 'nan' WHERE Key = 'ImagingAreaMinXIndexPos'",
+         "ImagingAreaMinXIndexPos = nan is not a raster index"},
+        {"UPDATE GlobalMetadata SET Value = '1158.5' WHERE Key = 'ImagingAreaMinXIndexPos'",
+         "ImagingAreaMinXIndexPos = 1158.5 is not a raster index"},
+        {"UPDATE MaldiFrameInfo SET XIndexPos = 4294967296 WHERE Frame = 7",
+         "row 7: XIndexPos = 4294967296 out of range"},
+        {"UPDATE MaldiFrameInfo SET RegionNumber = -3000000000 WHERE Frame = 2",
+         "row 2: RegionNumber = -3000000000 out of range"},
+        {"UPDATE MaldiFrameInfo SET XIndexPos = -2147483648 WHERE Frame = 1; "
+         "UPDATE MaldiFrameInfo SET XIndexPos = 2147483647 WHERE Frame = 2",
+         "more than 2147483647 pixels along one side"},
+        {"UPDATE Frames SET NumPeaks = 1099511627776 WHERE Id = 3",
+         "row 3: NumPeaks = 1099511627776 out of range"},
+        {"UPDATE Frames SET NumPeaks = -1 WHERE Id = 3", "NumPeaks = -1 out of range"},
+        {"UPDATE Frames SET TimsId = -64 WHERE Id = 4", "row 4: TimsId = -64 out of range"},
+        {"UPDATE GlobalMetadata SET Value = '1e-300' WHERE Key = 'MzAcqRangeLower'",
+         "MzAcqRangeLower/Upper = 1e-300..1500 is not a plausible mass range"},
+        {"UPDATE GlobalMetadata SET Value = 'inf' WHERE Key = 'MzAcqRangeUpper'",
+         "is not a plausible mass range"},
+        /* more rows than the reader keeps: the message names the limit, not memory (#13.7) */
+        {"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 70000) "
+         "INSERT INTO GlobalMetadata SELECT 'Extra' || i, i FROM n",
+         "table GlobalMetadata has more than 65536 rows (the reader's limit)"},
+    };
+    char name[32];
+    for (size_t i = 0; i < sizeof tsf / sizeof tsf[0]; i++) {
+        snprintf(name, sizeof name, "tsf%zu", i);
+        expect_sql_error(TSF, "tsf", name, tsf[i].sql, NULL,
+                         strstr(tsf[i].needle, "rows") ? MSIZ_E_LIMIT : MSIZ_E_FORMAT,
+                         tsf[i].needle);
+    }
+    expect_sql_error(TDF_OT, "tdf", "scans", "UPDATE Frames SET NumScans = 1073741824", &lc,
+                     MSIZ_E_FORMAT, "row 1: NumScans = 1073741824 out of range");
+    expect_sql_error(TDF_OT, "tdf", "acc", "UPDATE Frames SET AccumulationTime = -5", &lc,
+                     MSIZ_E_FORMAT, "frame 1: AccumulationTime -5 ms out of range");
+    expect_sql_error(TDF_OT, "tdf", "acc2", "UPDATE Frames SET AccumulationTime = 1e-300", &lc,
+                     MSIZ_E_FORMAT, "AccumulationTime 1e-300 ms out of range");
+    /* a polynomial term count far outside int (a double->int cast before, UB) reads */
+    char d[512], db[600];
+    copy_d(TDF_OT, "tdf", "c7", 1, -1, d, sizeof d);
+    db_path_of(d, "tdf", db, sizeof db);
+    sql_exec(db, "UPDATE MzCalibration SET C7 = 1e300, ModelType = 4294967298");
+    msiz_source *src = open_ok(d, &lc);
+    uint64_t count;
+    assert_int_equal(read_all(src, &count), MSIZ_END);
+    assert_int_equal(count, 1);
+    msiz_source_close(src);
+    /* AccumulationTime 0: the library leaves raw counts; so do we, with a warning */
+    copy_d(TDF_SPOTS, "tdf", "acc0", 1, -1, d, sizeof d);
+    db_path_of(d, "tdf", db, sizeof db);
+    sql_exec(db, "UPDATE Frames SET AccumulationTime = 0 WHERE Id = 1");
+    log_reset();
+    src = open_ok(d, &lc);
+    assert_non_null(strstr(g_log, "1 of 36 frames have no AccumulationTime"));
+    msiz_spectrum sp;
+    msiz_spectrum_init(&sp);
+    assert_int_equal(msiz_source_read(src, 0, &sp), MSIZ_OK);
+    double sum = 0;
+    for (size_t k = 0; k < sp.n; k++)
+        sum += sp.intensity[k];
+    assert_true(sum == 1326800); /* the raw counts of frame 1 (8,712,444 normalised) */
+    msiz_spectrum_destroy(&sp);
+    msiz_source_close(src);
+    assert_int_equal(msiz_remove_tree(g_tmp), MSIZ_OK);
+}
+
+/* Hostile schemas (issue 13 item 4): tables we read that are views are refused before any row
+ * is read (a recursive view would spin forever); values longer than the cap stop the query; a
+ * raised cancel flag stops a query from inside SQLite. Case-insensitive names (#83). */
+static void test_sql_hardening(void **state)
+{
+    (void)state;
+    make_tmp();
+    msiz_set_log_callback(NULL, NULL, MSIZ_LOG_ERROR);
+    static const char *recursive = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+                                   "FROM n) SELECT t.* FROM n, %s t";
+    static const char *tables[] = {"Frames", "GlobalMetadata", "MaldiFrameInfo", "MzCalibration"};
+    char sql[1024], name[32];
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        char view[256], needle[64];
+        snprintf(view, sizeof view, recursive, "Original");
+        snprintf(sql, sizeof sql, "ALTER TABLE %s RENAME TO Original; CREATE VIEW %s AS %s",
+                 tables[i], tables[i], view);
+        snprintf(name, sizeof name, "view%zu", i);
+        snprintf(needle, sizeof needle, "%s is a view, not a table", tables[i]);
+        expect_sql_error(TSF, "tsf", name, sql, NULL, MSIZ_E_FORMAT, needle);
+    }
+    /* a generated column producing 32 MB per row: capped, MSIZ_E_LIMIT naming the table */
+    expect_sql_error(TSF, "tsf", "big",
+                     "ALTER TABLE MaldiFrameInfo ADD COLUMN Big AS (zeroblob(33554432))", NULL,
+                     MSIZ_E_LIMIT, "table MaldiFrameInfo holds a value longer than 16777216");
+    /* names differ in case from what the reader asks for */
+    char d[512], db[600];
+    copy_d(TSF, "tsf", "case", 1, -1, d, sizeof d);
+    db_path_of(d, "tsf", db, sizeof db);
+    sql_exec(db, "ALTER TABLE GlobalMetadata RENAME TO GLOBALMETADATA_; "
+                 "ALTER TABLE GLOBALMETADATA_ RENAME TO globalmetadata; "
+                 "ALTER TABLE MaldiFrameInfo RENAME TO MALDIFRAMEINFO_; "
+                 "ALTER TABLE MALDIFRAMEINFO_ RENAME TO maldiframeinfo");
+    msiz_source *src = open_ok(d, NULL);
+    assert_int_equal(msiz_source_get_info(src)->n_x, 20);
+    msiz_source_close(src);
+    /* cancellation polled inside the queries */
+    volatile int cancel = 1;
+    msiz_bruker_db dbh;
+    assert_int_equal(msiz_bruker_db_load(&dbh, data(TSF), &cancel), MSIZ_E_INTERRUPTED);
+    assert_non_null(strstr(msiz_last_error(), "interrupted while reading table"));
+    msiz_source_opts o;
+    msiz_source_opts_init(&o);
+    o.cancel = &cancel;
+    assert_int_equal(msiz_source_open(data(TSF), &o, &src), MSIZ_E_INTERRUPTED);
+    assert_null(src);
+    assert_int_equal(msiz_remove_tree(g_tmp), MSIZ_OK);
+}
+
+/* A spot acquisition (MaldiApplicationType SingleSpectra, positions -1) is no raster: refused
+ * saying so (#82); read as one row per spot with bruker_allow_non_imaging, spot names in the
+ * metadata. A run of MS/MS frames only has nothing to convert (#81). */
+static void test_spot_runs(void **state)
+{
+    (void)state;
+    msiz_source *src = NULL;
+    assert_int_equal(msiz_source_open(data(TDF_SPOTS), NULL, &src), MSIZ_E_UNSUPPORTED);
+    assert_non_null(strstr(msiz_last_error(), "spot acquisition (MaldiApplicationType "
+                                              "SingleSpectra), not an imaging raster"));
+    assert_non_null(strstr(msiz_last_error(), "(36: D1, D2, D3, ...)"));
+    msiz_source_opts o;
+    msiz_source_opts_init(&o);
+    o.bruker_allow_non_imaging = 1;
+    src = open_ok(data(TDF_SPOTS), &o);
+    const msiz_source_info *in = msiz_source_get_info(src);
+    assert_int_equal(in->n_spectra, 36);
+    assert_int_equal(in->n_x, 36);
+    assert_int_equal(in->n_y, 1);
+    assert_int_equal(in->total_peaks, 924096); /* Σ NumPeaks, was 0 for TDF (issue 9) */
+    assert_non_null(strstr(in->metadata_json, "\"acquisition\":\"spots\""));
+    assert_non_null(strstr(in->metadata_json, "\"spot_names\":[\"D1\",\"D2\",\"D3\","));
+    assert_non_null(strstr(in->metadata_json, "spot acquisition (MaldiApplicationType"));
+    msiz_spectrum sp;
+    msiz_spectrum_init(&sp);
+    assert_int_equal(msiz_source_read(src, 5, &sp), MSIZ_OK);
+    assert_int_equal(sp.x, 5);
+    assert_int_equal(sp.y, 0);
+    assert_int_equal(sp.raw_x, -1);
+    msiz_spectrum_destroy(&sp);
+    msiz_source_close(src);
+    /* without MaldiApplicationType, every frame at index -1 still says "spots" */
+    make_tmp();
+    expect_sql_error(
+        TDF_SPOTS, "tdf", "noapp", "DELETE FROM GlobalMetadata WHERE Key = 'MaldiApplicationType'",
+        NULL, MSIZ_E_UNSUPPORTED, "spot acquisition (every frame at XIndexPos/YIndexPos -1)");
+    assert_int_equal(msiz_remove_tree(g_tmp), MSIZ_OK);
+    assert_int_equal(msiz_source_open(data(TDF_MSMS), NULL, &src), MSIZ_E_UNSUPPORTED);
+    assert_non_null(strstr(msiz_last_error(), "spot acquisition"));
+    assert_int_equal(msiz_source_open(data(TDF_MSMS), &o, &src), MSIZ_E_UNSUPPORTED);
+    assert_non_null(strstr(msiz_last_error(), "no MS1 frame: all 1 frames are MS/MS"));
 }
 
 /* Decoders on hostile blocks: truncated, oversized claims, bad words. */
@@ -902,6 +1138,11 @@ int main(void)
         cmocka_unit_test(test_tsf_profile),
         cmocka_unit_test(test_tdf_dda_frames_match_table),
         cmocka_unit_test(test_tdf_opentims_frames_match_table),
+        cmocka_unit_test(test_tdf_maldi_frames_match_table),
+        cmocka_unit_test(test_ook0_negative_mode),
+        cmocka_unit_test(test_hostile_values),
+        cmocka_unit_test(test_sql_hardening),
+        cmocka_unit_test(test_spot_runs),
         cmocka_unit_test(test_tdf_source_non_imaging),
         cmocka_unit_test(test_calibration_vs_sdk),
         cmocka_unit_test(test_model1_vs_linear_tsf),
