@@ -339,6 +339,7 @@ static PyObject *core_info(PyObject *self, PyObject *args, PyObject *kwargs)
     msiz_source_opts opts;
     msiz_source_opts_init(&opts);
     opts.verify_checksums = verify;
+    opts.bruker_allow_non_imaging = 1; /* as `msizarr info`: describe spot and LC runs */
     core_log_set_level(log_level);
     Py_BEGIN_ALLOW_THREADS /* opening reads the header, maybe hashes the whole .ibd */
     msiz_clear_error();

@@ -26,6 +26,7 @@ DATA = REPO / "tests" / "data"
 PROCESSED = DATA / "imzml-org_examples" / "Example_Processed.imzML"
 CONTINUOUS = DATA / "imzml-org_examples" / "Example_Continuous.imzML"
 TSF = DATA / "imzy_example_tsf" / "example_tsf.d"
+SPOT_RUN = DATA / "mzmine_tims_spot" / "tims_spot_acryllic.d"
 # what a binary may need at run time: the C library's own objects
 GLIBC = {"linux-vdso.so.1", "libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2",
          "librt.so.1", "ld-linux-x86-64.so.2"}
@@ -163,8 +164,9 @@ def test_info_same_as_cli(build_dir, venv):
         import json, sys, msizarr
         print(json.dumps([msizarr.info(p) for p in sys.argv[1:]]))
         """
-    got = json.loads(run_py(venv, code, PROCESSED, TSF).stdout)
-    for inp, summary in zip([PROCESSED, TSF], got):
+    inputs = [PROCESSED, TSF, SPOT_RUN]  # a spot run: info describes it, as the CLI does
+    got = json.loads(run_py(venv, code, *inputs).stdout)
+    for inp, summary in zip(inputs, got):
         cli = subprocess.run([str(build_dir / "msizarr"), "info", "--json", str(inp)],
                              capture_output=True, text=True, check=True).stdout
         assert summary == json.loads(cli)
