@@ -6,11 +6,11 @@
 #
 # Defines MSIZ_DEP_LIBS (to link in place of the pkg-config targets) and MSIZ_DEP_INCLUDE_DIRS.
 
-set(MSIZ_STATIC_REQUIRED blosc snappy zstd sqlite3 jansson expat z)
+set(MSIZ_STATIC_REQUIRED blosc snappy zstd sqlite3 jansson expat png z)
 set(MSIZ_STATIC_OPTIONAL lz4)
 set(MSIZ_DEP_LIBS "")
-# blosc first: the archives it needs (lz4, snappy, zstd, z) must come after it
-foreach(name IN ITEMS blosc lz4 snappy zstd sqlite3 jansson expat z)
+# blosc first: the archives it needs (lz4, snappy, zstd, z) must come after it; png before z
+foreach(name IN ITEMS blosc lz4 snappy zstd sqlite3 jansson expat png z)
   find_library(MSIZ_STATIC_${name} NAMES lib${name}.a)
   if(MSIZ_STATIC_${name})
     list(APPEND MSIZ_DEP_LIBS ${MSIZ_STATIC_${name}})
@@ -31,4 +31,5 @@ if(MSIZ_STATIC_snappy)
 endif()
 list(APPEND MSIZ_DEP_LIBS Threads::Threads ${CMAKE_DL_LIBS} m)
 set(MSIZ_DEP_INCLUDE_DIRS ${EXPAT_INCLUDE_DIRS} ${ZSTD_INCLUDE_DIRS} ${ZLIB_INCLUDE_DIRS}
-    ${BLOSC_INCLUDE_DIRS} ${SQLITE3_INCLUDE_DIRS} ${JANSSON_INCLUDE_DIRS} ${SNAPPY_INCLUDE_DIRS})
+    ${BLOSC_INCLUDE_DIRS} ${SQLITE3_INCLUDE_DIRS} ${JANSSON_INCLUDE_DIRS} ${SNAPPY_INCLUDE_DIRS}
+    ${PNG_INCLUDE_DIRS})

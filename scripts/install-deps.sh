@@ -7,9 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # g++, liblz4-dev and libsnappy-dev: the Python wheel links libblosc.a, which calls lz4 and
-# snappy (C++), from static archives (cmake/StaticDeps.cmake).
+# snappy (C++), from static archives (cmake/StaticDeps.cmake). libpng-dev: the QC report's
+# images; chromium: the report's browser test (tests/python/test_report.py).
 APT_PACKAGES=(cmake ninja-build pkg-config gcc g++ libexpat1-dev libzstd-dev zlib1g-dev libblosc-dev
-  libsqlite3-dev libjansson-dev libcmocka-dev liblz4-dev libsnappy-dev clang-format python3-venv)
+  libsqlite3-dev libjansson-dev libpng-dev libcmocka-dev liblz4-dev libsnappy-dev clang-format
+  python3-venv chromium)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -1,0 +1,339 @@
+/* QC report handle: the page's path checks, summary facts, warnings and checks, and the hooks
+ * of one table (ion slots, accumulation). Sections are rendered by report_section.c, the page
+ * by report_html.c. */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+#include "common/error.h"
+#include "io/fs.h"
+#include "report/report_handle.h"
+
+/* ---- paths ---- */
+
+/* The absolute form of `path`, whose parent folder must exist (the leaf need not). */
+static msiz_status absolute(const char *path, char *out, size_t size)
+{
+    char a[PATH_MAX], b[PATH_MAX], parent[PATH_MAX];
+    int n = snprintf(a, sizeof a, "%s", path);
+    if (n < 0 || (size_t)n >= sizeof a)
+        return msiz_fail(MSIZ_E_LIMIT, "%s: path too long", path);
+    while (n > 1 && a[n - 1] == '/')
+        a[--n] = '\0';
+    memcpy(b, a, (size_t)n + 1);
+    const char *leaf = basename(a); /* POSIX basename and dirname modify their argument */
+    if (!realpath(dirname(b), parent))
+        return msiz_fail(MSIZ_E_IO, "%s: its folder cannot be used: %s", path, strerror(errno));
+    n = snprintf(out, size, "%s/%s", strcmp(parent, "/") == 0 ? "" : parent, leaf);
+    if (n < 0 || (size_t)n >= size)
+        return msiz_fail(MSIZ_E_LIMIT, "%s: path too long", path);
+    return MSIZ_OK;
+}
+
+static msiz_status check_paths(const char *html, const char *store, int overwrite)
+{
+    char a[PATH_MAX + 8], b[PATH_MAX + 8];
+    struct stat st;
+    msiz_status status = absolute(html, a, sizeof a);
+    if (status == MSIZ_OK)
+        status = absolute(store, b, sizeof b);
+    if (status < 0)
+        return status;
+    size_t n = strlen(b);
+    if (strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/'))
+        return msiz_fail(MSIZ_E_ARG, "%s: the report cannot be written inside the store %s", html,
+                         store);
+    if (lstat(html, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return msiz_fail(MSIZ_E_ARG, "%s: is a folder; the report is a file", html);
+        if (!overwrite)
+            return msiz_fail(MSIZ_E_EXISTS, "%s: report exists (use --overwrite to replace it)",
+                             html);
+        if (!S_ISREG(st.st_mode))
+            return msiz_fail(MSIZ_E_ARG, "%s: not a regular file; not replaced", html);
+    }
+    return MSIZ_OK;
+}
+
+msiz_status msiz_report_new(const char *html_path, const char *store_path,
+                            const msiz_report_config *cfg, msiz_report **out)
+{
+    msiz_status status = MSIZ_OK;
+    msiz_report *r = NULL;
+    *out = NULL;
+    MSIZ_FAIL_IF(!html_path || !*html_path || !store_path, MSIZ_E_ARG,
+                 "report: a page path and a store path are required");
+    MSIZ_FAIL_IF(cfg->ions > MSIZ_REPORT_MAX_IONS, MSIZ_E_ARG,
+                 "report: at most %d ion images per table, not %zu", MSIZ_REPORT_MAX_IONS,
+                 cfg->ions);
+    MSIZ_TRY(check_paths(html_path, store_path, cfg->overwrite));
+    r = msiz_calloc(1, sizeof *r);
+    MSIZ_FAIL_IF(!r, MSIZ_E_NOMEM, "out of memory");
+    r->cfg = *cfg;
+    r->html_path = msiz_strdup(html_path);
+    r->store_path = msiz_strdup(store_path);
+    MSIZ_FAIL_IF(!r->html_path || !r->store_path, MSIZ_E_NOMEM, "out of memory");
+    MSIZ_TRY(msiz_temp_sibling(html_path, r->temp, sizeof r->temp));
+    snprintf(r->parts, sizeof r->parts, "%s.parts", r->temp);
+    *out = r;
+    r = NULL;
+cleanup:
+    msiz_report_free(r);
+    return status;
+}
+
+static void close_table(msiz_report *r)
+{
+    for (size_t i = 0; i < r->n_ions; i++) {
+        msiz_free(r->ions[i].sum);
+        if (r->ions[i].own_count)
+            msiz_free(r->ions[i].count);
+    }
+    memset(r->ions, 0, sizeof r->ions);
+    r->n_ions = 0;
+    msiz_text_free(&r->section);
+    r->open = 0;
+}
+
+void msiz_report_free(msiz_report *r)
+{
+    if (!r)
+        return;
+    close_table(r);
+    if (r->parts_file)
+        fclose(r->parts_file);
+    if (r->parts[0])
+        unlink(r->parts);
+    if (r->written && !r->committed)
+        unlink(r->temp);
+    for (size_t i = 0; i < r->n_warnings; i++)
+        msiz_free(r->warnings[i].text);
+    msiz_free(r->warnings);
+    msiz_text_free(&r->facts);
+    msiz_text_free(&r->checks);
+    msiz_text_free(&r->notes);
+    msiz_text_free(&r->meta);
+    msiz_text_free(&r->toc);
+    msiz_free(r->html_path);
+    msiz_free(r->store_path);
+    msiz_free(r);
+}
+
+/* ---- summary ---- */
+
+void msiz_report_fact(msiz_report *r, const char *label, const char *fmt, ...)
+{
+    char value[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(value, sizeof value, fmt, ap);
+    va_end(ap);
+    msiz_text_put(&r->facts, "<tr><th>");
+    msiz_text_escape(&r->facts, label);
+    msiz_text_put(&r->facts, "</th><td>");
+    msiz_text_escape(&r->facts, value);
+    msiz_text_put(&r->facts, "</td></tr>\n");
+}
+
+void msiz_report_warning(msiz_report *r, const char *message)
+{
+    for (size_t i = 0; i < r->n_warnings; i++)
+        if (strcmp(r->warnings[i].text, message) == 0) {
+            r->warnings[i].count++;
+            return;
+        }
+    void *p = r->warnings;
+    char *copy = msiz_strdup(message);
+    if (!copy || msiz_grow(&p, &r->cap_warnings, r->n_warnings + 1, sizeof *r->warnings, 100000)) {
+        msiz_free(copy);
+        r->facts.failed = 1; /* reported as out of memory by write */
+        return;
+    }
+    r->warnings = p;
+    r->warnings[r->n_warnings++] = (msiz_report_warning_item){copy, 1};
+}
+
+void msiz_report_check(msiz_report *r, const char *status, const char *name, const char *detail)
+{
+    msiz_text_put(&r->checks, "<tr><td class=\"check-");
+    msiz_text_escape(&r->checks, status ? status : "");
+    msiz_text_put(&r->checks, "\">");
+    msiz_text_escape(&r->checks, status ? status : "");
+    msiz_text_put(&r->checks, "</td><th>");
+    msiz_text_escape(&r->checks, name ? name : "");
+    msiz_text_put(&r->checks, "</th><td>");
+    msiz_text_escape(&r->checks, detail ? detail : "");
+    msiz_text_put(&r->checks, "</td></tr>\n");
+}
+
+void msiz_report_note(msiz_report *r, const char *fmt, ...)
+{
+    char text[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    msiz_text_put(&r->notes, "<p class=\"note\">");
+    msiz_text_escape(&r->notes, text);
+    msiz_text_put(&r->notes, "</p>\n");
+}
+
+void msiz_report_metadata(msiz_report *r, const char *title, const char *json_text)
+{
+    msiz_text_put(&r->meta, "<details><summary>");
+    msiz_text_escape(&r->meta, title);
+    msiz_text_put(&r->meta, "</summary><pre>");
+    msiz_text_escape(&r->meta, json_text);
+    msiz_text_put(&r->meta, "</pre></details>\n");
+}
+
+/* ---- tables ---- */
+
+size_t msiz_report_table_bytes(int32_t n_x, int32_t n_y, size_t ions)
+{
+    msiz_view tic, ion;
+    msiz_view_plan(n_x, n_y, MSIZ_REPORT_TIC_MAX, MSIZ_REPORT_TIC_MIN, &tic);
+    msiz_view_plan(n_x, n_y, MSIZ_REPORT_ION_MAX, MSIZ_REPORT_ION_MIN, &ion);
+    size_t tic_cells = (size_t)tic.w * (size_t)tic.h, ion_cells = (size_t)ion.w * (size_t)ion.h;
+    size_t tic_px = tic_cells * (size_t)tic.zoom * (size_t)tic.zoom;
+    size_t ion_px = ion_cells * (size_t)ion.zoom * (size_t)ion.zoom;
+    /* accumulators (sum + count), the colour-scale copy, one RGB image and its PNG/base64 text
+     * (bounded by the raw size), and the page text of every image of the table */
+    return tic_cells * 20 + 6 * tic_px + ions * (ion_cells * 8 + 4 * ion_px) + ion_cells * 12 +
+           6 * ion_px;
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Ion accumulators: one sum per image, one count (stored rows per image cell) for all. */
+static msiz_status ion_views(msiz_report *r)
+{
+    msiz_view v;
+    msiz_view_plan(r->t.n_x, r->t.n_y, MSIZ_REPORT_ION_MAX, MSIZ_REPORT_ION_MIN, &v);
+    size_t cells = (size_t)v.w * (size_t)v.h, plane = (size_t)r->t.n_x * (size_t)r->t.n_y;
+    uint32_t *count = msiz_calloc(cells, sizeof *count);
+    if (!count)
+        return msiz_fail(MSIZ_E_NOMEM, "report: out of memory for ion images");
+    r->ions[0].count = count;
+    r->ions[0].own_count = 1;
+    for (uint64_t i = 0; i < r->t.n_rows; i++) {
+        size_t xy = (size_t)((uint64_t)r->t.cells[i] % plane);
+        count[msiz_view_cell(&v, (int32_t)(xy % (size_t)r->t.n_x),
+                             (int32_t)(xy / (size_t)r->t.n_x))]++;
+    }
+    for (size_t k = 0; k < r->n_ions; k++) {
+        r->ions[k].v = v;
+        r->ions[k].count = count;
+        r->ions[k].sum = msiz_calloc(cells, sizeof *r->ions[k].sum);
+        if (!r->ions[k].sum)
+            return msiz_fail(MSIZ_E_NOMEM, "report: out of memory for ion images");
+    }
+    return MSIZ_OK;
+}
+
+msiz_status msiz_report_table_begin(msiz_report *r, const msiz_report_table *t)
+{
+    msiz_status status = MSIZ_OK;
+    close_table(r);
+    MSIZ_FAIL_IF(t->n_x < 1 || t->n_y < 1 || t->n_z < 1, MSIZ_E_ARG,
+                 "report: table '%s' has an empty grid", t->name);
+    uint64_t grid = (uint64_t)t->n_x * (uint64_t)t->n_y * (uint64_t)t->n_z;
+    for (uint64_t i = 0; i < t->n_rows; i++)
+        MSIZ_FAIL_IF(t->cells[i] < 0 || (uint64_t)t->cells[i] >= grid, MSIZ_E_FORMAT,
+                     "report: table '%s': row %llu lies outside the %d x %d x %d grid", t->name,
+                     (unsigned long long)i, t->n_x, t->n_y, t->n_z);
+    r->t = *t;
+    r->open = 1;
+    MSIZ_TRY(msiz_top_peaks(t->average, t->n_bins, r->cfg.ions, r->ion_bins, &r->n_ions));
+    memcpy(r->lookup_bins, r->ion_bins, r->n_ions * sizeof *r->ion_bins);
+    qsort(r->lookup_bins, r->n_ions, sizeof *r->lookup_bins, compare_u64);
+    for (size_t i = 0; i < r->n_ions; i++)
+        for (size_t k = 0; k < r->n_ions; k++)
+            if (r->ion_bins[k] == r->lookup_bins[i])
+                r->lookup_slots[i] = (int)k;
+    if (r->n_ions > 0)
+        MSIZ_TRY(ion_views(r));
+cleanup:
+    if (status < 0)
+        close_table(r);
+    return status;
+}
+
+int msiz_report_ion_of(const msiz_report *r, uint64_t bin)
+{
+    size_t lo = 0, hi = r->n_ions;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (r->lookup_bins[mid] < bin)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < r->n_ions && r->lookup_bins[lo] == bin ? r->lookup_slots[lo] : -1;
+}
+
+size_t msiz_report_ions(const msiz_report *r)
+{
+    return r->open ? r->n_ions : 0;
+}
+
+void msiz_report_ion_add(msiz_report *r, int slot, uint64_t row, double value)
+{
+    if (slot < 0 || (size_t)slot >= r->n_ions || row >= r->t.n_rows)
+        return;
+    msiz_view_acc *a = &r->ions[slot];
+    size_t xy = (size_t)((uint64_t)r->t.cells[row] % ((uint64_t)r->t.n_x * (uint64_t)r->t.n_y));
+    a->sum[msiz_view_cell(&a->v, (int32_t)(xy % (size_t)r->t.n_x),
+                          (int32_t)(xy / (size_t)r->t.n_x))] += value;
+}
+
+msiz_status msiz_report_table_end(msiz_report *r)
+{
+    msiz_status status = MSIZ_OK;
+    MSIZ_FAIL_IF(!r->open, MSIZ_E_STATE, "report: no table is open");
+    if (!r->parts_file) {
+        r->parts_file = fopen(r->parts, "w+");
+        MSIZ_FAIL_IF(!r->parts_file, MSIZ_E_IO, "%s: cannot create: %s", r->parts, strerror(errno));
+    }
+    MSIZ_TRY(msiz_report_render_table(r));
+    MSIZ_FAIL_IF(fwrite(r->section.data, 1, r->section.len, r->parts_file) != r->section.len,
+                 MSIZ_E_IO, "%s: cannot write: %s", r->parts, strerror(errno));
+    if (r->n_tables++ == 0)
+        snprintf(r->first_table, sizeof r->first_table, "%s", r->t.name);
+cleanup:
+    close_table(r);
+    return status;
+}
+
+msiz_status msiz_report_write(msiz_report *r)
+{
+    if (r->open)
+        return msiz_fail(MSIZ_E_STATE, "report: table '%s' was not ended", r->t.name);
+    r->written = 1; /* from here on the temporary page is ours to remove */
+    return msiz_report_write_page(r);
+}
+
+msiz_status msiz_report_commit(msiz_report *r)
+{
+    struct stat st;
+    if (!r->written)
+        return msiz_fail(MSIZ_E_STATE, "report: not written");
+    if (!r->cfg.overwrite && lstat(r->html_path, &st) == 0)
+        return msiz_fail(MSIZ_E_EXISTS, "%s: report exists (use --overwrite to replace it)",
+                         r->html_path);
+    if (rename(r->temp, r->html_path) != 0)
+        return msiz_fail(MSIZ_E_IO, "%s: cannot move the report into place: %s", r->html_path,
+                         strerror(errno));
+    r->committed = 1;
+    return MSIZ_OK;
+}

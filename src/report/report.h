@@ -1,0 +1,88 @@
+/*
+ * The QC report (internal API): one self-contained HTML page describing a store — summary
+ * facts, warnings and checks, how to open the store, and for every table its TIC image(s), the
+ * average spectrum with its top peaks marked and an ion image for each peak. Fed by the
+ * converter with the data in flight (src/convert/convert_report.c) or by msiz_report_store
+ * from a store on disk (src/report/report_store.c).
+ *
+ *   msiz_report_new(html, store, &cfg, &r)
+ *     msiz_report_fact / _warning / _check / _note / _metadata   (any time before write)
+ *     per table: msiz_report_table_begin(r, &t)
+ *                  msiz_report_ion_of(r, bin) -> slot; msiz_report_ion_add(r, slot, row, v)
+ *                msiz_report_table_end(r)       (renders the table's section)
+ *     msiz_report_write(r)                      (the page, into a temporary sibling)
+ *     msiz_report_commit(r)                     (renamed into place)
+ *   msiz_report_free(r)                         (removes whatever was not committed)
+ *
+ * Memory: per table, the image views (at most 1024 x 1024 cells for a TIC image, 512 x 512 per
+ * ion image) and the PNG text of that table; sections go to a spill file as they are done.
+ */
+#ifndef MSIZ_REPORT_REPORT_H
+#define MSIZ_REPORT_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msizarr/msizarr.h"
+
+/* Most ion images per table. */
+#define MSIZ_REPORT_MAX_IONS 100
+
+typedef struct msiz_report msiz_report;
+
+typedef struct msiz_report_config {
+    size_t ions;   /* ion images per table (top peaks of the average spectrum) */
+    int overwrite; /* replace an existing file at the page's path */
+} msiz_report_config;
+
+/* Starts a report to be written at `html_path` about the store at `store_path`. Refuses a path
+ * that exists unless cfg->overwrite (MSIZ_E_EXISTS), a folder (MSIZ_E_ARG), and a path inside
+ * the store (MSIZ_E_ARG: the report never changes the store). */
+MSIZ_NODISCARD msiz_status msiz_report_new(const char *html_path, const char *store_path,
+                                           const msiz_report_config *cfg, msiz_report **out);
+void msiz_report_free(msiz_report *r); /* NULL is fine */
+
+/* Bytes the report holds while a table of this grid is open (the converter's memory plan). */
+size_t msiz_report_table_bytes(int32_t n_x, int32_t n_y, size_t ions);
+
+/* One table as the report sees it; the pointers must stay valid until msiz_report_table_end. */
+typedef struct msiz_report_table {
+    const char *name;      /* table name, e.g. "msi_dataset_z0" */
+    int32_t n_x, n_y, n_z; /* grid of its TIC image (n_z > 1: a volume) */
+    int z_first;           /* z of the first plane (for labels) */
+    const double *tic;     /* n_z * n_y * n_x, C order */
+    const int64_t *cells;  /* per row: z * n_y * n_x + y * n_x + x within the grid */
+    uint64_t n_rows;
+    const double *mz;      /* n_bins, ascending */
+    const double *average; /* n_bins (uns/average_spectrum) */
+    uint64_t n_bins;
+    double pixel_size_um; /* 0 when unknown */
+    int exact_mz;         /* 1: bins are exact m/z values (no resampling) */
+} msiz_report_table;
+
+MSIZ_NODISCARD msiz_status msiz_report_table_begin(msiz_report *r, const msiz_report_table *t);
+/* Ion image slot of `bin` in the open table, or -1. */
+int msiz_report_ion_of(const msiz_report *r, uint64_t bin);
+/* Adds the value of row `row` to ion image `slot` (rows outside the table are ignored). */
+void msiz_report_ion_add(msiz_report *r, int slot, uint64_t row, double value);
+/* The number of ion images of the open table. */
+size_t msiz_report_ions(const msiz_report *r);
+MSIZ_NODISCARD msiz_status msiz_report_table_end(msiz_report *r);
+
+/* A row of the summary table: label and value (plain text, escaped when written). */
+void msiz_report_fact(msiz_report *r, const char *label, const char *fmt, ...) MSIZ_PRINTF(3, 4);
+/* A warning; the same text again counts up. */
+void msiz_report_warning(msiz_report *r, const char *message);
+/* A check of the input ("passed", "warning", "failed", ...). */
+void msiz_report_check(msiz_report *r, const char *status, const char *name, const char *detail);
+/* A paragraph above the summary. */
+void msiz_report_note(msiz_report *r, const char *fmt, ...) MSIZ_PRINTF(2, 3);
+/* A JSON text shown pretty-printed in a collapsed block titled `title`. */
+void msiz_report_metadata(msiz_report *r, const char *title, const char *json_text);
+
+/* Writes the page into a temporary sibling of its path. */
+MSIZ_NODISCARD msiz_status msiz_report_write(msiz_report *r);
+/* Moves the written page into place. */
+MSIZ_NODISCARD msiz_status msiz_report_commit(msiz_report *r);
+
+#endif

@@ -1,0 +1,52 @@
+/* The report handle, shared by report.c (life cycle, facts, tables), report_section.c (a
+ * table's section) and report_html.c (the page). */
+#ifndef MSIZ_REPORT_REPORT_HANDLE_H
+#define MSIZ_REPORT_REPORT_HANDLE_H
+
+#include <stdio.h>
+
+#include "report/report.h"
+#include "report/report_internal.h"
+
+/* Views of the images: TIC images up to 1024 cells a side, drawn with at least 360 pixels;
+ * ion images up to 512 cells, at least 240 pixels. */
+#define MSIZ_REPORT_TIC_MAX 1024
+#define MSIZ_REPORT_TIC_MIN 360
+#define MSIZ_REPORT_ION_MAX 512
+#define MSIZ_REPORT_ION_MIN 240
+
+typedef struct msiz_report_warning_item {
+    char *text;
+    uint64_t count;
+} msiz_report_warning_item;
+
+struct msiz_report {
+    char *html_path, *store_path;
+    msiz_report_config cfg;
+    char temp[4200];  /* the page before commit */
+    char parts[4208]; /* finished table sections */
+    FILE *parts_file;
+    int written, committed;
+    msiz_text facts, checks, notes, meta, toc;
+    msiz_report_warning_item *warnings;
+    size_t n_warnings, cap_warnings;
+    int n_tables;
+    char first_table[256]; /* for the snippet */
+    /* the open table */
+    int open;
+    msiz_report_table t;
+    uint64_t ion_bins[MSIZ_REPORT_MAX_IONS]; /* by rank */
+    size_t n_ions;
+    uint64_t lookup_bins[MSIZ_REPORT_MAX_IONS]; /* ascending, with their slots */
+    int lookup_slots[MSIZ_REPORT_MAX_IONS];
+    msiz_view_acc ions[MSIZ_REPORT_MAX_IONS]; /* count shared with ions[0] */
+    msiz_text section;
+};
+
+/* report_section.c: the open table's section (TIC images, spectrum, ion images) into
+ * r->section. */
+msiz_status msiz_report_render_table(msiz_report *r);
+/* report_html.c: the page into r->temp. */
+msiz_status msiz_report_write_page(msiz_report *r);
+
+#endif
