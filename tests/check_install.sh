@@ -16,7 +16,7 @@ cc_ok() { # source file, output: compile warning-free against the installed head
   cc -std=c11 -Wall -Wextra -Werror -o "$2" "$1" $flags
 }
 
-for h in msizarr source convert compression; do
+for h in msizarr source convert compression report; do
   printf '#include <msizarr/%s.h>\nint main(void) { return 0; }\n' "$h" > "$tmp/only_$h.c"
   cc_ok "$tmp/only_$h.c" "$tmp/only_$h"
   if command -v c++ >/dev/null; then # the inline init functions are C++-clean too

@@ -29,5 +29,6 @@ int cli_parse_u64(const char *text, unsigned long long *out);
 int cmd_convert(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -71,7 +71,13 @@ static const char HELP[] =
     "                              (default: zstd level 0, as zarr-python)\n"
     "  --shapes-compression C      snappy | zstd | gzip | none: Parquet pages of the pixel\n"
     "                              shapes (default: snappy, as pyarrow; every reader has it)\n"
-    "  --overwrite                 replace OUTPUT if it is a Zarr store (nothing else)\n"
+    "  --overwrite                 replace OUTPUT if it is a Zarr store (nothing else), and\n"
+    "                              the --report page\n"
+    "\n"
+    "QC report:\n"
+    "  --report FILE               also write a self-contained HTML page: summary, TIC images,\n"
+    "                              average spectrum, ion images of its top peaks (default: none)\n"
+    "  --report-ions N             ion images per table, 0-100 (default: 12)\n"
     "\n"
     "Other:\n"
     "  --dataset-id ID             element name prefix (default: msi_dataset)\n"
@@ -158,7 +164,7 @@ static int parse_args(cli_state *s, int argc, char **argv)
     return check_values(s) ? CLI_USAGE : 0;
 }
 
-static void print_summary(const msiz_convert_summary *m, const char *output)
+static void print_summary(const msiz_convert_summary *m, const char *output, const char *report)
 {
     char mem[32], spill[32];
     cli_format_bytes(m->peak_rss_bytes, mem, sizeof mem);
@@ -169,6 +175,8 @@ static void print_summary(const msiz_convert_summary *m, const char *output)
             output, m->plan, (unsigned long long)m->pixels, m->n_x, m->n_y, m->n_z, m->planes,
             m->planes == 1 ? "" : "s", (unsigned long long)m->bins, (unsigned long long)m->nnz,
             m->seconds, mem, spill);
+    if (report)
+        fprintf(stderr, "  QC report: %s\n", report);
 }
 
 int cmd_convert(int argc, char **argv)
@@ -193,6 +201,6 @@ int cmd_convert(int argc, char **argv)
     if (st < 0)
         return cli_error(st);
     if (show_progress || (!s.quiet && s.verbosity > 0))
-        print_summary(&sum, argv[optind + 1]);
+        print_summary(&sum, argv[optind + 1], s.o.report);
     return CLI_OK;
 }

@@ -13,6 +13,7 @@ static const struct {
     {"convert", cmd_convert, "convert an imzML file or Bruker .d folder to a SpatialData store"},
     {"info", cmd_info, "summarise an input (imzML or Bruker .d): grid, pixel size, checks"},
     {"dump", cmd_dump, "print the peaks of an input as TSV (index x y z mz intensity)"},
+    {"report", cmd_report, "write the QC report (one HTML page) of a store msizarr wrote"},
 };
 
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])

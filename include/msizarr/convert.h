@@ -134,6 +134,9 @@ typedef struct msiz_convert_opts {
     /* added in 0.1: output */
     msiz_parquet_codec shapes_codec; /* Parquet pages of the pixel shapes: snappy */
     int reserved1;                   /* keeps the struct free of tail padding; ignored */
+    /* added in 0.1: QC report (docs/usage.md "QC report") */
+    const char *report; /* NULL: none; else an HTML page written there, outside the output */
+    size_t report_ions; /* ion images per table: the top peaks of the average spectrum (12) */
 } msiz_convert_opts;
 
 /* Fills Thyra's defaults (and msizarr's for the options Thyra lacks) into a caller whose struct

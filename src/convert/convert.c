@@ -48,7 +48,7 @@ static void plan_memory(msiz_conv *c, int threads)
     uint64_t fixed = 16 * c->n_spectra + 9 * cells + 8 * c->n_order +
                      (68 + (c->tic_preserving ? 16u : 9u) * (uint64_t)threads) * c->n_bins +
                      4 * (uint64_t)c->out_cap + 16 * (uint64_t)c->max_peaks +
-                     8 * (uint64_t)c->n_regions * c->n_bins;
+                     8 * (uint64_t)c->n_regions * c->n_bins + msiz_conv_report_bytes(c);
     c->sum->fixed_state_bytes = fixed;
     size_t limit = c->o->memory_limit;
     size_t rest = limit > fixed + PROCESS_BASELINE ? limit - fixed - PROCESS_BASELINE : 0;
@@ -171,6 +171,7 @@ static msiz_status run(msiz_conv *c)
     c->threads = threads;
     /* refused before the input is read (the store checks again when it commits) */
     MSIZ_TRY(msiz_conv_check_output(c));
+    MSIZ_TRY(msiz_conv_report_open(c)); /* its path is checked before any work */
     MSIZ_TRY(msiz_spill_new(c->o->temp_dir, &c->spill));
     msiz_source_opts so = c->o->source;
     if (!so.cancel)
@@ -189,13 +190,16 @@ static msiz_status run(msiz_conv *c)
     MSIZ_TRY(write_planes(c));
     c->nonempty = c->sum->spectra_read;
     report_drops(c);
+    MSIZ_TRY(msiz_conv_report_write(c));
     MSIZ_TRY(finish_store(c));
+    MSIZ_TRY(msiz_conv_report_commit(c)); /* the page follows the store into place */
 cleanup:
     return status;
 }
 
 static void release(msiz_conv *c)
 {
+    msiz_conv_report_close(c);
     msiz_store_abort(c->store);
     msiz_conv_plan_free(c);
     msiz_spectrum_destroy(&c->sp);

@@ -74,7 +74,8 @@ typedef struct msiz_conv {
     /* output */
     msiz_spill *spill; /* the run's spill folder (--temp-dir): union axis and transpose */
     msiz_store *store;
-    size_t buffer_budget; /* bytes for the transpose (and zarr chunk buffers) */
+    struct msiz_report *report; /* --report: the QC page (NULL: none) */
+    size_t buffer_budget;       /* bytes for the transpose (and zarr chunk buffers) */
     size_t chunk_elems;
 } msiz_conv;
 
@@ -151,6 +152,22 @@ char *msiz_conv_root_attrs_json(const msiz_conv *c);
 char *msiz_conv_uns_json(const msiz_conv *c, uint64_t n_rows);
 /* Reads the region list of the source metadata into c->region_ids (none for < 2 regions). */
 msiz_status msiz_conv_regions(msiz_conv *c);
+
+/* convert_report.c: the QC report (no-ops without --report). open: checks the page's path and
+ * starts collecting warnings; table: after the bin pass (average divided); column: CSC columns
+ * as the transpose emits them; readback: CSR, one read of the finished table's X; write: the
+ * summary and the page (before the store is finished); commit: after it. */
+msiz_status msiz_conv_report_open(msiz_conv *c);
+msiz_status msiz_conv_report_table(msiz_conv *c, const char *name, int index);
+void msiz_conv_report_column(msiz_conv *c, uint64_t col, const int32_t *rows, const double *vals,
+                             size_t n);
+msiz_status msiz_conv_report_readback(msiz_conv *c, const char *table);
+msiz_status msiz_conv_report_table_end(msiz_conv *c);
+msiz_status msiz_conv_report_write(msiz_conv *c);
+msiz_status msiz_conv_report_commit(msiz_conv *c);
+void msiz_conv_report_close(msiz_conv *c);
+/* Bytes the report holds per table (0 without --report). */
+size_t msiz_conv_report_bytes(const msiz_conv *c);
 
 /* convert.c: progress and cancellation (called every spectrum; cheap). */
 msiz_status msiz_conv_tick(msiz_conv *c, const char *pass, int plane, uint64_t done, uint64_t total,

@@ -52,8 +52,10 @@ static const size_t k_tail_ends[] = {
     OPTS_END(cancel),
     OPTS_END(shapes_codec),
     OPTS_END(reserved1),
+    OPTS_END(report),
+    OPTS_END(report_ions),
 };
-_Static_assert(MSIZ_FIELD_END(msiz_convert_opts, reserved1) == sizeof(msiz_convert_opts),
+_Static_assert(MSIZ_FIELD_END(msiz_convert_opts, report_ions) == sizeof(msiz_convert_opts),
                "msiz_convert_opts: list a new member in k_tail_ends, and fill tail padding");
 
 #define SUMMARY_END(field) MSIZ_FIELD_END(msiz_convert_summary, field)

@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "convert/convert_internal.h"
+#include "report/report.h"
 
 void msiz_conv_opts_defaults(msiz_convert_opts *o)
 {
@@ -27,6 +28,8 @@ void msiz_conv_opts_defaults(msiz_convert_opts *o)
     o->memory_limit = (size_t)512 << 20;
     o->threads = 0;
     o->chunk_size = 5000;
+    o->report = NULL;
+    o->report_ions = 12;
 }
 
 static const struct {
@@ -110,5 +113,10 @@ msiz_status msiz_convert_opts_check(const msiz_convert_opts *opts)
                          (int)o->shapes_codec);
     if (o->has_intensity_threshold && isnan(o->intensity_threshold))
         return msiz_fail(MSIZ_E_ARG, "--intensity-threshold is not a number");
+    if (o->report_ions > MSIZ_REPORT_MAX_IONS)
+        return msiz_fail(MSIZ_E_ARG, "--report-ions: at most %d, not %zu", MSIZ_REPORT_MAX_IONS,
+                         o->report_ions);
+    if (o->report && !*o->report)
+        return msiz_fail(MSIZ_E_ARG, "--report: the page needs a file name");
     return check_request(&o->request);
 }

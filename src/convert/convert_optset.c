@@ -10,8 +10,9 @@
 #include "common/error.h"
 #include "msizarr/convert.h"
 
-#define MSIZ_MAX_THREADS 256
-#define MSIZ_MAX_REGION  100000
+#define MSIZ_MAX_THREADS     256
+#define MSIZ_MAX_REGION      100000
+#define MSIZ_MAX_REPORT_IONS 100 /* MSIZ_REPORT_MAX_IONS of src/report/report.h */
 
 typedef msiz_status (*setter)(msiz_convert_opts *o, const char *name, const char *v);
 
@@ -302,6 +303,23 @@ static msiz_status set_profile(msiz_convert_opts *o, const char *name, const cha
     return flag(name, v, &o->source.bruker_profile);
 }
 
+static msiz_status set_report(msiz_convert_opts *o, const char *name, const char *v)
+{
+    o->report = v;
+    return need_value(name, v);
+}
+
+static msiz_status set_report_ions(msiz_convert_opts *o, const char *name, const char *v)
+{
+    unsigned long long n = 0;
+    if (count(name, v, &n) < 0)
+        return MSIZ_E_ARG;
+    if (n > MSIZ_MAX_REPORT_IONS)
+        return msiz_fail(MSIZ_E_ARG, "--%s: at most %d", name, MSIZ_MAX_REPORT_IONS);
+    o->report_ions = (size_t)n;
+    return MSIZ_OK;
+}
+
 static const struct {
     const char *name;
     setter set;
@@ -337,6 +355,8 @@ static const struct {
     {"chunk-size", set_chunk_size, 1},
     {"streaming", set_streaming, 1},
     {"profile-spectra", set_profile, 0},
+    {"report", set_report, 1},
+    {"report-ions", set_report_ions, 1},
 };
 
 #define N_OPTIONS (sizeof k_options / sizeof k_options[0])

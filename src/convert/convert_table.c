@@ -132,6 +132,7 @@ static msiz_status take_column(void *ctx, uint64_t col, const int32_t *rows, con
                                size_t n)
 {
     column_sink *k = ctx;
+    msiz_conv_report_column(k->c, col, rows, vals, n);
     msiz_status status = msiz_table_x_append(k->p->t, rows, vals, n);
     if (status == MSIZ_OK)
         status = msiz_conv_tick(k->c, "transpose", k->p->index, col + 1, k->c->n_bins, &k->start,
@@ -206,8 +207,6 @@ static msiz_status write_var_uns(msiz_conv *c, plane *p)
     MSIZ_TRY(msiz_table_add_strings_fn(t, MSIZ_VAR, "_index", c->n_bins, var_name, NULL));
     MSIZ_TRY(msiz_table_set_index(t, MSIZ_VAR, "_index"));
     MSIZ_TRY(msiz_table_add_numeric(t, MSIZ_VAR, "mz", MSIZ_COL_FLOAT64, c->axis, c->n_bins));
-    for (uint64_t j = 0; j < c->n_bins; j++)
-        c->average[j] /= (double)c->plane_spectra;
     MSIZ_TRY(msiz_table_uns_f64(t, "average_spectrum", c->average, c->n_bins));
     for (size_t r = 0; r < c->n_regions; r++) { /* Thyra: / spectra with peaks in the region */
         char path[64];
@@ -287,13 +286,18 @@ msiz_status msiz_conv_write_plane(msiz_conv *c, int index, uint64_t lo, uint64_t
     MSIZ_TRY(plane_names(c, &p));
     MSIZ_TRY(reset_plane(c, &p));
     MSIZ_TRY(bin_pass(c, &p, lo, hi));
+    for (uint64_t j = 0; j < c->n_bins; j++) /* the mean over the plane's spectra read */
+        c->average[j] /= (double)c->plane_spectra;
+    MSIZ_TRY(msiz_conv_report_table(c, p.table, p.index));
     MSIZ_TRY(write_x(c, &p));
     MSIZ_TRY(write_obs(c, &p));
     MSIZ_TRY(write_var_uns(c, &p));
     msiz_table *t = p.t;
     p.t = NULL;
     MSIZ_TRY(msiz_table_finish(t));
+    MSIZ_TRY(msiz_conv_report_readback(c, p.table));
     MSIZ_TRY(write_image_shapes(c, &p));
+    MSIZ_TRY(msiz_conv_report_table_end(c));
     c->sum->pixels += c->n_rows;
     c->sum->spectra_read += c->plane_spectra;
     c->sum->planes++;

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "msizarr/msizarr.h"
+#include "msizarr/store.h"
 
 /* Most ion images per table. */
 #define MSIZ_REPORT_MAX_IONS 100
@@ -69,6 +70,12 @@ void msiz_report_ion_add(msiz_report *r, int slot, uint64_t row, double value);
 size_t msiz_report_ions(const msiz_report *r);
 MSIZ_NODISCARD msiz_status msiz_report_table_end(msiz_report *r);
 
+/* Fills the open table's ion images from X of table `table` of a store being written (its
+ * arrays finished): one read front to back (CSR) or one column per ion (CSC). */
+MSIZ_NODISCARD msiz_status msiz_report_ions_from_store(msiz_report *r, const msiz_store *s,
+                                                       const char *table,
+                                                       msiz_sparse_format format);
+
 /* A row of the summary table: label and value (plain text, escaped when written). */
 void msiz_report_fact(msiz_report *r, const char *label, const char *fmt, ...) MSIZ_PRINTF(3, 4);
 /* A warning; the same text again counts up. */
@@ -79,6 +86,9 @@ void msiz_report_check(msiz_report *r, const char *status, const char *name, con
 void msiz_report_note(msiz_report *r, const char *fmt, ...) MSIZ_PRINTF(2, 3);
 /* A JSON text shown pretty-printed in a collapsed block titled `title`. */
 void msiz_report_metadata(msiz_report *r, const char *title, const char *json_text);
+
+/* A byte count for people: "512 B", "41.6 MiB". */
+void msiz_fmt_bytes(char *out, size_t size, uint64_t bytes);
 
 /* Writes the page into a temporary sibling of its path. */
 MSIZ_NODISCARD msiz_status msiz_report_write(msiz_report *r);

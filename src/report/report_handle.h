@@ -27,6 +27,7 @@ struct msiz_report {
     char parts[4208]; /* finished table sections */
     FILE *parts_file;
     int written, committed;
+    int from_store; /* made from a store on disk: no conversion facts */
     msiz_text facts, checks, notes, meta, toc;
     msiz_report_warning_item *warnings;
     size_t n_warnings, cap_warnings;

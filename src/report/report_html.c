@@ -66,7 +66,10 @@ static void summary(msiz_report *r, msiz_text *t)
     msiz_text_put(t, "<h2 id=\"summary\">Summary</h2>\n<table class=\"summary\">\n");
     msiz_text_putn(t, r->facts.data ? r->facts.data : "", r->facts.len);
     msiz_text_put(t, "</table>\n<h2 id=\"warnings\">Warnings</h2>\n");
-    if (r->n_warnings == 0) {
+    if (r->from_store) {
+        msiz_text_put(t, "<p>Not recorded in a store: a conversion with --report lists its "
+                         "warnings.</p>\n");
+    } else if (r->n_warnings == 0) {
         msiz_text_put(t, "<p>None.</p>\n");
     } else {
         msiz_text_put(t, "<table class=\"warnings\"><tr><th>count</th><th>warning</th></tr>\n");

@@ -49,8 +49,6 @@ msiz_status msiz_text_status(const msiz_text *t);
 
 /* A number for people: %.*g with `digits` significant digits, "-" for NaN. */
 void msiz_fmt_num(char *out, size_t size, double v, int digits);
-/* A byte count: "512 B", "41.6 MiB". */
-void msiz_fmt_bytes(char *out, size_t size, uint64_t bytes);
 /* A length in µm as text with a unit: "250 µm", "1.5 mm". */
 void msiz_fmt_length_um(char *out, size_t size, double um);
 /* The largest 1, 2 or 5 x 10^k not above v (v > 0). */

@@ -5,6 +5,7 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "report/report.h"
 #include "report/report_internal.h"
 
 /* One report page stays far below this. */

@@ -192,6 +192,99 @@ cleanup:
     return status;
 }
 
+#define GROUP_JSON_DEPTH  8
+#define GROUP_JSON_LISTED 16
+
+static const char *dtype_name(msiz_dtype t)
+{
+    static const char *const names[] = {"bool",   "int8",    "int16",   "int32",
+                                        "int64",  "uint8",   "uint16",  "uint32",
+                                        "uint64", "float32", "float64", "string"};
+    return (unsigned)t <= MSIZ_DT_STRING ? names[t] : "?";
+}
+
+/* An array as a JSON value (see msiz_store_read_group_json). */
+static msiz_status array_json(msiz_store_reader *r, const char *path, json_t **out)
+{
+    msiz_zarr_rarray *a = NULL;
+    char *text = NULL;
+    double *vals = NULL;
+    msiz_status status = msiz_zarr_rarray_open(r->z, path, &a);
+    if (status < 0)
+        return status;
+    const msiz_zarr_rinfo *info = msiz_zarr_rarray_info(a);
+    uint64_t n = msiz_zarr_rarray_size(a), start[MSIZ_ZARR_MAX_DIMS] = {0};
+    int scalar = n == 1;
+    if (info->dtype == MSIZ_DT_STRING && scalar) {
+        MSIZ_TRY(msiz_zarr_rarray_read_string(a, 0, &text));
+        *out = json_string(text);
+    } else if (info->dtype != MSIZ_DT_STRING && n <= GROUP_JSON_LISTED && (info->ndim <= 1)) {
+        vals = msiz_malloc((size_t)(n ? n : 1) * sizeof *vals);
+        MSIZ_FAIL_IF(!vals, MSIZ_E_NOMEM, "out of memory");
+        MSIZ_TRY(msiz_zarr_rarray_read(a, start, info->shape, MSIZ_DT_FLOAT64, vals));
+        json_t *list = scalar && info->ndim == 0 ? NULL : json_array();
+        for (uint64_t i = 0; i < n; i++) {
+            json_t *v = info->dtype == MSIZ_DT_BOOL     ? json_boolean(vals[i] != 0)
+                        : info->dtype <= MSIZ_DT_UINT64 ? json_integer((json_int_t)vals[i])
+                                                        : json_real(vals[i]);
+            if (!list) {
+                *out = v;
+                break;
+            }
+            json_array_append_new(list, v);
+        }
+        if (list)
+            *out = list;
+    } else {
+        char desc[96];
+        snprintf(desc, sizeof desc, "(%llu %s values)", (unsigned long long)n,
+                 dtype_name(info->dtype));
+        *out = json_string(desc);
+    }
+    MSIZ_FAIL_IF(!*out, MSIZ_E_NOMEM, "out of memory");
+cleanup:
+    msiz_free(text);
+    msiz_free(vals);
+    msiz_zarr_rarray_close(a);
+    return status;
+}
+
+static msiz_status group_json(msiz_store_reader *r, const char *path, int depth, json_t **out)
+{
+    json_t *names = NULL, *obj = json_object();
+    char child[MSIZ_STORE_PATH_MAX];
+    msiz_status status = MSIZ_OK;
+    MSIZ_FAIL_IF(!obj, MSIZ_E_NOMEM, "out of memory");
+    MSIZ_TRY(msiz_zarr_read_children(r->z, path, &names));
+    for (size_t i = 0; i < json_array_size(names); i++) {
+        const char *name = json_string_value(json_array_get(names, i));
+        json_t *v = NULL;
+        MSIZ_TRY(msiz_store_reader_path(path, name, NULL, child, sizeof child));
+        json_t *probe = NULL;
+        status = msiz_zarr_read_children(r->z, child, &probe);
+        json_decref(probe);
+        if (status == MSIZ_OK) /* a group */
+            status = depth < GROUP_JSON_DEPTH ? group_json(r, child, depth + 1, &v)
+                                              : (v = json_string("(nested deeper)"), MSIZ_OK);
+        else if (status == MSIZ_E_NOTFOUND)
+            status = array_json(r, child, &v);
+        MSIZ_TRY(status);
+        json_object_set_new(obj, name, v);
+    }
+    *out = obj;
+    obj = NULL;
+cleanup:
+    json_decref(names);
+    json_decref(obj);
+    return status;
+}
+
+msiz_status msiz_store_read_group_json(msiz_store_reader *r, const char *path, json_t **out)
+{
+    *out = NULL;
+    return group_json(r, path, 0, out);
+}
+
 msiz_status msiz_store_read_image(msiz_store_reader *r, const char *name, int *ndim,
                                   uint64_t shape[4], double **out)
 {

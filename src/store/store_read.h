@@ -69,6 +69,13 @@ MSIZ_NODISCARD msiz_status msiz_store_read_len(msiz_store_reader *r, const char 
 /* The 0-d (or first element of a 1-d) string array at `path`: new string, msiz_free. */
 MSIZ_NODISCARD msiz_status msiz_store_read_text(msiz_store_reader *r, const char *path, char **out);
 
+/* What group `path` (e.g. "tables/t/uns") holds, as JSON for people: groups become objects,
+ * 0-d strings and numbers their values (a 1-element string array its string), 1-D numeric
+ * arrays of up to 16 values lists, other arrays a description ("(321887 float64 values)").
+ * A new reference. */
+MSIZ_NODISCARD msiz_status msiz_store_read_group_json(msiz_store_reader *r, const char *path,
+                                                      json_t **out);
+
 /* Level s0 of image element `name`: shape (c, y, x) or (c, z, y, x) and its values, C order
  * (a new buffer of prod(shape) doubles, msiz_free). */
 MSIZ_NODISCARD msiz_status msiz_store_read_image(msiz_store_reader *r, const char *name, int *ndim,

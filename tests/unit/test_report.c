@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define MSIZ_EXPERIMENTAL /* src/report/report.h uses the store writer's types */
 #include "common/alloc.h"
 #include "io/fs.h"
 #include "report/report.h"
