@@ -125,7 +125,9 @@ static void axis_facts(msiz_conv *c, msiz_report *r)
         msiz_report_fact(r, "mass axis", "%s, %llu bins; %s",
                          msiz_axis_type_name(c->plan.axis_type), (unsigned long long)c->n_bins,
                          axis_reason(&c->plan));
-        msiz_report_fact(r, "resampling", "%s", c->sum->plan);
+        const char *plan = c->sum->plan;
+        msiz_report_fact(r, "resampling", "%s",
+                         strncmp(plan, "resampling: ", 12) == 0 ? plan + 12 : plan);
     }
     if (c->n_bins > 0)
         msiz_report_fact(r, "m/z range", "%.6f - %.6f (data: %.6f - %.6f)", c->axis[0],

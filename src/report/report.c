@@ -2,7 +2,6 @@
  * of one table (ion slots, accumulation). Sections are rendered by report_section.c, the page
  * by report_html.c. */
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,20 +16,31 @@
 
 /* ---- paths ---- */
 
-/* The absolute form of `path`, whose parent folder must exist (the leaf need not). */
+/* The absolute form of `path`: its longest existing ancestor resolved (symbolic links, "..")
+ * followed by the components that do not exist yet. */
 static msiz_status absolute(const char *path, char *out, size_t size)
 {
-    char a[PATH_MAX], b[PATH_MAX], parent[PATH_MAX];
-    int n = snprintf(a, sizeof a, "%s", path);
-    if (n < 0 || (size_t)n >= sizeof a)
+    char head[PATH_MAX], resolved[PATH_MAX], rest[PATH_MAX] = "";
+    int n = snprintf(head, sizeof head, "%s", path);
+    if (n < 0 || (size_t)n >= sizeof head)
         return msiz_fail(MSIZ_E_LIMIT, "%s: path too long", path);
-    while (n > 1 && a[n - 1] == '/')
-        a[--n] = '\0';
-    memcpy(b, a, (size_t)n + 1);
-    const char *leaf = basename(a); /* POSIX basename and dirname modify their argument */
-    if (!realpath(dirname(b), parent))
-        return msiz_fail(MSIZ_E_IO, "%s: its folder cannot be used: %s", path, strerror(errno));
-    n = snprintf(out, size, "%s/%s", strcmp(parent, "/") == 0 ? "" : parent, leaf);
+    while (!realpath(*head ? head : ".", resolved)) {
+        char *slash = strrchr(head, '/');
+        if (!*head || errno != ENOENT)
+            return msiz_fail(MSIZ_E_IO, "%s: cannot be resolved: %s", path, strerror(errno));
+        const char *leaf = slash ? slash + 1 : head;
+        char joined[PATH_MAX];
+        n = snprintf(joined, sizeof joined, "%s%s%s", leaf, *rest && *leaf ? "/" : "", rest);
+        if (n < 0 || (size_t)n >= sizeof joined)
+            return msiz_fail(MSIZ_E_LIMIT, "%s: path too long", path);
+        memcpy(rest, joined, (size_t)n + 1);
+        if (slash)
+            *(slash == head ? slash + 1 : slash) = '\0';
+        else
+            head[0] = '\0';
+    }
+    n = snprintf(out, size, "%s%s%s", resolved, *rest && strcmp(resolved, "/") != 0 ? "/" : "",
+                 rest);
     if (n < 0 || (size_t)n >= size)
         return msiz_fail(MSIZ_E_LIMIT, "%s: path too long", path);
     return MSIZ_OK;
@@ -49,6 +59,10 @@ static msiz_status check_paths(const char *html, const char *store, int overwrit
     if (strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/'))
         return msiz_fail(MSIZ_E_ARG, "%s: the report cannot be written inside the store %s", html,
                          store);
+    char *slash = strrchr(a, '/'); /* a is absolute: the folder is what precedes its leaf */
+    *slash = '\0';
+    if (stat(*a ? a : "/", &st) != 0 || !S_ISDIR(st.st_mode))
+        return msiz_fail(MSIZ_E_NOTFOUND, "%s: the folder %s does not exist", html, *a ? a : "/");
     if (lstat(html, &st) == 0) {
         if (S_ISDIR(st.st_mode))
             return msiz_fail(MSIZ_E_ARG, "%s: is a folder; the report is a file", html);

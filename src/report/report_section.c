@@ -38,14 +38,14 @@ static void scale_text(const msiz_scale *s, msiz_text *t)
     msiz_fmt_num(max, sizeof max, s->max, 3);
     msiz_text_printf(t,
                      "<div class=\"cbar\"></div><div class=\"cbar-labels\"><span>%s</span>"
-                     "<span>%s</span></div>\n<p>colour scale %s &ndash; %s, linear (",
+                     "<span>%s</span></div>\n<p>linear scale %s &ndash; %s (",
                      lo, hi, lo, hi);
     if (s->percentile == 100)
-        msiz_text_printf(t, "maximum of %llu pixels)", (unsigned long long)s->shown);
+        msiz_text_printf(t, "the maximum of %llu pixels)", (unsigned long long)s->shown);
     else
         msiz_text_printf(t,
-                         "99th percentile of %llu pixels; %llu brighter, up to %s, drawn in "
-                         "the top colour)",
+                         "99th percentile of %llu pixels; %llu brighter, up to %s, in the top "
+                         "colour)",
                          (unsigned long long)s->shown, (unsigned long long)s->clipped, max);
 }
 
@@ -63,7 +63,7 @@ static void resolution_text(const msiz_view_acc *a, msiz_text *t)
     else if (v->zoom > 1)
         msiz_text_printf(t, "; each pixel drawn as %d &times; %d screen pixels", v->zoom, v->zoom);
     if (grey)
-        msiz_text_put(t, "; grey: no spectrum stored");
+        msiz_text_put(t, "; grey: no spectrum");
     msiz_text_put(t, ".</p>\n");
 }
 
