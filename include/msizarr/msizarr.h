@@ -4,8 +4,8 @@
  * This header holds what every module shares: the status codes, error messages, logging and
  * the library version. The other headers include it.
  *
- * Stable API: msizarr.h, source.h, convert.h, compression.h. The building blocks under the
- * converter (axis.h, store.h) are experimental, behind msizarr/experimental.h and
+ * Stable API: msizarr.h, source.h, convert.h, compression.h, report.h. The building blocks
+ * under the converter (axis.h, store.h) are experimental, behind msizarr/experimental.h and
  * MSIZ_EXPERIMENTAL. docs/api.md states the ABI policy.
  *
  * Error model: every fallible function returns an msiz_status. MSIZ_OK (0) is success,

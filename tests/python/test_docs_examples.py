@@ -212,6 +212,15 @@ def check_temp_clean(workdir, values):
         assert not left, f"temporary files left in {folder}: {left}"
 
 
+def check_report(page):
+    """A QC report page: complete, self-contained, with its images."""
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>"), page
+    assert 'data-kind="tic"' in text and "<script" not in text
+    leftovers = [p.name for p in page.parent.iterdir() if p.name.startswith(f".{page.name}.tmp-")]
+    assert not leftovers, leftovers
+
+
 def run_example(build_dir, workdir, command, convert_options):
     tokens = shlex.split(command)
     assert tokens[0] == "msizarr"
@@ -225,12 +234,20 @@ def run_example(build_dir, workdir, command, convert_options):
         assert len(positional) == 2, f"convert needs INPUT OUTPUT: {command}"
         check_store(workdir, positional[1], values)
         check_temp_clean(workdir, values)
+        if "--report" in values:
+            check_report(workdir / values["--report"])
     elif sub == "info":
         assert proc.stdout
         if "--json" in tokens or "-j" in tokens:
             assert json.loads(proc.stdout)["n_spectra"] > 0
         else:
             assert proc.stdout.startswith("file:")
+    elif sub == "report" and "--help" not in tokens and "-h" not in tokens:
+        out = [t for i, t in enumerate(tokens) if i > 0 and tokens[i - 1] in ("-o", "--output")]
+        store = [t for i, t in enumerate(tokens[2:], 2)
+                 if not t.startswith("-") and tokens[i - 1] not in ("-o", "--output", "--ions")]
+        check_report(workdir / (out[0] if out else re.sub(r"\.zarr$", "", store[0]) +
+                                ".report.html"))
     elif sub == "dump":
         lines = proc.stdout.splitlines()
         assert lines[0] == "index\tx\ty\tz\tmz\tintensity" and len(lines) > 1
@@ -275,12 +292,13 @@ def test_examples_were_found():
     assert len(MAN_CASES) >= 8, MAN_CASES
     assert len(USAGE_CASES) >= 8, USAGE_CASES
     usage = [c for block in USAGE_CASES for c in block]
+    assert any(c.startswith("msizarr report ") for c in usage), "no msizarr report example"
     for docs in (MAN_CASES, usage):
         text = "\n".join(docs)
         for needle in ["Example_Processed.imzML", "Example_Continuous.imzML", "example_tsf.d",
                        "--no-resample", "--sparse-format csr", "--zarr-format 2",
                        "--memory-limit", "--threads", "--handle-3d", "msizarr info",
-                       "msizarr dump"]:
+                       "msizarr dump", "--report"]:
             assert needle in text, f"no example with {needle!r}"
 
 
@@ -299,7 +317,7 @@ def _mentions(text, option):
     return re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", text) is not None
 
 
-@pytest.mark.parametrize("command", ["convert", "info", "dump"])
+@pytest.mark.parametrize("command", ["convert", "info", "dump", "report"])
 @pytest.mark.parametrize("doc", ["msizarr.1", "usage.md"])
 def test_docs_name_every_option(build_dir, command, doc):
     text = man_text() if doc == "msizarr.1" else usage_text()
@@ -311,7 +329,7 @@ def test_docs_name_every_option(build_dir, command, doc):
 
 def test_man_documents_only_existing_options(build_dir):
     known = {"--version"}
-    for command in ("convert", "info", "dump"):
+    for command in ("convert", "info", "dump", "report"):
         known.update(help_options(build_dir, command))
     text = man_text()
     usage = usage_text().split("## Coming from Thyra")[0]  # that section names Thyra's options
