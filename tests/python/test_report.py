@@ -337,6 +337,13 @@ def test_report_refusals(build_dir, test_data, tmp_path):
     run(build_dir, "convert", test_data / EXAMPLES["imzml"], tmp_path / "a.zarr", "--report",
         page, "--overwrite", "-q")
     assert page.read_text().startswith("<!DOCTYPE html>")
+    # a conversion that fails after its first table started leaves no page and no part file
+    failed = tmp_path / "failed.html"
+    proc = run(build_dir, "convert", test_data / EXAMPLES["imzml"], tmp_path / "f.zarr",
+               "--report", failed, "--resample-min-mz", "5000", "--resample-max-mz", "6000",
+               check=False)
+    assert proc.returncode == 1 and "no peak falls inside" in proc.stderr
+    assert not failed.exists() and not (tmp_path / "f.zarr").exists()
     proc = run(build_dir, "report", tmp_path, check=False)
     assert proc.returncode == 1 and "not a Zarr store" in proc.stderr
     run(build_dir, "report", tmp_path / "a.zarr", "--ions", "3", "-q")
@@ -353,3 +360,91 @@ def test_viridis_table_is_generated(tmp_path):
                    check=True)
     assert out.read_text() == (REPO / "src" / "report" / "viridis.c").read_text()
     assert VIRIDIS[0] == [0x44, 0x01, 0x54] and VIRIDIS[255] == [0xFD, 0xE7, 0x25]
+
+
+# ---- sizes and shapes beyond the bundled examples -----------------------------------------
+
+
+def block_means(values, stored, block):
+    """Mean of the stored values of every block x block block (NaN where none is stored)."""
+    h, w = values.shape
+    H, W = -(-h // block), -(-w // block)
+    pad = np.zeros((H * block, W * block))
+    cnt = np.zeros_like(pad)
+    pad[:h, :w] = np.where(stored, values, 0)
+    cnt[:h, :w] = stored
+    sums = pad.reshape(H, block, W, block).sum(axis=(1, 3))
+    counts = cnt.reshape(H, block, W, block).sum(axis=(1, 3))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / counts, np.nan)
+
+
+def check_downsampled(img, values, stored):
+    """Every image pixel has the colour of its block's mean (within one step of 256: the sums
+    may be added in another order), grey where the block stores nothing."""
+    block, zoom = int(img["data-block"]), int(img["data-zoom"])
+    vmin, vmax = float(img["data-vmin"]), float(img["data-vmax"])
+    means = block_means(values, stored, block)
+    png = png_of(img)
+    assert png.shape[:2] == (means.shape[0] * zoom, means.shape[1] * zoom)
+    codes = np.array([[CODE[tuple(int(c) for c in px)] for px in row]
+                      for row in png[zoom // 2::zoom, zoom // 2::zoom]])
+    assert ((codes == -1) == np.isnan(means)).all()
+    want = np.clip(np.floor((means - vmin) / (vmax - vmin) * 256), 0, 255)
+    ok = ~np.isnan(means)
+    assert (np.abs(codes[ok] - want[ok]) <= 1).all()
+    return block
+
+
+def test_large_grid_is_downsampled(build_dir, tmp_path):
+    from imzml_synth import write_processed
+
+    synth = write_processed(tmp_path / "wide", n_x=1500, n_y=30, peaks=4, missing=0.2, seed=3)
+    for sparse in ("csc", "csr"):
+        store, page = tmp_path / f"wide_{sparse}.zarr", tmp_path / f"wide_{sparse}.html"
+        run(build_dir, "convert", synth.imzml, store, "-q", "--sparse-format", sparse,
+            "--report", page, "--report-ions", "3", "--memory-limit", "64MiB")
+        s = Stored(store)
+        p = Page(page.read_text(encoding="utf-8"))
+        (tic,) = p.kind("tic")
+        assert check_downsampled(tic, s.tic, s.stored) == 2  # 1500 > 1024 cells
+        ions = p.kind("ion")
+        assert [int(i["data-bin"]) for i in ions] == top_peaks(s.average, 3)
+        for img in ions:
+            assert check_downsampled(img, s.ion_image(int(img["data-bin"])), s.stored) == 3
+        assert "downsampled: each image pixel is the mean" in page.read_text(encoding="utf-8")
+        assert page.stat().st_size < 4_000_000
+
+
+def test_planes_and_volume(build_dir, tmp_path, browser):
+    from imzml_synth import write_processed
+
+    synth = write_processed(tmp_path / "planes", n_x=12, n_y=9, n_z=3, peaks=6, missing=0.1,
+                            seed=5)
+    store, page = tmp_path / "planes.zarr", tmp_path / "planes.html"
+    run(build_dir, "convert", synth.imzml, store, "-q", "--report", page)
+    p = Page(page.read_text(encoding="utf-8"))
+    tics = p.kind("tic")
+    assert [t["data-table"] for t in tics] == [f"msi_dataset_z{z}" for z in range(3)]
+    for t in tics:
+        s = Stored(store, t["data-table"])
+        check_order(cell_codes(t, s.tic.shape), s.tic, s.stored)
+        mine = [i for i in p.kind("ion") if i["data-table"] == t["data-table"]]
+        assert [int(i["data-bin"]) for i in mine] == top_peaks(s.average, 12)
+
+    store, page = tmp_path / "volume.zarr", tmp_path / "volume.html"
+    run(build_dir, "convert", synth.imzml, store, "-q", "--handle-3d", "--report", page,
+        "--sparse-format", "csr")
+    p = Page(page.read_text(encoding="utf-8"))
+    root = zarr.open_group(str(store), mode="r")
+    volume = np.asarray(root["images/msi_dataset_tic/s0"])[0]  # (z, y, x)
+    x, y, z = (np.asarray(root[f"tables/msi_dataset/obs/{c}"]) for c in "xyz")
+    tics = p.kind("tic")
+    assert [t["data-z"] for t in tics] == ["0", "1", "2"]
+    for k, t in enumerate(tics):
+        stored = np.zeros(volume.shape[1:], bool)
+        stored[y[z == k], x[z == k]] = True
+        check_order(cell_codes(t, volume.shape[1:]), volume[k], stored)
+    avg = np.asarray(root["tables/msi_dataset/uns/average_spectrum"])
+    assert [int(i["data-bin"]) for i in p.kind("ion")] == top_peaks(avg, 12)
+    browser.close_page(open_in_browser(browser, page)[0])
