@@ -1,8 +1,9 @@
 /* The stable API's contract (docs/api.md): the headers' version is the library's, and a program
  * compiled against an older release's headers (smaller option and summary structs) keeps
  * working: the library reads and writes only the members within the caller's struct_size, uses
- * defaults for the rest, and refuses sizes that match no layout. Apart from io/fs.h (to check
- * and clean the output) it uses the stable headers only, as an outside program does. */
+ * defaults for the rest, and refuses sizes that match no layout (msiz_report_opts too). Apart
+ * from io/fs.h (to check and clean the output) it uses the stable headers only, as an outside
+ * program does. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 
 #include "io/fs.h"
 #include "msizarr/convert.h"
+#include "msizarr/report.h"
 
 #define PROCESSED "imzml-org_examples/Example_Processed.imzML" /* 3x3 pixels */
 #define TDF_DDA   "MsBackendTimsTof_ddaPASEF/ddaPASEF.d"       /* no MaldiFrameInfo */
@@ -264,6 +266,39 @@ static void test_current_summary(void **state)
     assert_int_equal(msiz_remove_tree(tmp), MSIZ_OK);
 }
 
+/* msiz_report_opts: defaults, refused sizes, and a shorter (older) layout whose following bytes
+ * would read as overwrite = on: the library must keep the default (refuse the existing page). */
+static void test_report_opts(void **state)
+{
+    (void)state;
+    char tmp[] = "/tmp/msiz_test_api_XXXXXX", out[4200], page[4200];
+    assert_non_null(mkdtemp(tmp));
+    snprintf(out, sizeof out, "%s/out.zarr", tmp);
+    snprintf(page, sizeof page, "%s/out.html", tmp);
+    msiz_report_opts o;
+    msiz_report_opts_init(&o);
+    assert_true(o.struct_size == sizeof o && o.ions == 12 && o.overwrite == 0);
+    assert_int_equal(msiz_convert(data(PROCESSED), out, NULL, NULL), MSIZ_OK);
+    static const size_t bad[] = {0, 12, sizeof(msiz_report_opts) + 8};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        o.struct_size = bad[i];
+        assert_int_equal(msiz_report_store(out, page, &o), MSIZ_E_ARG);
+        assert_non_null(strstr(msiz_last_error(), "msiz_report_opts: struct_size"));
+    }
+    struct {
+        size_t struct_size, ions;
+        unsigned char after[64];
+    } old;
+    memset(&old, GARBAGE, sizeof old);
+    msiz_report_opts_init_sized((msiz_report_opts *)&old, 2 * sizeof(size_t));
+    assert_true(old.struct_size == 2 * sizeof(size_t) && old.ions == 12);
+    assert_untouched(old.after, sizeof old.after);
+    old.ions = 2;
+    assert_int_equal(msiz_report_store(out, page, (msiz_report_opts *)&old), MSIZ_OK);
+    assert_int_equal(msiz_report_store(out, page, (msiz_report_opts *)&old), MSIZ_E_EXISTS);
+    assert_int_equal(msiz_remove_tree(tmp), MSIZ_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_old_convert_opts_init),
         cmocka_unit_test(test_old_program_converts),
         cmocka_unit_test(test_current_summary),
+        cmocka_unit_test(test_report_opts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
