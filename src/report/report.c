@@ -141,6 +141,14 @@ void msiz_report_free(msiz_report *r)
 
 /* ---- summary ---- */
 
+/* Appends open, text (escaped), close. */
+static void tagged(msiz_text *t, const char *open, const char *text, const char *close)
+{
+    msiz_text_put(t, open);
+    msiz_text_escape(t, text ? text : "");
+    msiz_text_put(t, close);
+}
+
 void msiz_report_fact(msiz_report *r, const char *label, const char *fmt, ...)
 {
     char value[2048];
@@ -148,11 +156,8 @@ void msiz_report_fact(msiz_report *r, const char *label, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(value, sizeof value, fmt, ap);
     va_end(ap);
-    msiz_text_put(&r->facts, "<tr><th>");
-    msiz_text_escape(&r->facts, label);
-    msiz_text_put(&r->facts, "</th><td>");
-    msiz_text_escape(&r->facts, value);
-    msiz_text_put(&r->facts, "</td></tr>\n");
+    tagged(&r->facts, "<tr><th>", label, "</th>");
+    tagged(&r->facts, "<td>", value, "</td></tr>\n");
 }
 
 void msiz_report_warning(msiz_report *r, const char *message)
@@ -175,15 +180,10 @@ void msiz_report_warning(msiz_report *r, const char *message)
 
 void msiz_report_check(msiz_report *r, const char *status, const char *name, const char *detail)
 {
-    msiz_text_put(&r->checks, "<tr><td class=\"check-");
-    msiz_text_escape(&r->checks, status ? status : "");
-    msiz_text_put(&r->checks, "\">");
-    msiz_text_escape(&r->checks, status ? status : "");
-    msiz_text_put(&r->checks, "</td><th>");
-    msiz_text_escape(&r->checks, name ? name : "");
-    msiz_text_put(&r->checks, "</th><td>");
-    msiz_text_escape(&r->checks, detail ? detail : "");
-    msiz_text_put(&r->checks, "</td></tr>\n");
+    tagged(&r->checks, "<tr><td class=\"check-", status, "\">");
+    tagged(&r->checks, "", status, "</td>");
+    tagged(&r->checks, "<th>", name, "</th>");
+    tagged(&r->checks, "<td>", detail, "</td></tr>\n");
 }
 
 void msiz_report_note(msiz_report *r, const char *fmt, ...)
@@ -193,18 +193,13 @@ void msiz_report_note(msiz_report *r, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    msiz_text_put(&r->notes, "<p class=\"note\">");
-    msiz_text_escape(&r->notes, text);
-    msiz_text_put(&r->notes, "</p>\n");
+    tagged(&r->notes, "<p class=\"note\">", text, "</p>\n");
 }
 
 void msiz_report_metadata(msiz_report *r, const char *title, const char *json_text)
 {
-    msiz_text_put(&r->meta, "<details><summary>");
-    msiz_text_escape(&r->meta, title);
-    msiz_text_put(&r->meta, "</summary><pre>");
-    msiz_text_escape(&r->meta, json_text);
-    msiz_text_put(&r->meta, "</pre></details>\n");
+    tagged(&r->meta, "<details><summary>", title, "</summary>");
+    tagged(&r->meta, "<pre>", json_text, "</pre></details>\n");
 }
 
 /* ---- tables ---- */

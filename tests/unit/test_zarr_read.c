@@ -51,6 +51,14 @@ static msiz_zarr *new_store(int format, const msiz_compression *comp, int thread
     return z;
 }
 
+/* A store with the default compression (zstd), written on the calling thread. */
+static msiz_zarr *zstd_store(int format, char *root, size_t size)
+{
+    msiz_compression comp;
+    msiz_compression_init(&comp);
+    return new_store(format, &comp, 0, root, size);
+}
+
 static msiz_zarr_reader *open_reader(const char *root, int format)
 {
     msiz_zarr_reader *r = NULL;
@@ -243,11 +251,9 @@ static void check_region(msiz_zarr_rarray *a, const uint64_t *start, const uint6
 static void test_nd_regions(void **state)
 {
     (void)state;
-    msiz_compression comp;
-    msiz_compression_init(&comp);
     for (int format = 2; format <= 3; format++) {
         char root[256];
-        msiz_zarr *z = new_store(format, &comp, 0, root, sizeof root);
+        msiz_zarr *z = zstd_store(format, root, sizeof root);
         write_image(z, "dot", 0);
         write_image(z, "slash", 1);
         assert_int_equal(msiz_zarr_close(z, 1), MSIZ_OK);
@@ -362,11 +368,9 @@ static void test_strings_and_scalars(void **state)
 static void test_attrs_and_children(void **state)
 {
     (void)state;
-    msiz_compression comp;
-    msiz_compression_init(&comp);
     for (int format = 2; format <= 3; format++) {
         char root[256];
-        msiz_zarr *z = new_store(format, &comp, 0, root, sizeof root);
+        msiz_zarr *z = zstd_store(format, root, sizeof root);
         json_t *attrs = json_pack("{s:s, s:[i, i]}", "encoding-type", "csr_matrix", "shape", 4, 5);
         assert_int_equal(msiz_zarr_group(z, "tables", NULL), MSIZ_OK);
         assert_int_equal(msiz_zarr_group(z, "tables/b", attrs), MSIZ_OK);
@@ -456,10 +460,8 @@ static void test_fill_and_big_endian(void **state)
 static void test_refused_and_damaged(void **state)
 {
     (void)state;
-    msiz_compression comp;
-    msiz_compression_init(&comp);
     char root[256], path[512];
-    msiz_zarr *z = new_store(3, &comp, 0, root, sizeof root);
+    msiz_zarr *z = zstd_store(3, root, sizeof root);
     double v[4] = {1, 2, 3, 4};
     assert_int_equal(msiz_zarr_write_array1d(z, "ok", MSIZ_DT_FLOAT64, v, 4, 2, NULL), MSIZ_OK);
     assert_int_equal(msiz_zarr_close(z, 0), MSIZ_OK);
@@ -533,11 +535,9 @@ cleanup:
 static void test_alloc_failure_loop(void **state)
 {
     (void)state;
-    msiz_compression comp;
-    msiz_compression_init(&comp);
     for (int format = 2; format <= 3; format++) {
         char root[256];
-        msiz_zarr *z = new_store(format, &comp, 0, root, sizeof root);
+        msiz_zarr *z = zstd_store(format, root, sizeof root);
         write_1d(z, "a0", MSIZ_DT_INT32, 0);
         write_1d(z, "a10", MSIZ_DT_FLOAT64, 1);
         write_strings_and_scalars(z);
