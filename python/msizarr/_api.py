@@ -50,7 +50,7 @@ _CLI_KEYWORDS = (
     "duplicates", "resample_method", "mass_axis_type", "resample_bins", "resample_min_mz",
     "resample_max_mz", "resample_width_at_mz", "resample_reference_mz", "resample_gap_tolerance",
     "max_mass_axis_length", "intensity_threshold", "profile_spectra", "z_spacing_um",
-    "chunk_size", "streaming", "shapes_compression")
+    "chunk_size", "streaming", "shapes_compression", "report", "report_ions")
 _RENAMED = {"pixel_size_um": "pixel-size", "z_spacing_um": "z-spacing"}
 
 
@@ -172,6 +172,8 @@ def convert(
     z_spacing_um: Optional[float] = None,
     chunk_size: Optional[int] = None,
     streaming: Union[bool, str] = "auto",
+    report: Optional[StrPath] = None,
+    report_ions: Optional[int] = None,
     format_type: str = "spatialdata",
     resampling_config: Optional[Mapping[str, Any]] = None,
     reader_options: Optional[Mapping[str, Any]] = None,
@@ -217,6 +219,10 @@ def convert(
         resample_gap_tolerance, max_mass_axis_length, intensity_threshold, profile_spectra,
         chunk_size, streaming: the ``msizarr convert`` options of these names.
         z_spacing_um: distance between z planes in µm (``--z-spacing``).
+        report: also write the QC report of the conversion, one self-contained HTML page, at
+            this path (``--report``; docs/usage.md "QC report").
+        report_ions: ion images per table in the report, the top peaks of the average
+            spectrum (default 12, at most 100).
         format_type, resampling_config, reader_options, include_optical,
         apply_optical_alignment: Thyra's ``convert_msi`` arguments, so that a call written for
             Thyra runs unchanged: ``format_type`` must be ``"spatialdata"``;

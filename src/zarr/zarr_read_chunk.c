@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/endian.h"
 #include "io/fs.h"
 #include "zarr/zarr_read_internal.h"
 
@@ -54,8 +55,7 @@ static msiz_status fill_chunk(msiz_zarr_rarray *a)
         if (status < 0)
             return status;
         memset(a->buf, 0, need);
-        for (int i = 0; i < 4; i++)
-            a->buf[i] = (unsigned char)(a->chunk_elems >> (8 * i));
+        msiz_store_le32(a->buf, (uint32_t)a->chunk_elems);
         a->buf_len = need;
         return MSIZ_OK;
     }
@@ -302,24 +302,20 @@ msiz_status msiz_zarr_rarray_read(msiz_zarr_rarray *a, const uint64_t *start, co
     }
 }
 
-static uint32_t get_u32le(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* Item `local` of the cached vlen-utf8 chunk. */
 static msiz_status vlen_item(const msiz_zarr_rarray *a, uint64_t local, char **out)
 {
     const unsigned char *p = a->buf, *end = a->buf + a->buf_len;
-    if (a->buf_len < 4 || get_u32le(p) != a->chunk_elems)
+    if (a->buf_len < 4 || msiz_load_le32(p) != a->chunk_elems)
         return msiz_fail(MSIZ_E_FORMAT, "%s: string chunk holds %u items, not %llu", a->path,
-                         a->buf_len < 4 ? 0u : get_u32le(p), (unsigned long long)a->chunk_elems);
+                         a->buf_len < 4 ? 0u : msiz_load_le32(p),
+                         (unsigned long long)a->chunk_elems);
     p += 4;
     for (uint64_t i = 0;; i++) {
-        if (end - p < 4 || get_u32le(p) > (size_t)(end - p - 4))
+        if (end - p < 4 || msiz_load_le32(p) > (size_t)(end - p - 4))
             return msiz_fail(MSIZ_E_FORMAT, "%s: string chunk ends inside item %llu", a->path,
                              (unsigned long long)i);
-        uint32_t n = get_u32le(p);
+        uint32_t n = msiz_load_le32(p);
         if (i == local) {
             char *s = msiz_malloc((size_t)n + 1);
             if (!s)
