@@ -139,9 +139,10 @@ static void report_drops(const msiz_conv *c)
         msiz_warn("%s: %llu spectra have m/z values out of ascending order; binned all the same "
                   "(collisions summed in file order)",
                   c->input, (unsigned long long)c->unsorted_spectra);
-    if (b->nan_mz || c->nan_intensity)
-        msiz_warn("%s: %llu peaks with NaN m/z and %llu with NaN/Inf intensity were dropped",
-                  c->input, (unsigned long long)b->nan_mz, (unsigned long long)c->nan_intensity);
+    uint64_t bad_mz = b->nan_mz + c->dropped.mz;
+    if (bad_mz || c->dropped.intensity)
+        msiz_warn("%s: %llu peaks with NaN/Inf m/z and %llu with NaN/Inf intensity were dropped",
+                  c->input, (unsigned long long)bad_mz, (unsigned long long)c->dropped.intensity);
 }
 
 static msiz_status allocate_planes(msiz_conv *c)

@@ -12,6 +12,16 @@
 #include "io/spill.h"
 #include "sparse/transpose.h"
 
+/* The smallest plausible m/z value: a thousandth of the lightest ion (H+, 1.007). A finite m/z
+ * below it (zero, negative, subnormal, 1e-236 from a corrupted byte) is bad input with an
+ * error naming the spectrum, never the start of a mass axis (docs/robustness.md). */
+#define MSIZ_MZ_FLOOR 1e-3
+
+/* Peaks the filter dropped: non-finite m/z, non-finite intensity (edge-cases.md #35). */
+typedef struct msiz_filter_counts {
+    uint64_t mz, intensity;
+} msiz_filter_counts;
+
 /* Everything the passes share. Per-spectrum state is 16 bytes (key + order), per-pixel state 9
  * bytes (TIC + occupancy bit), per-bin state about 50 bytes (axis, lookup, workspace, average,
  * column counts); see docs/memory.md. */
@@ -44,7 +54,7 @@ typedef struct msiz_conv {
     int tic_preserving;
     msiz_union_axis *uaxis; /* no resampling, processed data: the exact m/z union */
     msiz_bin_stats bin_stats;
-    uint64_t nan_intensity;
+    msiz_filter_counts dropped;
     uint64_t unsorted_spectra;
 
     /* bin pass buffers */
@@ -102,15 +112,18 @@ void msiz_conv_plan_free(msiz_conv *c);
 msiz_status msiz_conv_union_begin(msiz_conv *c);
 /* Adds c->sp's kept m/z values (threshold applied) to the union. */
 msiz_status msiz_conv_union_add(msiz_conv *c);
-/* Drops peaks below the intensity threshold and non-finite intensities (counted) from sp. */
-void msiz_conv_filter(const msiz_convert_opts *o, msiz_spectrum *sp, uint64_t *non_finite);
+/* Drops peaks with a non-finite m/z or intensity (counted in *n) and peaks below the intensity
+ * threshold from sp; fails on an implausible m/z (below MSIZ_MZ_FLOOR). */
+msiz_status msiz_conv_filter(const msiz_conv *c, msiz_spectrum *sp, msiz_filter_counts *n);
+/* Fails naming spectrum sp's peak i, whose m/z is below MSIZ_MZ_FLOOR. */
+msiz_status msiz_conv_implausible_mz(const msiz_conv *c, const msiz_spectrum *sp, size_t i);
 
 /* Mapping state of one thread: its own binner workspace or TIC resampler, and counters. */
 typedef struct msiz_mapper {
     msiz_bin_workspace *ws;
     msiz_tic_resampler *tic;
     msiz_bin_stats stats;
-    uint64_t non_finite;
+    msiz_filter_counts dropped;
     uint64_t unsorted; /* spectra whose m/z values are not ascending */
 } msiz_mapper;
 

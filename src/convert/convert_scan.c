@@ -29,18 +29,21 @@ static int range_from_data(const msiz_conv *c)
     return !(rq->has_mz_min && rq->has_mz_max);
 }
 
-static void widen_range(msiz_conv *c, const msiz_spectrum *sp)
+static msiz_status widen_range(msiz_conv *c, const msiz_spectrum *sp)
 {
     for (size_t i = 0; i < sp->n; i++) {
         double m = sp->mz[i];
-        if (isnan(m))
+        if (!isfinite(m)) /* dropped by the bin pass (edge-cases.md #35) */
             continue;
+        if (m < MSIZ_MZ_FLOOR)
+            return msiz_conv_implausible_mz(c, sp, i);
         if (!c->has_data_range || m < c->data_mz_min)
             c->data_mz_min = m;
         if (!c->has_data_range || m > c->data_mz_max)
             c->data_mz_max = m;
         c->has_data_range = 1;
     }
+    return MSIZ_OK;
 }
 
 static msiz_status duplicate(msiz_conv *c, uint64_t index, int64_t key, uint64_t *dropped)
@@ -105,7 +108,7 @@ static msiz_status read_all(msiz_conv *c, uint8_t *seen)
         if (needs_peaks(c, i, need_range)) {
             MSIZ_TRY(msiz_source_read(c->src, i, &c->sp));
             if (need_range)
-                widen_range(c, &c->sp);
+                MSIZ_TRY(widen_range(c, &c->sp));
         } else {
             MSIZ_TRY(msiz_source_locate(c->src, i, &c->sp));
         }
@@ -123,6 +126,25 @@ static msiz_status read_all(msiz_conv *c, uint8_t *seen)
                   c->input, (unsigned long long)c->sum->duplicates_dropped);
 cleanup:
     return status;
+}
+
+/* A range the format states (Bruker MzAcqRangeLower/Upper, spectrum 0 of a continuous imzML)
+ * is input like any m/z value: a lower end below MSIZ_MZ_FLOOR is refused, not made an axis. */
+static msiz_status stated_range(msiz_conv *c)
+{
+    const msiz_source_info *in = c->info;
+    if (!(in->mz_min >= MSIZ_MZ_FLOOR) || !(in->mz_max < INFINITY))
+        return msiz_fail(MSIZ_E_FORMAT,
+                         "%s: the m/z range %g..%g from %s starts below %g or is infinite: not "
+                         "a plausible m/z range (corrupt %s?)",
+                         c->input, in->mz_min, in->mz_max,
+                         in->format == MSIZ_FORMAT_IMZML ? "spectrum 0's shared m/z array"
+                                                         : "MzAcqRangeLower/MzAcqRangeUpper",
+                         MSIZ_MZ_FLOOR, in->format == MSIZ_FORMAT_IMZML ? "data" : "metadata");
+    c->has_data_range = 1;
+    c->data_mz_min = in->mz_min;
+    c->data_mz_max = in->mz_max;
+    return MSIZ_OK;
 }
 
 static msiz_status build_order(msiz_conv *c)
@@ -165,11 +187,8 @@ msiz_status msiz_conv_scan(msiz_conv *c)
     MSIZ_TRY(build_order(c));
     MSIZ_FAIL_IF(c->n_order == 0, MSIZ_E_FORMAT,
                  "%s: no spectrum with peaks inside the grid: nothing to convert", c->input);
-    if (c->info->has_mass_range) {
-        c->has_data_range = 1;
-        c->data_mz_min = c->info->mz_min;
-        c->data_mz_max = c->info->mz_max;
-    }
+    if (c->info->has_mass_range)
+        MSIZ_TRY(stated_range(c));
 cleanup:
     msiz_free(seen);
     return status;

@@ -105,6 +105,8 @@ static msiz_status mass_range(imzml_reader *r, msiz_source_info *info)
     msiz_status status = msiz_imzml_reader_fill(r, 0, &sp);
     double lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; status >= 0 && i < sp.n; i++) {
+        if (!isfinite(sp.mz[i])) /* dropped by the converter (edge-cases.md #35) */
+            continue;
         if (sp.mz[i] < lo)
             lo = sp.mz[i];
         if (sp.mz[i] > hi)
