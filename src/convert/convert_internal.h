@@ -42,7 +42,8 @@ typedef struct msiz_conv {
     int has_data_range;
     double data_mz_min, data_mz_max;
     size_t max_peaks;
-    uint64_t nonempty; /* spectra read with at least one peak (in grid) */
+    uint64_t max_peaks_index; /* the spectrum holding max_peaks */
+    uint64_t nonempty;        /* spectra read with at least one peak (in grid) */
     double pixel_size;
     int pixel_size_manual;
 
@@ -102,8 +103,21 @@ msiz_status msiz_conv_summary_check(const msiz_convert_summary *summary);
  * replaced (edge-cases.md #80). */
 msiz_status msiz_conv_check_output(const msiz_conv *c);
 
-/* convert_scan.c: coordinates, grid, data range, duplicates, order. */
+/* convert_scan.c: the grid the source states (n_x, n_y, n_z, n_spectra). */
+msiz_status msiz_conv_grid(msiz_conv *c);
+/* convert_scan.c: coordinates, data range, duplicates, order. */
 msiz_status msiz_conv_scan(msiz_conv *c);
+
+/* convert_budget.c: the memory plan (docs/memory.md). Checks that the fixed state known so far
+ * (grid, spectra, rows, bins, longest spectrum), the process baseline and the minimal buffers
+ * fit in the memory limit, with c->threads or fewer (lowering c->threads); else MSIZ_E_LIMIT
+ * naming the cause, the numbers and the way out. Sets c->buffer_budget to what is left. */
+msiz_status msiz_conv_budget_fit(msiz_conv *c);
+/* Peaks one spectrum may have on top of the fixed state (the scan pass checks before reading). */
+size_t msiz_conv_peaks_room(const msiz_conv *c);
+msiz_status msiz_conv_refuse_spectrum(const msiz_conv *c, uint64_t index, size_t n);
+/* Divides what the limit leaves after the fixed state: zarr chunks, batches, transpose. */
+void msiz_conv_budget_split(msiz_conv *c);
 
 /* convert_plan.c: resampling plan, axis, binner / TIC resampler / union axis. */
 msiz_status msiz_conv_plan(msiz_conv *c);

@@ -89,12 +89,13 @@ static msiz_status resampled_axis(msiz_conv *c)
     msiz_resample_plan_describe(&c->plan, c->sum->plan, sizeof c->sum->plan);
     msiz_info("%s", c->sum->plan);
     c->n_bins = c->plan.n_bins;
+    c->tic_preserving = c->plan.method == MSIZ_RESAMPLE_TIC_PRESERVING;
+    MSIZ_TRY(msiz_conv_budget_fit(c));
     c->axis = msiz_malloc((size_t)c->n_bins * sizeof *c->axis);
     MSIZ_FAIL_IF(!c->axis, MSIZ_E_NOMEM, "out of memory for an axis of %llu bins",
                  (unsigned long long)c->n_bins);
     MSIZ_TRY(
         msiz_axis_build(c->plan.axis_type, c->plan.mz_min, c->plan.mz_max, c->n_bins, c->axis));
-    c->tic_preserving = c->plan.method == MSIZ_RESAMPLE_TIC_PRESERVING;
     if (!c->tic_preserving)
         MSIZ_TRY(msiz_binner_new(c->axis, c->n_bins, NULL, &c->binner));
 cleanup:
@@ -120,6 +121,9 @@ static msiz_status continuous_axis(msiz_conv *c)
                              "%s: the shared m/z array is not strictly increasing at index %zu",
                              c->input, i);
     c->n_bins = c->sp.n;
+    status = msiz_conv_budget_fit(c);
+    if (status < 0)
+        return status;
     c->axis = msiz_malloc((c->n_bins ? c->n_bins : 1) * sizeof *c->axis);
     if (!c->axis)
         return msiz_fail(MSIZ_E_NOMEM, "out of memory for the m/z axis");
@@ -134,6 +138,9 @@ static msiz_status union_axis(msiz_conv *c)
     if (status < 0)
         return status;
     c->n_bins = n;
+    status = msiz_conv_budget_fit(c);
+    if (status < 0)
+        return status;
     c->axis = msiz_malloc((size_t)(n ? n : 1) * sizeof *c->axis);
     if (!c->axis)
         return msiz_fail(MSIZ_E_NOMEM, "out of memory for a raw m/z axis of %llu values",

@@ -138,3 +138,122 @@ def test_bruker_acquisition_range_refused(build_dir, tmp_path):
             "0.001") in err, err
     assert not out.exists()
     assert peak < 64 * MiB, f"peak RSS {peak / MiB:.1f} MiB"
+
+
+# ---- the memory plan: fit in the limit or refuse before allocating (issue 13 item 3) ----------
+
+def simple_with_x(tmp_path, x):
+    """simple_imzml with spectrum 4's position x (2 in the file) set to `x`."""
+    def edit(xml):
+        marker = b'name="position x" value="2"/>'
+        k = xml.rindex(marker)
+        return xml[:k] + marker.replace(b'"2"', b'"%d"' % x) + xml[k + len(marker):]
+    src = tmp_path / "far.imzML"
+    src.write_bytes(edit((SIMPLE / "simple_imzml.imzML").read_bytes()))
+    shutil.copy(SIMPLE / "simple_imzml.ibd", tmp_path / "far.ibd")
+    return src
+
+
+def test_absurd_grid_refused_before_allocating(build_dir, tmp_path):
+    """Spectra at x=1 and x=10^9 took 7.8 GB (and, when that failed, read "out of memory for
+    the grid"): refused naming the grid, the spectrum and the way out."""
+    src = simple_with_x(tmp_path, 10**9)
+    out = tmp_path / "out.zarr"
+    code, err, peak = run_measured(build_dir, "convert", src, out)
+    assert code == 1, err
+    assert re.search(r"far\.imzML: the grid is 1000000000 x 3 x 1 pixels \(spectrum \d+ is at "
+                     r"x=1000000000 y=\d+ z=1\): its per-pixel state needs 25\.1 GiB", err), err
+    assert "raise --memory-limit to at least" in err and "out of memory" not in err
+    assert not out.exists()
+    assert peak < 64 * MiB, f"peak RSS {peak / MiB:.1f} MiB"
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["--resample-bins", "100000000"], "100000000 bins (--resample-bins): their per-bin state "
+                                       "needs 7.2 GiB"),
+    (["--resample-method", "tic_preserving", "--resample-bins", "20000000"],
+     "20000000 bins (--resample-bins)"),
+    (["--memory-limit", "64MiB"], "the m/z range 0.002..4 gives 1520180 bins (reflector_tof "
+                                  "axis, 5 mDa at m/z 1000)"),
+])
+def test_too_many_bins_refused_before_allocating(build_dir, tmp_path, args, fragment):
+    """--resample-bins 100000000 passed 3.3 GB; an m/z range from 0.002 asks for 1.5e6 bins:
+    refused naming the bins and the options that reduce them."""
+    src = simple_with_mz(tmp_path, 0.002, name="wide")
+    out = tmp_path / "out.zarr"
+    code, err, peak = run_measured(build_dir, "convert", src, out, *args)
+    assert code == 1, err
+    assert fragment in err, err
+    assert "--resample" in err.split("over the")[-1] and "raise --memory-limit to" in err
+    assert not out.exists()
+    assert peak < 64 * MiB, f"peak RSS {peak / MiB:.1f} MiB"
+
+
+def test_raw_axis_too_long_refused(build_dir, tmp_path):
+    """--no-resample: the union of distinct m/z values is the axis; too long for the limit, it is
+    refused naming the count and resampling as the way out."""
+    import imzml_synth
+    src = imzml_synth.write_processed(tmp_path / "many", n_x=30, n_y=20, peaks=1500,
+                                      pool_size=600000, seed=4)
+    code, err, peak = run_measured(build_dir, "convert", src.imzml, tmp_path / "out.zarr",
+                                   "--no-resample", "--memory-limit", "24MiB")
+    assert code == 1, err
+    assert re.search(r"the raw m/z axis \(--no-resample\) has \d+ values: their per-bin state "
+                     r"needs .* resample instead \(drop --no-resample\)", err), err
+    assert peak <= 24 * MiB, f"peak RSS {peak / MiB:.1f} MiB"
+
+
+def test_longest_spectrum_refused_before_reading(build_dir, tmp_path):
+    """One spectrum of 10^6 peaks needs 44 MB of buffers: at 16 MiB the scan refuses it before
+    reading, naming the spectrum."""
+    import imzml_synth
+    src = imzml_synth.write_processed(tmp_path / "long", n_x=1, n_y=1, peaks=1000000,
+                                      vary_peaks=False, pool_size=2000000, seed=5)
+    code, err, peak = run_measured(build_dir, "convert", src.imzml, tmp_path / "out.zarr",
+                                   "--memory-limit", "16MiB")
+    assert code == 1, err
+    assert "long.imzML: spectrum 0 has 1000000 peaks: its buffers need 42.0 MiB" in err, err
+    assert peak <= 16 * MiB, f"peak RSS {peak / MiB:.1f} MiB"
+
+
+def suggested_limit(err):
+    m = re.search(r"raise --memory-limit to at least (\d+(?:\.\d+)?)(MiB|GiB)", err)
+    assert m, err
+    return m.group(1) + m.group(2), float(m.group(1)) * (MiB if m.group(2) == "MiB" else 1 << 30)
+
+
+@pytest.mark.parametrize("src,args", [
+    (SIMPLE / "simple_imzml.imzML", []),
+    (CONTINUOUS / "Example_Processed.imzML", ["--threads", "4"]),
+    (TSF, ["--threads", "1"]),
+    (TSF, ["--resample-method", "tic_preserving", "--threads", "2"]),
+    (TSF, ["--no-resample"]),
+], ids=["simple", "processed-4-threads", "tsf", "tsf-tic", "tsf-raw"])
+def test_plan_fits_at_the_limit_it_asks_for(build_dir, tmp_path, src, args):
+    """A refusal names the limit the plan needs; at that limit the conversion runs and its peak
+    RSS (time(1)) stays under it: the plan counts the fixed state, not only the buffers."""
+    limit, tries = "16MiB", 0
+    while True:
+        out = tmp_path / f"out{tries}.zarr"
+        code, err, peak = run_measured(build_dir, "convert", src, out, "--memory-limit", limit,
+                                       *args)
+        if code == 0:
+            break
+        assert code == 1 and tries < 3, err
+        limit, _ = suggested_limit(err)
+        tries += 1
+    assert tries >= 1, "16MiB was enough: the case tests nothing"
+    value = float(limit[:-3]) * (MiB if limit.endswith("MiB") else 1 << 30)
+    assert peak <= value, f"peak RSS {peak / MiB:.1f} MiB over --memory-limit {limit}"
+
+
+@pytest.mark.parametrize("threads", ["1", "16"])
+def test_floor_holds(build_dir, tmp_path, threads):
+    """At the 16 MiB floor a small conversion runs within it (threads reduced as needed)."""
+    code, err, peak = run_measured(build_dir, "convert", TSF, tmp_path / "out.zarr",
+                                   "--memory-limit", "16MiB", "--resample-bins", "2000",
+                                   "--threads", threads)
+    assert code == 0, err
+    assert peak <= 16 * MiB, f"peak RSS {peak / MiB:.1f} MiB"
+    if threads == "16":
+        assert re.search(r"16 threads do not fit in the 16 MiB memory limit; using \d+", err), err
