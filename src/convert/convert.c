@@ -132,7 +132,7 @@ static msiz_status run(msiz_conv *c)
     MSIZ_TRY(msiz_spill_new(c->o->temp_dir, &c->spill));
     msiz_source_opts so = c->o->source;
     if (!so.cancel)
-        so.cancel = c->o->cancel; /* Ctrl-C also stops the reader's metadata queries */
+        so.cancel = c->o->cancel; /* Ctrl-C also stops the header parse and metadata queries */
     MSIZ_TRY(msiz_source_open(c->input, &so, &c->src));
     c->info = msiz_source_get_info(c->src);
     MSIZ_TRY(pick_pixel_size(c));
