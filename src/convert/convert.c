@@ -44,6 +44,7 @@ static msiz_status open_store(msiz_conv *c)
     so.threads = c->threads;
     so.overwrite = c->o->overwrite;
     so.chunk_elems = c->chunk_elems;
+    so.cancel = c->o->cancel; /* the final writes stop too (issue 13 item 4) */
     return msiz_store_create(c->output, &so, &c->store);
 }
 
@@ -150,6 +151,8 @@ static msiz_status run(msiz_conv *c)
     report_drops(c);
     MSIZ_TRY(finish_store(c));
 cleanup:
+    if (status == MSIZ_E_INTERRUPTED && !strstr(msiz_last_error(), c->input))
+        msiz_fail_context(status, "%s: conversion", c->input); /* the store's name no input */
     return status;
 }
 
