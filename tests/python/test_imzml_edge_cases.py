@@ -707,3 +707,16 @@ def test_84_x_at_int32_min_skipped_with_warning(build_dir, tmp_path):
     proc = msizarr(build_dir, "convert", path, tmp_path / "out.zarr")
     assert proc.returncode == 0, proc.stderr
     assert "beyond" not in proc.stderr
+
+
+def test_84_zlib_encoded_length_beyond_any_encoder(build_dir, tmp_path):
+    """The encoded length of a zlib array becomes the size of a read buffer: 4 GB for one value
+    (inside a sparse 5 GB .ibd) is refused at parse time, not allocated."""
+    path = make_pair(tmp_path, zlib_arrays=True)
+    xml = path.read_text()
+    m = re.search(r'name="external encoded length" value="(\d+)"', xml)
+    xml = xml[:m.start(1)] + "4000000000" + xml[m.end(1):]
+    path.write_text(xml)
+    os.truncate(tmp_path / "sample.ibd", 5 << 30)
+    expect_error(build_dir, path, "spectrum 0: m/z array: external encoded length 4000000000 "
+                 "bytes is more than zlib makes of 3 values x 8 bytes")
