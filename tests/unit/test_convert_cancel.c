@@ -93,8 +93,7 @@ static void test_store_polls(void **state)
     msiz_transform t = {.output = "global", .type = MSIZ_TRANSFORM_IDENTITY};
     assert_int_equal(msiz_store_add_image(s, "img", tic, 3, shape, &t, 1), MSIZ_OK);
     cancel = 1;
-    assert_int_equal(msiz_store_add_shapes(s, "shp", 100000, box, NULL, &t, 1),
-                     MSIZ_E_INTERRUPTED);
+    assert_int_equal(msiz_store_add_shapes(s, "shp", 100000, box, NULL, &t, 1), MSIZ_E_INTERRUPTED);
     assert_non_null(strstr(msiz_last_error(), "interrupted while writing the pixel shapes"));
     assert_int_equal(msiz_store_add_image(s, "img2", tic, 3, shape, &t, 1), MSIZ_E_INTERRUPTED);
     assert_int_equal(msiz_store_finish(s), MSIZ_E_INTERRUPTED);
