@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: installs dependencies, builds, runs the C unit tests (plain and under
-# AddressSanitizer + UBSan), the fuzz corpora, and the pytest suite that reads our output with
-# spatialdata, anndata, zarr-python, geopandas and pyarrow; it also builds the Python wheel once
-# (scripts/build-wheel.sh; pip fetches the pinned build backend, from its cache after the first
-# run) and tests it installed in an empty venv. Exits non-zero if anything fails.
+# AddressSanitizer + UBSan), the fuzz corpora, each libFuzzer target for 60 s, and the pytest
+# suite that reads our output with spatialdata, anndata, zarr-python, geopandas and pyarrow; it
+# also builds the Python wheel once (scripts/build-wheel.sh; pip fetches the pinned build
+# backend, from its cache after the first run) and tests it installed in an empty venv. Exits
+# non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -14,5 +15,7 @@ echo "== C tests (build)"
 ctest --test-dir build --output-on-failure -j 2
 echo "== C tests under AddressSanitizer + UBSan (build-asan)"
 ctest --test-dir build-asan --output-on-failure -j 2
+echo "== libFuzzer: every fuzz/fuzz_*.c for 60 s (build-fuzz)"
+./scripts/fuzz.sh 60
 echo "== Python tests (real readers)"
 MSIZ_BUILD_DIR="$PWD/build" .venv/bin/python -m pytest tests/python -q -p no:cacheprovider "$@"

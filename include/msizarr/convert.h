@@ -152,8 +152,10 @@ static inline void msiz_convert_opts_init(msiz_convert_opts *opts)
     msiz_convert_opts_init_sized(opts, sizeof *opts, sizeof opts->source);
 }
 
-/* The smallest --memory-limit accepted. */
-#define MSIZ_MIN_MEMORY_LIMIT ((size_t)4 << 20)
+/* The smallest --memory-limit accepted: the smallest conversions peak at 6-12 MiB of resident
+ * memory (code, libraries, threads, minimal buffers; docs/memory.md). Above it, a conversion
+ * whose plan does not fit in the limit is refused naming what it needs. */
+#define MSIZ_MIN_MEMORY_LIMIT ((size_t)16 << 20)
 
 /* Checks the options that do not depend on the input (names, sizes, ranges): MSIZ_E_ARG with a
  * message naming the option as the CLI spells it (or the struct sizes, when they match no

@@ -65,8 +65,9 @@ typedef struct msiz_source_opts {
                                      without MaldiFrameInfo, spot runs): frame i -> (i, 0);
                                      default 0 refuses (edge cases #66, #82) */
     int reserved0;                /* keeps the struct free of tail padding; ignored */
-    volatile int *cancel;         /* polled while opening (Bruker SQLite queries); non-zero
-                                     stops with MSIZ_E_INTERRUPTED; NULL (default): never */
+    volatile int *cancel;         /* polled while opening (imzML header parse and checksums,
+                                     Bruker SQLite queries); non-zero stops with
+                                     MSIZ_E_INTERRUPTED; NULL (default): never */
 } msiz_source_opts;
 
 /* Fills the defaults into a caller struct of `struct_size` bytes and records that size; a size

@@ -50,6 +50,8 @@ typedef struct msiz_store_opts {
     int ragged_shapes;            /* v2 only: shapes format 0.1 (ragged arrays), not GeoParquet */
     size_t chunk_elems;           /* X data/indices chunk length (default 1,000,000) */
     const char *spatialdata_version; /* root spatialdata_software_version (default "0.8.0") */
+    volatile int *cancel; /* polled per chunk, shapes page and metadata file; non-zero stops
+                             the call with MSIZ_E_INTERRUPTED (NULL: never) */
 } msiz_store_opts;
 
 MSIZ_API void msiz_store_opts_init(msiz_store_opts *opts);

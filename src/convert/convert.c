@@ -11,10 +11,6 @@
 #include "io/fs.h"
 #include "convert/convert_internal.h"
 
-#define PROCESS_BASELINE ((size_t)16 << 20) /* code, libraries, stacks, allocator slack */
-#define MAX_X_CHUNK      ((size_t)1000000)  /* Thyra's X chunk length */
-#define MIN_X_CHUNK      ((size_t)4096)
-
 static msiz_status pick_pixel_size(msiz_conv *c)
 {
     if (c->o->has_pixel_size) {
@@ -38,54 +34,17 @@ static int worker_threads(const msiz_convert_opts *o)
     return n > 0 ? (int)(n > 16 ? 16 : n) : 1;
 }
 
-/* Divides the memory limit: fixed per-spectrum/pixel/bin state first, then a quarter of the
- * rest for zarr chunk buffers, the remainder for the transpose (or union) buffers. */
-static void plan_memory(msiz_conv *c, int threads)
-{
-    uint64_t cells = (uint64_t)c->n_x * c->n_y * c->n_z;
-    /* per bin: axis, lookup, average, column counts, sort offsets; per thread a workspace or a
-     * TIC resampler (9 or 16 bytes per bin) */
-    uint64_t fixed = 16 * c->n_spectra + 9 * cells + 8 * c->n_order +
-                     (68 + (c->tic_preserving ? 16u : 9u) * (uint64_t)threads) * c->n_bins +
-                     4 * (uint64_t)c->out_cap + 16 * (uint64_t)c->max_peaks +
-                     8 * (uint64_t)c->n_regions * c->n_bins + msiz_conv_report_bytes(c);
-    c->sum->fixed_state_bytes = fixed;
-    size_t limit = c->o->memory_limit;
-    size_t rest = limit > fixed + PROCESS_BASELINE ? limit - fixed - PROCESS_BASELINE : 0;
-    if (rest < MSIZ_MIN_MEMORY_LIMIT / 2) {
-        msiz_warn("per-pixel and per-bin state (%llu MiB) leaves little of the %zu MiB memory "
-                  "limit for buffers; using the minimum",
-                  (unsigned long long)(fixed >> 20), limit >> 20);
-        rest = MSIZ_MIN_MEMORY_LIMIT / 2;
-    }
-    size_t per_chunk_elem = 12 * 2 * (size_t)(threads + 2); /* data + indices, raw + compressed */
-    size_t chunk = rest / 4 / per_chunk_elem;
-    c->chunk_elems = chunk > MAX_X_CHUNK ? MAX_X_CHUNK : chunk < MIN_X_CHUNK ? MIN_X_CHUNK : chunk;
-    size_t zarr_bytes = c->chunk_elems * per_chunk_elem + ((size_t)100000 * 8 * 2);
-    c->buffer_budget = rest > zarr_bytes ? rest - zarr_bytes : rest / 2;
-    /* a batch of spectra takes at most a quarter of what is left (at least one spectrum) */
-    size_t slot = msiz_batch_slot_bytes(c);
-    size_t cap = c->buffer_budget / 4 / slot;
-    c->batch_cap = cap < 1 ? 1 : cap > c->o->chunk_size ? c->o->chunk_size : cap;
-    c->buffer_budget -= c->batch_cap * slot < c->buffer_budget / 2 ? c->batch_cap * slot : 0;
-    msiz_debug("memory: limit %zu MiB = fixed state %llu KiB + baseline %zu MiB + zarr chunks of "
-               "%zu entries (%zu KiB) + batches of %zu spectra (%zu KiB) + transpose/union "
-               "buffers %zu KiB",
-               limit >> 20, (unsigned long long)(fixed >> 10), PROCESS_BASELINE >> 20,
-               c->chunk_elems, zarr_bytes >> 10, c->batch_cap, (c->batch_cap * slot) >> 10,
-               c->buffer_budget >> 10);
-}
-
-static msiz_status open_store(msiz_conv *c, int threads)
+static msiz_status open_store(msiz_conv *c)
 {
     msiz_store_opts so;
     msiz_store_opts_init(&so);
     so.zarr_format = c->o->zarr_format;
     so.compression = c->o->compression;
     so.shapes_codec = c->o->shapes_codec;
-    so.threads = threads;
+    so.threads = c->threads;
     so.overwrite = c->o->overwrite;
     so.chunk_elems = c->chunk_elems;
+    so.cancel = c->o->cancel; /* the final writes stop too (issue 13 item 4) */
     return msiz_store_create(c->output, &so, &c->store);
 }
 
@@ -139,9 +98,10 @@ static void report_drops(const msiz_conv *c)
         msiz_warn("%s: %llu spectra have m/z values out of ascending order; binned all the same "
                   "(collisions summed in file order)",
                   c->input, (unsigned long long)c->unsorted_spectra);
-    if (b->nan_mz || c->nan_intensity)
-        msiz_warn("%s: %llu peaks with NaN m/z and %llu with NaN/Inf intensity were dropped",
-                  c->input, (unsigned long long)b->nan_mz, (unsigned long long)c->nan_intensity);
+    uint64_t bad_mz = b->nan_mz + c->dropped.mz;
+    if (bad_mz || c->dropped.intensity)
+        msiz_warn("%s: %llu peaks with NaN/Inf m/z and %llu with NaN/Inf intensity were dropped",
+                  c->input, (unsigned long long)bad_mz, (unsigned long long)c->dropped.intensity);
 }
 
 static msiz_status allocate_planes(msiz_conv *c)
@@ -167,26 +127,26 @@ static msiz_status allocate_planes(msiz_conv *c)
 static msiz_status run(msiz_conv *c)
 {
     msiz_status status = MSIZ_OK;
-    int threads = worker_threads(c->o);
-    c->threads = threads;
+    c->threads = worker_threads(c->o);
     /* refused before the input is read (the store checks again when it commits) */
     MSIZ_TRY(msiz_conv_check_output(c));
     MSIZ_TRY(msiz_conv_report_open(c)); /* its path is checked before any work */
     MSIZ_TRY(msiz_spill_new(c->o->temp_dir, &c->spill));
     msiz_source_opts so = c->o->source;
     if (!so.cancel)
-        so.cancel = c->o->cancel; /* Ctrl-C also stops the reader's metadata queries */
+        so.cancel = c->o->cancel; /* Ctrl-C also stops the header parse and metadata queries */
     MSIZ_TRY(msiz_source_open(c->input, &so, &c->src));
     c->info = msiz_source_get_info(c->src);
     MSIZ_TRY(pick_pixel_size(c));
-    c->buffer_budget = c->o->memory_limit / 2; /* for the union axis during the scan */
+    MSIZ_TRY(msiz_conv_grid(c));
+    MSIZ_TRY(msiz_conv_regions(c));
+    MSIZ_TRY(msiz_conv_budget_fit(c)); /* the grid and the spectra, before the scan allocates */
     MSIZ_TRY(msiz_conv_union_begin(c));
     MSIZ_TRY(msiz_conv_scan(c));
-    MSIZ_TRY(msiz_conv_plan(c));
-    MSIZ_TRY(msiz_conv_regions(c));
+    MSIZ_TRY(msiz_conv_plan(c)); /* fits the bins in the budget before the axis exists */
     MSIZ_TRY(allocate_planes(c));
-    plan_memory(c, threads);
-    MSIZ_TRY(open_store(c, threads));
+    msiz_conv_budget_split(c);
+    MSIZ_TRY(open_store(c));
     MSIZ_TRY(write_planes(c));
     c->nonempty = c->sum->spectra_read;
     report_drops(c);
@@ -194,6 +154,8 @@ static msiz_status run(msiz_conv *c)
     MSIZ_TRY(finish_store(c));
     MSIZ_TRY(msiz_conv_report_commit(c)); /* the page follows the store into place */
 cleanup:
+    if (status == MSIZ_E_INTERRUPTED && !strstr(msiz_last_error(), c->input))
+        msiz_fail_context(status, "%s: conversion", c->input); /* the store's name no input */
     return status;
 }
 

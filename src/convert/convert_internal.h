@@ -12,6 +12,16 @@
 #include "io/spill.h"
 #include "sparse/transpose.h"
 
+/* The smallest plausible m/z value: a thousandth of the lightest ion (H+, 1.007). A finite m/z
+ * below it (zero, negative, subnormal, 1e-236 from a corrupted byte) is bad input with an
+ * error naming the spectrum, never the start of a mass axis (docs/robustness.md). */
+#define MSIZ_MZ_FLOOR 1e-3
+
+/* Peaks the filter dropped: non-finite m/z, non-finite intensity (edge-cases.md #35). */
+typedef struct msiz_filter_counts {
+    uint64_t mz, intensity;
+} msiz_filter_counts;
+
 /* Everything the passes share. Per-spectrum state is 16 bytes (key + order), per-pixel state 9
  * bytes (TIC + occupancy bit), per-bin state about 50 bytes (axis, lookup, workspace, average,
  * column counts); see docs/memory.md. */
@@ -32,7 +42,8 @@ typedef struct msiz_conv {
     int has_data_range;
     double data_mz_min, data_mz_max;
     size_t max_peaks;
-    uint64_t nonempty; /* spectra read with at least one peak (in grid) */
+    uint64_t max_peaks_index; /* the spectrum holding max_peaks */
+    uint64_t nonempty;        /* spectra read with at least one peak (in grid) */
     double pixel_size;
     int pixel_size_manual;
 
@@ -44,7 +55,7 @@ typedef struct msiz_conv {
     int tic_preserving;
     msiz_union_axis *uaxis; /* no resampling, processed data: the exact m/z union */
     msiz_bin_stats bin_stats;
-    uint64_t nan_intensity;
+    msiz_filter_counts dropped;
     uint64_t unsorted_spectra;
 
     /* bin pass buffers */
@@ -93,8 +104,21 @@ msiz_status msiz_conv_summary_check(const msiz_convert_summary *summary);
  * replaced (edge-cases.md #80). */
 msiz_status msiz_conv_check_output(const msiz_conv *c);
 
-/* convert_scan.c: coordinates, grid, data range, duplicates, order. */
+/* convert_scan.c: the grid the source states (n_x, n_y, n_z, n_spectra). */
+msiz_status msiz_conv_grid(msiz_conv *c);
+/* convert_scan.c: coordinates, data range, duplicates, order. */
 msiz_status msiz_conv_scan(msiz_conv *c);
+
+/* convert_budget.c: the memory plan (docs/memory.md). Checks that the fixed state known so far
+ * (grid, spectra, rows, bins, longest spectrum), the process baseline and the minimal buffers
+ * fit in the memory limit, with c->threads or fewer (lowering c->threads); else MSIZ_E_LIMIT
+ * naming the cause, the numbers and the way out. Sets c->buffer_budget to what is left. */
+msiz_status msiz_conv_budget_fit(msiz_conv *c);
+/* Peaks one spectrum may have on top of the fixed state (the scan pass checks before reading). */
+size_t msiz_conv_peaks_room(const msiz_conv *c);
+msiz_status msiz_conv_refuse_spectrum(const msiz_conv *c, uint64_t index, size_t n);
+/* Divides what the limit leaves after the fixed state: zarr chunks, batches, transpose. */
+void msiz_conv_budget_split(msiz_conv *c);
 
 /* convert_plan.c: resampling plan, axis, binner / TIC resampler / union axis. */
 msiz_status msiz_conv_plan(msiz_conv *c);
@@ -103,15 +127,18 @@ void msiz_conv_plan_free(msiz_conv *c);
 msiz_status msiz_conv_union_begin(msiz_conv *c);
 /* Adds c->sp's kept m/z values (threshold applied) to the union. */
 msiz_status msiz_conv_union_add(msiz_conv *c);
-/* Drops peaks below the intensity threshold and non-finite intensities (counted) from sp. */
-void msiz_conv_filter(const msiz_convert_opts *o, msiz_spectrum *sp, uint64_t *non_finite);
+/* Drops peaks with a non-finite m/z or intensity (counted in *n) and peaks below the intensity
+ * threshold from sp; fails on an implausible m/z (below MSIZ_MZ_FLOOR). */
+msiz_status msiz_conv_filter(const msiz_conv *c, msiz_spectrum *sp, msiz_filter_counts *n);
+/* Fails naming spectrum sp's peak i, whose m/z is below MSIZ_MZ_FLOOR. */
+msiz_status msiz_conv_implausible_mz(const msiz_conv *c, const msiz_spectrum *sp, size_t i);
 
 /* Mapping state of one thread: its own binner workspace or TIC resampler, and counters. */
 typedef struct msiz_mapper {
     msiz_bin_workspace *ws;
     msiz_tic_resampler *tic;
     msiz_bin_stats stats;
-    uint64_t non_finite;
+    msiz_filter_counts dropped;
     uint64_t unsorted; /* spectra whose m/z values are not ascending */
 } msiz_mapper;
 

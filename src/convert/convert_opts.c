@@ -100,8 +100,8 @@ msiz_status msiz_convert_opts_check(const msiz_convert_opts *opts)
                          "starting with '__')",
                          o->dataset_id ? o->dataset_id : "(null)");
     if (o->memory_limit < MSIZ_MIN_MEMORY_LIMIT)
-        return msiz_fail(MSIZ_E_ARG, "--memory-limit must be at least 4MiB (got %zu bytes)",
-                         o->memory_limit);
+        return msiz_fail(MSIZ_E_ARG, "--memory-limit must be at least %zuMiB (got %zu bytes)",
+                         MSIZ_MIN_MEMORY_LIMIT >> 20, o->memory_limit);
     if (o->chunk_size == 0)
         return msiz_fail(MSIZ_E_ARG, "--chunk-size must be > 0");
     if (o->has_pixel_size && !(o->pixel_size_um > 0))

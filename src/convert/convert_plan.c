@@ -10,23 +10,41 @@
 #include "common/log.h"
 #include "convert/convert_internal.h"
 
-void msiz_conv_filter(const msiz_convert_opts *o, msiz_spectrum *sp, uint64_t *non_finite)
+/* The message for a peak whose m/z is finite but below MSIZ_MZ_FLOOR (zero, negative,
+ * subnormal): bad input, never the end of an axis (docs/robustness.md). */
+msiz_status msiz_conv_implausible_mz(const msiz_conv *c, const msiz_spectrum *sp, size_t i)
 {
-    int thr = o->has_intensity_threshold;
-    double t = o->intensity_threshold;
+    return msiz_fail(MSIZ_E_FORMAT,
+                     "%s: spectrum %llu: m/z value %g (peak %zu of %zu) is below %g: not a "
+                     "plausible m/z (corrupt data?)",
+                     c->input, (unsigned long long)sp->index, sp->mz[i], i + 1, sp->n,
+                     MSIZ_MZ_FLOOR);
+}
+
+msiz_status msiz_conv_filter(const msiz_conv *c, msiz_spectrum *sp, msiz_filter_counts *n)
+{
+    int thr = c->o->has_intensity_threshold;
+    double t = c->o->intensity_threshold;
     size_t k = 0;
     for (size_t i = 0; i < sp->n; i++) {
-        double in = sp->intensity[i];
+        double m = sp->mz[i], in = sp->intensity[i];
+        if (!isfinite(m)) { /* edge-cases.md #35 */
+            n->mz++;
+            continue;
+        }
+        if (m < MSIZ_MZ_FLOOR)
+            return msiz_conv_implausible_mz(c, sp, i);
         if (!isfinite(in)) {
-            (*non_finite)++;
+            n->intensity++;
             continue;
         }
         if (thr && !(in >= t))
             continue;
-        sp->mz[k] = sp->mz[i];
+        sp->mz[k] = m;
         sp->intensity[k++] = in;
     }
     sp->n = k;
+    return MSIZ_OK;
 }
 
 msiz_status msiz_conv_union_begin(msiz_conv *c)
@@ -42,7 +60,10 @@ msiz_status msiz_conv_union_begin(msiz_conv *c)
 
 msiz_status msiz_conv_union_add(msiz_conv *c)
 {
-    msiz_conv_filter(c->o, &c->sp, &c->nan_intensity);
+    msiz_filter_counts uncounted = {0, 0}; /* the bin pass counts the drops */
+    msiz_status status = msiz_conv_filter(c, &c->sp, &uncounted);
+    if (status < 0)
+        return status;
     return msiz_union_axis_add(c->uaxis, c->sp.mz, c->sp.n);
 }
 
@@ -62,16 +83,19 @@ static msiz_status resampled_axis(msiz_conv *c)
     msiz_status status = MSIZ_OK;
     msiz_resample_request rq;
     fill_request(c, &rq);
-    MSIZ_TRY(msiz_resample_plan_resolve(&rq, &c->plan));
+    status = msiz_resample_plan_resolve(&rq, &c->plan);
+    if (status < 0) /* range and bin errors name the input */
+        return msiz_fail_context(status, "%s", c->input);
     msiz_resample_plan_describe(&c->plan, c->sum->plan, sizeof c->sum->plan);
     msiz_info("%s", c->sum->plan);
     c->n_bins = c->plan.n_bins;
+    c->tic_preserving = c->plan.method == MSIZ_RESAMPLE_TIC_PRESERVING;
+    MSIZ_TRY(msiz_conv_budget_fit(c));
     c->axis = msiz_malloc((size_t)c->n_bins * sizeof *c->axis);
     MSIZ_FAIL_IF(!c->axis, MSIZ_E_NOMEM, "out of memory for an axis of %llu bins",
                  (unsigned long long)c->n_bins);
     MSIZ_TRY(
         msiz_axis_build(c->plan.axis_type, c->plan.mz_min, c->plan.mz_max, c->n_bins, c->axis));
-    c->tic_preserving = c->plan.method == MSIZ_RESAMPLE_TIC_PRESERVING;
     if (!c->tic_preserving)
         MSIZ_TRY(msiz_binner_new(c->axis, c->n_bins, NULL, &c->binner));
 cleanup:
@@ -84,12 +108,22 @@ static msiz_status continuous_axis(msiz_conv *c)
     msiz_status status = msiz_source_read(c->src, 0, &c->sp); /* Thyra: spectrum 0's array */
     if (status < 0)
         return status;
+    for (size_t i = 0; i < c->sp.n; i++) /* the axis itself: no value may be dropped */
+        if (!isfinite(c->sp.mz[i]))
+            return msiz_fail(MSIZ_E_FORMAT,
+                             "%s: the shared m/z array holds %g at index %zu: not an m/z value",
+                             c->input, c->sp.mz[i], i);
+        else if (c->sp.mz[i] < MSIZ_MZ_FLOOR)
+            return msiz_conv_implausible_mz(c, &c->sp, i);
     for (size_t i = 1; i < c->sp.n; i++)
         if (!(c->sp.mz[i] > c->sp.mz[i - 1]))
             return msiz_fail(MSIZ_E_FORMAT,
                              "%s: the shared m/z array is not strictly increasing at index %zu",
                              c->input, i);
     c->n_bins = c->sp.n;
+    status = msiz_conv_budget_fit(c);
+    if (status < 0)
+        return status;
     c->axis = msiz_malloc((c->n_bins ? c->n_bins : 1) * sizeof *c->axis);
     if (!c->axis)
         return msiz_fail(MSIZ_E_NOMEM, "out of memory for the m/z axis");
@@ -104,6 +138,9 @@ static msiz_status union_axis(msiz_conv *c)
     if (status < 0)
         return status;
     c->n_bins = n;
+    status = msiz_conv_budget_fit(c);
+    if (status < 0)
+        return status;
     c->axis = msiz_malloc((size_t)(n ? n : 1) * sizeof *c->axis);
     if (!c->axis)
         return msiz_fail(MSIZ_E_NOMEM, "out of memory for a raw m/z axis of %llu values",
@@ -153,7 +190,8 @@ void msiz_mapper_release(msiz_conv *c, msiz_mapper *m)
     c->bin_stats.out_of_range += m->stats.out_of_range;
     c->bin_stats.nan_mz += m->stats.nan_mz;
     c->bin_stats.spectra_with_drops += m->stats.spectra_with_drops;
-    c->nan_intensity += m->non_finite;
+    c->dropped.mz += m->dropped.mz;
+    c->dropped.intensity += m->dropped.intensity;
     c->unsorted_spectra += m->unsorted + m->stats.unsorted_spectra;
     msiz_bin_workspace_free(m->ws);
     msiz_tic_resampler_free(m->tic);
@@ -163,8 +201,10 @@ void msiz_mapper_release(msiz_conv *c, msiz_mapper *m)
 msiz_status msiz_mapper_map(const msiz_conv *c, msiz_mapper *m, msiz_spectrum *sp, uint32_t *idx,
                             double *val, size_t *n)
 {
-    msiz_conv_filter(c->o, sp, &m->non_finite);
     *n = 0;
+    msiz_status status = msiz_conv_filter(c, sp, &m->dropped);
+    if (status < 0)
+        return status;
     if (sp->n == 0)
         return MSIZ_OK;
     if (!c->tic_preserving && sp->n > c->out_cap)

@@ -29,18 +29,21 @@ static int range_from_data(const msiz_conv *c)
     return !(rq->has_mz_min && rq->has_mz_max);
 }
 
-static void widen_range(msiz_conv *c, const msiz_spectrum *sp)
+static msiz_status widen_range(msiz_conv *c, const msiz_spectrum *sp)
 {
     for (size_t i = 0; i < sp->n; i++) {
         double m = sp->mz[i];
-        if (isnan(m))
+        if (!isfinite(m)) /* dropped by the bin pass (edge-cases.md #35) */
             continue;
+        if (m < MSIZ_MZ_FLOOR)
+            return msiz_conv_implausible_mz(c, sp, i);
         if (!c->has_data_range || m < c->data_mz_min)
             c->data_mz_min = m;
         if (!c->has_data_range || m > c->data_mz_max)
             c->data_mz_max = m;
         c->has_data_range = 1;
     }
+    return MSIZ_OK;
 }
 
 static msiz_status duplicate(msiz_conv *c, uint64_t index, int64_t key, uint64_t *dropped)
@@ -74,13 +77,16 @@ static msiz_status place(msiz_conv *c, uint64_t i, uint8_t *seen, uint64_t skipp
         skipped[1]++;
         return MSIZ_OK;
     }
+    /* the budget bounded n_x * n_y * n_z (9+ bytes a cell), so the key cannot overflow */
     int64_t key = ((int64_t)sp->z * c->n_y + sp->y) * c->n_x + sp->x;
     if (seen[key >> 3] & (1u << (key & 7)))
         return duplicate(c, i, key, &c->sum->duplicates_dropped);
     seen[key >> 3] |= (uint8_t)(1u << (key & 7));
     c->key[i] = key;
-    if (sp->n > c->max_peaks)
+    if (sp->n > c->max_peaks) {
         c->max_peaks = sp->n;
+        c->max_peaks_index = i;
+    }
     return c->uaxis ? msiz_conv_union_add(c) : MSIZ_OK;
 }
 
@@ -100,12 +106,16 @@ static msiz_status read_all(msiz_conv *c, uint8_t *seen)
     struct timespec start;
     uint64_t skipped[2] = {0, 0}; /* below the grid's origin, beyond its far edges */
     int need_range = range_from_data(c);
+    size_t room = msiz_conv_peaks_room(c);
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (uint64_t i = 0; i < c->n_spectra; i++) {
         if (needs_peaks(c, i, need_range)) {
+            MSIZ_TRY(msiz_source_locate(c->src, i, &c->sp)); /* the length, before buffers */
+            if (c->sp.n > room)
+                MSIZ_TRY(msiz_conv_refuse_spectrum(c, i, c->sp.n));
             MSIZ_TRY(msiz_source_read(c->src, i, &c->sp));
             if (need_range)
-                widen_range(c, &c->sp);
+                MSIZ_TRY(widen_range(c, &c->sp));
         } else {
             MSIZ_TRY(msiz_source_locate(c->src, i, &c->sp));
         }
@@ -123,6 +133,25 @@ static msiz_status read_all(msiz_conv *c, uint8_t *seen)
                   c->input, (unsigned long long)c->sum->duplicates_dropped);
 cleanup:
     return status;
+}
+
+/* A range the format states (Bruker MzAcqRangeLower/Upper, spectrum 0 of a continuous imzML)
+ * is input like any m/z value: a lower end below MSIZ_MZ_FLOOR is refused, not made an axis. */
+static msiz_status stated_range(msiz_conv *c)
+{
+    const msiz_source_info *in = c->info;
+    if (!(in->mz_min >= MSIZ_MZ_FLOOR) || !(in->mz_max < INFINITY))
+        return msiz_fail(MSIZ_E_FORMAT,
+                         "%s: the m/z range %g..%g from %s starts below %g or is infinite: not "
+                         "a plausible m/z range (corrupt %s?)",
+                         c->input, in->mz_min, in->mz_max,
+                         in->format == MSIZ_FORMAT_IMZML ? "spectrum 0's shared m/z array"
+                                                         : "MzAcqRangeLower/MzAcqRangeUpper",
+                         MSIZ_MZ_FLOOR, in->format == MSIZ_FORMAT_IMZML ? "data" : "metadata");
+    c->has_data_range = 1;
+    c->data_mz_min = in->mz_min;
+    c->data_mz_max = in->mz_max;
+    return MSIZ_OK;
 }
 
 static msiz_status build_order(msiz_conv *c)
@@ -147,29 +176,33 @@ static msiz_status build_order(msiz_conv *c)
     return MSIZ_OK;
 }
 
-msiz_status msiz_conv_scan(msiz_conv *c)
+msiz_status msiz_conv_grid(msiz_conv *c)
 {
-    msiz_status status = MSIZ_OK;
-    uint8_t *seen = NULL;
     c->n_spectra = c->info->n_spectra;
     c->n_x = c->info->n_x;
     c->n_y = c->info->n_y;
     c->n_z = c->info->n_z > 0 ? c->info->n_z : 1;
-    MSIZ_FAIL_IF(c->n_x <= 0 || c->n_y <= 0, MSIZ_E_FORMAT, "%s: empty grid (%d x %d)", c->input,
-                 c->n_x, c->n_y);
+    if (c->n_x <= 0 || c->n_y <= 0)
+        return msiz_fail(MSIZ_E_FORMAT, "%s: empty grid (%d x %d)", c->input, c->n_x, c->n_y);
+    return MSIZ_OK;
+}
+
+msiz_status msiz_conv_scan(msiz_conv *c)
+{
+    msiz_status status = MSIZ_OK;
+    uint8_t *seen = NULL;
     uint64_t cells = (uint64_t)c->n_x * (uint64_t)c->n_y * (uint64_t)c->n_z;
     c->key = msiz_malloc((c->n_spectra ? c->n_spectra : 1) * sizeof *c->key);
     seen = msiz_calloc((size_t)(cells / 8 + 1), 1);
-    MSIZ_FAIL_IF(!c->key || !seen, MSIZ_E_NOMEM, "%s: out of memory for the grid", c->input);
+    MSIZ_FAIL_IF(!c->key || !seen, MSIZ_E_NOMEM,
+                 "%s: out of memory for %llu spectrum keys and a %llu-pixel occupancy map",
+                 c->input, (unsigned long long)c->n_spectra, (unsigned long long)cells);
     MSIZ_TRY(read_all(c, seen));
     MSIZ_TRY(build_order(c));
     MSIZ_FAIL_IF(c->n_order == 0, MSIZ_E_FORMAT,
                  "%s: no spectrum with peaks inside the grid: nothing to convert", c->input);
-    if (c->info->has_mass_range) {
-        c->has_data_range = 1;
-        c->data_mz_min = c->info->mz_min;
-        c->data_mz_max = c->info->mz_max;
-    }
+    if (c->info->has_mass_range)
+        MSIZ_TRY(stated_range(c));
 cleanup:
     msiz_free(seen);
     return status;

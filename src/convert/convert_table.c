@@ -154,41 +154,61 @@ static msiz_status write_x(msiz_conv *c, plane *p)
     return status;
 }
 
-/* obs columns of the rows, in Thyra's column order. */
+typedef enum obs_value { OBS_X, OBS_Y, OBS_Z, OBS_SPATIAL_X, OBS_SPATIAL_Y, OBS_REGION } obs_value;
+
+/* Fills one obs column of the rows into `buf` (n int32 or double values). */
+static void obs_column(const msiz_conv *c, obs_value what, void *buf)
+{
+    int32_t *i32 = buf;
+    double *f64 = buf;
+    int64_t cells = (int64_t)c->n_x * c->n_y;
+    for (uint64_t i = 0; i < c->n_rows; i++) {
+        int64_t key = c->row_keys[i];
+        int32_t x = (int32_t)(key % c->n_x), y = (int32_t)(key / c->n_x % c->n_y);
+        switch (what) {
+        case OBS_X: i32[i] = x; break;
+        case OBS_Y: i32[i] = y; break;
+        case OBS_Z: i32[i] = (int32_t)(key / cells); break;
+        case OBS_SPATIAL_X: f64[i] = x * c->pixel_size; break;
+        case OBS_SPATIAL_Y: f64[i] = y * c->pixel_size; break;
+        case OBS_REGION: i32[i] = c->n_regions ? c->row_region[i] : 1; break; /* Thyra: 1 */
+        }
+    }
+}
+
+static msiz_status add_obs(msiz_conv *c, plane *p, const char *name, obs_value what, void *buf)
+{
+    int f64 = what == OBS_SPATIAL_X || what == OBS_SPATIAL_Y;
+    obs_column(c, what, buf);
+    return msiz_table_add_numeric(p->t, MSIZ_OBS, name, f64 ? MSIZ_COL_FLOAT64 : MSIZ_COL_INT32,
+                                  buf, c->n_rows);
+}
+
+/* obs columns of the rows, in Thyra's column order, one at a time through one buffer (8 bytes
+ * a row: the budget's row state, docs/memory.md). */
 static msiz_status write_obs(msiz_conv *c, plane *p)
 {
     msiz_status status = MSIZ_OK;
     uint64_t n = c->n_rows;
-    int32_t *x = msiz_malloc(n * 4), *y = msiz_malloc(n * 4), *z = msiz_malloc(n * 4);
-    int32_t *rn = msiz_malloc(n * 4), *codes = msiz_calloc(n, 4);
-    double *sx = msiz_malloc(n * 8), *sy = msiz_malloc(n * 8);
+    void *buf = msiz_malloc(n * 8);
     const char *cats[1] = {p->region};
-    MSIZ_FAIL_IF(!x || !y || !z || !rn || !codes || !sx || !sy, MSIZ_E_NOMEM,
-                 "out of memory for obs columns of %llu rows", (unsigned long long)n);
-    for (uint64_t i = 0; i < n; i++) {
-        int64_t key = c->row_keys[i];
-        x[i] = (int32_t)(key % c->n_x);
-        y[i] = (int32_t)(key / c->n_x % c->n_y);
-        z[i] = (int32_t)(key / ((int64_t)c->n_x * c->n_y));
-        sx[i] = x[i] * c->pixel_size;
-        sy[i] = y[i] * c->pixel_size;
-        rn[i] = c->n_regions ? c->row_region[i] : 1; /* Thyra: 1 without a region map */
-    }
+    MSIZ_FAIL_IF(!buf, MSIZ_E_NOMEM, "out of memory for obs columns of %llu rows",
+                 (unsigned long long)n);
     msiz_table *t = p->t;
-    MSIZ_TRY(msiz_table_add_numeric(t, MSIZ_OBS, "y", MSIZ_COL_INT32, y, n));
-    MSIZ_TRY(msiz_table_add_numeric(t, MSIZ_OBS, "x", MSIZ_COL_INT32, x, n));
+    MSIZ_TRY(add_obs(c, p, "y", OBS_Y, buf));
+    MSIZ_TRY(add_obs(c, p, "x", OBS_X, buf));
     if (p->index < 0)
-        MSIZ_TRY(msiz_table_add_numeric(t, MSIZ_OBS, "z", MSIZ_COL_INT32, z, n));
-    MSIZ_TRY(msiz_table_add_categorical(t, MSIZ_OBS, "region", cats, 1, codes, n, 0));
-    MSIZ_TRY(msiz_table_add_numeric(t, MSIZ_OBS, "spatial_x", MSIZ_COL_FLOAT64, sx, n));
-    MSIZ_TRY(msiz_table_add_numeric(t, MSIZ_OBS, "spatial_y", MSIZ_COL_FLOAT64, sy, n));
-    MSIZ_TRY(msiz_table_add_numeric(t, MSIZ_OBS, "region_number", MSIZ_COL_INT32, rn, n));
+        MSIZ_TRY(add_obs(c, p, "z", OBS_Z, buf));
+    memset(buf, 0, n * 4); /* every row in the one region category */
+    MSIZ_TRY(msiz_table_add_categorical(t, MSIZ_OBS, "region", cats, 1, buf, n, 0));
+    MSIZ_TRY(add_obs(c, p, "spatial_x", OBS_SPATIAL_X, buf));
+    MSIZ_TRY(add_obs(c, p, "spatial_y", OBS_SPATIAL_Y, buf));
+    MSIZ_TRY(add_obs(c, p, "region_number", OBS_REGION, buf));
     MSIZ_TRY(msiz_table_add_decimal_strings(t, MSIZ_OBS, "instance_key", c->row_keys, n));
     MSIZ_TRY(msiz_table_add_decimal_strings(t, MSIZ_OBS, "instance_id", c->row_keys, n));
     MSIZ_TRY(msiz_table_set_index(t, MSIZ_OBS, "instance_id"));
 cleanup:
-    msiz_free(x), msiz_free(y), msiz_free(z), msiz_free(rn), msiz_free(codes);
-    msiz_free(sx), msiz_free(sy);
+    msiz_free(buf);
     return status;
 }
 
@@ -290,6 +310,8 @@ msiz_status msiz_conv_write_plane(msiz_conv *c, int index, uint64_t lo, uint64_t
         c->average[j] /= (double)c->plane_spectra;
     MSIZ_TRY(msiz_conv_report_table(c, p.table, p.index));
     MSIZ_TRY(write_x(c, &p));
+    msiz_transpose_free(p.tr); /* its buffers make room for the final writes (docs/memory.md) */
+    p.tr = NULL;
     MSIZ_TRY(write_obs(c, &p));
     MSIZ_TRY(write_var_uns(c, &p));
     msiz_table *t = p.t;

@@ -190,7 +190,8 @@ static int hex_equal(const char *declared, const char *computed)
 }
 
 /* Hashes `size` bytes of the open file with every declared algorithm in one pass. */
-static msiz_status hash_file(int fd, const char *path, uint64_t size, hash_ctx *ctx, int n)
+static msiz_status hash_file(int fd, const char *path, uint64_t size, hash_ctx *ctx, int n,
+                             volatile int *cancel)
 {
     msiz_status status = MSIZ_OK;
     size_t chunk = 1 << 20;
@@ -199,6 +200,7 @@ static msiz_status hash_file(int fd, const char *path, uint64_t size, hash_ctx *
         return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory for hashing", path);
     for (uint64_t at = 0; at < size; at += chunk) {
         size_t take = size - at < chunk ? (size_t)(size - at) : chunk;
+        MSIZ_FAIL_IF(cancel && *cancel, MSIZ_E_INTERRUPTED, "%s: interrupted while hashing", path);
         MSIZ_TRY(msiz_pread_full(fd, path, buf, take, at));
         for (int i = 0; i < n; i++)
             hash_update(&ctx[i], buf, take);
@@ -219,7 +221,7 @@ void msiz_imzml_hash_hex(int kind, const void *data, size_t n, char *hex)
 }
 
 msiz_status msiz_imzml_verify_checksums(imzml_header *h, int fd, const char *ibd_path,
-                                        uint64_t ibd_size)
+                                        uint64_t ibd_size, volatile int *cancel)
 {
     static const char *names[3] = {"MD5", "SHA-1", "SHA-256"};
     hash_ctx ctx[3];
@@ -231,7 +233,7 @@ msiz_status msiz_imzml_verify_checksums(imzml_header *h, int fd, const char *ibd
         msiz_imzml_add_check(h, "checksum", "skipped", "no ibd checksum declared");
         return MSIZ_OK;
     }
-    msiz_status status = hash_file(fd, ibd_path, ibd_size, ctx, n);
+    msiz_status status = hash_file(fd, ibd_path, ibd_size, ctx, n, cancel);
     if (status < 0)
         return status;
     for (int i = 0; i < n; i++) {

@@ -177,6 +177,7 @@ typedef struct imzml_header {
     char first_mismatch[160];
     imzml_check checks[IMZ_MAX_CHECKS];
     int n_checks;
+    uint64_t xml_work; /* bytes expat may have scanned, rescans included (linear in the size) */
 } imzml_header;
 
 typedef struct imzml_parser imzml_parser;
@@ -190,8 +191,9 @@ msiz_status msiz_imzml_parser_finish(imzml_parser *p, imzml_header **out);
 void msiz_imzml_parser_free(imzml_parser *p);
 void msiz_imzml_header_free(imzml_header *h);
 
-/* Parses a whole header from a file descriptor with fixed-size reads. */
-msiz_status msiz_imzml_parse_fd(int fd, const char *name, imzml_header **out);
+/* Parses a whole header from a file descriptor, 256 KiB at a time (more inside a very long
+ * token); polls `cancel` (NULL: never) between pieces: MSIZ_E_INTERRUPTED. */
+msiz_status msiz_imzml_parse_fd(int fd, const char *name, volatile int *cancel, imzml_header **out);
 /* Parses a header held in memory (the fuzz entry point), in fixed-size pieces. */
 msiz_status msiz_imzml_parse_buffer(const void *buf, size_t len, const char *name,
                                     imzml_header **out);
@@ -214,7 +216,7 @@ char *msiz_imzml_metadata_json(const imzml_header *h, const char *ibd_path);
 
 /* Checksum verification (imzml_hash.c): warns on mismatch; returns an error only for I/O. */
 msiz_status msiz_imzml_verify_checksums(imzml_header *h, int fd, const char *ibd_path,
-                                        uint64_t ibd_size);
+                                        uint64_t ibd_size, volatile int *cancel);
 
 /* ---- array decoding (imzml_ibd.c) ---------------------------------------------------------- */
 

@@ -71,12 +71,12 @@ static msiz_status locate_ibd(const char *path, char **out)
     return st;
 }
 
-static msiz_status parse_header(const char *path, imzml_header **out)
+static msiz_status parse_header(const char *path, volatile int *cancel, imzml_header **out)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return msiz_fail(MSIZ_E_IO, "%s: cannot open: %s", path, strerror(errno));
-    msiz_status status = msiz_imzml_parse_fd(fd, path, out);
+    msiz_status status = msiz_imzml_parse_fd(fd, path, cancel, out);
     close(fd);
     return status;
 }
@@ -105,6 +105,8 @@ static msiz_status mass_range(imzml_reader *r, msiz_source_info *info)
     msiz_status status = msiz_imzml_reader_fill(r, 0, &sp);
     double lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; status >= 0 && i < sp.n; i++) {
+        if (!isfinite(sp.mz[i])) /* dropped by the converter (edge-cases.md #35) */
+            continue;
         if (sp.mz[i] < lo)
             lo = sp.mz[i];
         if (sp.mz[i] > hi)
@@ -124,12 +126,13 @@ static msiz_status open_pair(imzml_reader *r, msiz_source *src, const msiz_sourc
     msiz_status status = MSIZ_OK;
     uint8_t uuid[16];
     MSIZ_TRY(locate_ibd(r->path, &r->ibd_path));
-    MSIZ_TRY(parse_header(r->path, &r->hdr));
+    MSIZ_TRY(parse_header(r->path, opts->cancel, &r->hdr));
     MSIZ_TRY(open_ibd(r, uuid));
     MSIZ_TRY(msiz_imzml_resolve(r->hdr, &src->info));
     MSIZ_TRY(msiz_imzml_check_ibd(r->hdr, r->ibd_path, uuid, r->ibd_size, opts));
     if (opts->verify_checksums)
-        MSIZ_TRY(msiz_imzml_verify_checksums(r->hdr, r->ibd_fd, r->ibd_path, r->ibd_size));
+        MSIZ_TRY(
+            msiz_imzml_verify_checksums(r->hdr, r->ibd_fd, r->ibd_path, r->ibd_size, opts->cancel));
     MSIZ_TRY(mass_range(r, &src->info));
     r->metadata = msiz_imzml_metadata_json(r->hdr, r->ibd_path);
     MSIZ_FAIL_IF(!r->metadata, MSIZ_E_NOMEM, "%s: out of memory for metadata", r->path);

@@ -93,6 +93,9 @@ struct imzml_parser {
     char misses[16][24];    /* unknown accessions whose name matched nothing (a fast path) */
     int n_misses;
     char first_unknown_named[160];
+    uint64_t events;  /* element starts and ends so far */
+    uint64_t pending; /* bytes given to expat since the last element event */
+    uint64_t work;    /* sum of `pending` over the pieces given: what expat may have rescanned */
 };
 
 /* Attributes of one cvParam or userParam as parsed (not owned). */

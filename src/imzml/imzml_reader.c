@@ -43,8 +43,10 @@ static void fill_position(const imzml_reader *r, uint64_t index, msiz_spectrum *
     sp->raw_x = rec->x;
     sp->raw_y = rec->y;
     sp->raw_z = rec->z;
-    sp->x = (int32_t)((int64_t)rec->x - 1);
-    sp->y = (int32_t)((int64_t)rec->y - 1);
+    /* below 1 (0-based files, edge-cases.md #42) maps to -1, never wrapping at INT32_MIN; z
+     * minus the file's minimum fits: resolve_grid refused spans beyond INT32_MAX */
+    sp->x = rec->x >= 1 ? rec->x - 1 : -1;
+    sp->y = rec->y >= 1 ? rec->y - 1 : -1;
     sp->z = (int32_t)((int64_t)rec->z - r->hdr->min_z);
     sp->region = 0;
     sp->n = rec->len;

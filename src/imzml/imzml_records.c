@@ -62,6 +62,13 @@ static int check_array(imzml_parser *p, const imzml_array_state *a, const char *
     return p->status >= 0;
 }
 
+/* The most bytes any deflate encoder sensibly makes of `raw` bytes: stored blocks cost 5 bytes
+ * per 64 KiB, zlib's header and trailer 6; an eighth and 1 KiB more is generous. */
+static uint64_t zlib_bound(uint64_t raw)
+{
+    return raw + raw / 8 + 1024;
+}
+
 static int check_lengths(imzml_parser *p, const imzml_array_state *a, const char *what)
 {
     const char *path = p->h->path;
@@ -71,6 +78,14 @@ static int check_lengths(imzml_parser *p, const imzml_array_state *a, const char
         msiz_imzml_parser_fail(p, MSIZ_E_LIMIT,
                                "%s: spectrum %zu: %s array of %llu values is too long", path, k,
                                what, (unsigned long long)a->len);
+    } else if (a->comp == IMZ_COMP_ZLIB && a->enc > zlib_bound(a->len * size)) {
+        /* the encoded length becomes the size of a read buffer (edge-cases.md #84) */
+        msiz_imzml_parser_fail(
+            p, MSIZ_E_FORMAT,
+            "%s: spectrum %zu: %s array: external encoded length %llu bytes is more than zlib "
+            "makes of %llu values x %zu bytes (at most %llu)",
+            path, k, what, (unsigned long long)a->enc, (unsigned long long)a->len, size,
+            (unsigned long long)zlib_bound(a->len * size));
     } else if (a->comp == IMZ_COMP_NONE && a->has_enc && a->enc != a->len * size) {
         msiz_imzml_parser_fail(
             p, MSIZ_E_FORMAT,

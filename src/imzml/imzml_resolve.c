@@ -145,13 +145,21 @@ static void resolve_pixel_size(imzml_header *h, msiz_source_info *info)
                          "%g x %g µm", x, y);
 }
 
-static void resolve_grid(imzml_header *h, msiz_source_info *info)
+/* Grid extents become counts: z planes span max_z - min_z + 1, which must stay a 32-bit count
+ * (positions -2147483648 and 2147483647 would wrap it to 0, edge-cases.md #84). */
+static msiz_status resolve_grid(imzml_header *h, msiz_source_info *info)
 {
     if (!h->n_recs)
-        return;
+        return MSIZ_OK;
+    int64_t planes = (int64_t)h->max_z - h->min_z + 1;
+    if (planes > INT32_MAX)
+        return msiz_fail(MSIZ_E_FORMAT,
+                         "%s: position z runs from %d to %d: %lld planes, more than %d (corrupt "
+                         "positions?)",
+                         h->path, h->min_z, h->max_z, (long long)planes, INT32_MAX);
     info->n_x = h->max_x > 0 ? h->max_x : 0;
     info->n_y = h->max_y > 0 ? h->max_y : 0;
-    info->n_z = (int32_t)((int64_t)h->max_z - h->min_z + 1);
+    info->n_z = (int32_t)planes;
     if (h->n_below_one) {
         msiz_warn("%s: %llu spectra have position x or y below 1 (0-based coordinates?); the "
                   "1-based grid leaves them out and conversion skips them",
@@ -162,6 +170,7 @@ static void resolve_grid(imzml_header *h, msiz_source_info *info)
         msiz_imzml_add_check(h, "1-based positions", "passed", "x %d..%d, y %d..%d, z %d..%d",
                              h->min_x, h->max_x, h->min_y, h->max_y, h->min_z, h->max_z);
     }
+    return MSIZ_OK;
 }
 
 /* #79: references to undefined groups, and the arrays nobody can tell apart (#16). */
@@ -223,7 +232,9 @@ msiz_status msiz_imzml_resolve(imzml_header *h, msiz_source_info *info)
     resolve_representation(h, info);
     info->polarity = polarity_of(h->polarity_mask);
     resolve_pixel_size(h, info);
-    resolve_grid(h, info);
+    status = resolve_grid(h, info);
+    if (status < 0)
+        return status;
     warn_counts(h);
     info->n_spectra = h->n_recs;
     info->total_peaks = h->total_peaks;

@@ -10,7 +10,8 @@
 #include "common/error.h"
 #include "imzml/imzml_parser.h"
 
-#define IMZ_READ_CHUNK (256 * 1024)
+#define IMZ_READ_CHUNK ((size_t)256 * 1024)
+#define IMZ_READ_MAX   ((size_t)1 << 30) /* expat takes an int length */
 
 void msiz_imzml_parser_fail(imzml_parser *p, msiz_status code, const char *fmt, ...)
 {
@@ -182,6 +183,7 @@ static void XMLCALL on_start(void *user, const XML_Char *qname, const XML_Char *
 {
     imzml_parser *p = user;
     const char *name = local_name(qname);
+    p->events++;
     p->depth++;
     if (strcmp(name, "cvParam") == 0) {
         on_cv_param(p, atts);
@@ -198,6 +200,7 @@ static void XMLCALL on_end(void *user, const XML_Char *qname)
 {
     imzml_parser *p = user;
     (void)qname;
+    p->events++;
     int d = p->depth--;
     msiz_imzml_section_leave(p, d);
     if (p->array_depth == d) {
@@ -262,6 +265,24 @@ static msiz_status xml_error(imzml_parser *p)
     return p->status;
 }
 
+/* How much to hand expat next. Expat rescans a token it could not finish from its start on
+ * every call, so a very long token (a 100 MB attribute value) fed in fixed pieces costs time
+ * quadratic in its length. A call that completed no element leaves the parser inside one long
+ * token (or uninteresting text): the next piece is twice as large, so every byte is rescanned
+ * a bounded number of times (linear); after progress pieces are small again. `pending` counts
+ * the bytes given since the last element event (an upper bound on what expat rescans): its
+ * running sum is the parse's work (imzml_header.xml_work, tested for linearity). */
+static size_t next_piece(imzml_parser *p, uint64_t events_before, size_t piece, size_t given)
+{
+    p->pending += given;
+    p->work += p->pending;
+    if (p->events != events_before) {
+        p->pending = given; /* the unfinished tail is at most this piece */
+        return IMZ_READ_CHUNK;
+    }
+    return piece < IMZ_READ_MAX / 2 ? piece * 2 : IMZ_READ_MAX;
+}
+
 msiz_status msiz_imzml_parser_feed(imzml_parser *p, const void *buf, size_t len, int final)
 {
     if (p->status < 0)
@@ -294,6 +315,7 @@ msiz_status msiz_imzml_parser_finish(imzml_parser *p, imzml_header **out)
         snprintf(p->h->first_mismatch, sizeof p->h->first_mismatch, "%s", p->first_unknown_named);
     if (status >= 0) {
         p->h->name_mismatches += p->unknown_named;
+        p->h->xml_work = p->work;
         *out = p->h;
         p->h = NULL;
     }
@@ -301,32 +323,58 @@ msiz_status msiz_imzml_parser_finish(imzml_parser *p, imzml_header **out)
     return status;
 }
 
-msiz_status msiz_imzml_parse_fd(int fd, const char *name, imzml_header **out)
+/* Reads up to `want` bytes (fewer only at the end of the file). */
+static ssize_t read_piece(int fd, void *buf, size_t want, volatile int *cancel)
+{
+    size_t got = 0;
+    while (got < want) {
+        ssize_t n = read(fd, (char *)buf + got, want - got);
+        if (n < 0 && errno == EINTR && !(cancel && *cancel))
+            continue;
+        if (n < 0)
+            return n;
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    return (ssize_t)got;
+}
+
+msiz_status msiz_imzml_parse_fd(int fd, const char *name, volatile int *cancel, imzml_header **out)
 {
     imzml_parser *p;
     msiz_status status = msiz_imzml_parser_new(name, &p);
     *out = NULL;
     if (status < 0)
         return status;
+    size_t piece = IMZ_READ_CHUNK;
     for (;;) {
-        void *buf = XML_GetBuffer(p->xml, IMZ_READ_CHUNK);
+        /* polled per piece: a few milliseconds of parsing (issue 13 item 4) */
+        if (cancel && *cancel) {
+            status =
+                msiz_fail(MSIZ_E_INTERRUPTED, "%s: interrupted while reading the header", name);
+            break;
+        }
+        void *buf = XML_GetBuffer(p->xml, (int)piece);
         if (!buf) {
             status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory reading the XML", name);
             break;
         }
-        ssize_t got = read(fd, buf, IMZ_READ_CHUNK);
+        ssize_t got = read_piece(fd, buf, piece, cancel);
         if (got < 0 && errno == EINTR)
-            continue;
+            continue; /* cancelled: reported above */
         if (got < 0) {
             status = msiz_fail(MSIZ_E_IO, "%s: read failed: %s", name, strerror(errno));
             break;
         }
+        uint64_t events = p->events;
         if (XML_ParseBuffer(p->xml, (int)got, got == 0) != XML_STATUS_OK) {
             status = xml_error(p);
             break;
         }
         if (got == 0)
             break;
+        piece = next_piece(p, events, piece, (size_t)got);
     }
     if (status < 0) {
         msiz_imzml_parser_free(p);
@@ -344,12 +392,16 @@ msiz_status msiz_imzml_parse_buffer(const void *buf, size_t len, const char *nam
     if (status < 0)
         return status;
     const char *bytes = buf;
-    size_t piece = 4096;
-    for (size_t at = 0; status >= 0; at += piece) {
+    size_t piece = 4096, at = 0;
+    while (status >= 0) {
         size_t n = len - at < piece ? len - at : piece;
+        uint64_t events = p->events;
         status = msiz_imzml_parser_feed(p, bytes + at, n, at + n >= len);
-        if (at + n >= len)
+        at += n;
+        if (at >= len)
             break;
+        piece = next_piece(p, events, piece, n);
+        piece = p->events != events ? 4096 : piece; /* small pieces: the fuzzer's splits */
     }
     if (status < 0) {
         msiz_imzml_parser_free(p);

@@ -85,6 +85,7 @@ msiz_status msiz_store_create(const char *path, const msiz_store_opts *opts, msi
     zopts.zarr_format = opts->zarr_format;
     zopts.compression = opts->compression;
     zopts.threads = opts->threads;
+    zopts.cancel = opts->cancel;
     status = msiz_zarr_open(temp, &zopts, &s->z);
     if (status < 0) {
         msiz_fail_context(status, "%s: cannot start the store", path);

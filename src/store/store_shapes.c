@@ -12,6 +12,7 @@
 typedef struct box_ctx {
     msiz_box_fn fn;
     void *ctx;
+    volatile int *cancel;
 } box_ctx;
 
 static msiz_status box_row(void *ctx, uint64_t row, msiz_geoparquet_box *box, char *id,
@@ -19,6 +20,8 @@ static msiz_status box_row(void *ctx, uint64_t row, msiz_geoparquet_box *box, ch
 {
     box_ctx *c = ctx;
     double b[4];
+    if ((row & 4095) == 0 && c->cancel && *c->cancel) /* a few ms of rows */
+        return msiz_fail(MSIZ_E_INTERRUPTED, "interrupted while writing the pixel shapes");
     msiz_status status = c->fn(c->ctx, row, b, id, id_cap);
     box->xmin = b[0];
     box->ymin = b[1];
@@ -38,7 +41,7 @@ static msiz_status write_geoparquet(msiz_store *s, const char *path, uint64_t n,
     msiz_geoparquet_opts go;
     msiz_geoparquet_opts_init(&go);
     go.codec = s->opts.shapes_codec;
-    box_ctx c = {fn, ctx};
+    box_ctx c = {fn, ctx, s->opts.cancel};
     return msiz_geoparquet_write_boxes(file, n, box_row, &c, &go);
 }
 

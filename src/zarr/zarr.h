@@ -51,6 +51,7 @@ typedef struct msiz_zarr_opts {
     int zarr_format;              /* 3 (default) or 2 */
     msiz_compression compression; /* default codec of every array */
     int threads;                  /* compression workers; 0 = compress on the calling thread */
+    volatile int *cancel;         /* polled per chunk and metadata file (NULL: never) */
 } msiz_zarr_opts;
 
 void msiz_zarr_opts_init(msiz_zarr_opts *opts);

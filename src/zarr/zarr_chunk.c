@@ -129,8 +129,11 @@ static msiz_status ensure_out(msiz_zarr_array *a, zarr_slot *s)
 
 msiz_status msiz_zarr_slot_submit(msiz_zarr_array *a, zarr_slot *s, const uint64_t *grid_idx)
 {
-    msiz_status status = msiz_zarr_chunk_key(a->z->format, a->d.slash_v2, a->d.ndim, grid_idx,
-                                             s->key, sizeof s->key);
+    msiz_status status = msiz_zarr_poll(a->z, a->path); /* every chunk: Ctrl-C within ms */
+    if (status < 0)
+        return status;
+    status = msiz_zarr_chunk_key(a->z->format, a->d.slash_v2, a->d.ndim, grid_idx, s->key,
+                                 sizeof s->key);
     if (status == MSIZ_OK && a->d.dtype == MSIZ_DT_STRING) {
         if (s->items > UINT32_MAX)
             return msiz_fail(MSIZ_E_LIMIT, "%s: too many strings in one chunk", a->path);

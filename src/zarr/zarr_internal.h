@@ -127,7 +127,11 @@ struct msiz_zarr {
     msiz_zarr_array **live; /* array handles not yet freed */
     size_t n_live, cap_live;
     zarr_pool *pool;
+    volatile int *cancel;
 };
+
+/* MSIZ_E_INTERRUPTED naming `what` once the caller asked to stop, else MSIZ_OK. */
+msiz_status msiz_zarr_poll(const msiz_zarr *z, const char *what);
 
 struct msiz_zarr_array {
     msiz_zarr *z; /* NULL once the store is closed */

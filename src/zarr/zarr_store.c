@@ -16,6 +16,7 @@ void msiz_zarr_opts_init(msiz_zarr_opts *opts)
     opts->zarr_format = 3;
     msiz_compression_init(&opts->compression);
     opts->threads = 0;
+    opts->cancel = NULL;
 }
 
 int msiz_zarr_format(const msiz_zarr *z)
@@ -268,6 +269,7 @@ msiz_status msiz_zarr_open(const char *root, const msiz_zarr_opts *opts, msiz_za
     }
     z->format = opts->zarr_format;
     z->threads = opts->threads;
+    z->cancel = opts->cancel;
     z->comp = comp;
     status = add_node(z, "", 0, NULL);
     if (status == MSIZ_OK && z->threads > 0)
@@ -290,6 +292,13 @@ static msiz_status check_all_finished(msiz_zarr *z)
     return MSIZ_OK;
 }
 
+msiz_status msiz_zarr_poll(const msiz_zarr *z, const char *what)
+{
+    if (z && z->cancel && *z->cancel)
+        return msiz_fail(MSIZ_E_INTERRUPTED, "interrupted while writing %s", what);
+    return MSIZ_OK;
+}
+
 msiz_status msiz_zarr_close(msiz_zarr *z, int consolidate)
 {
     if (!z)
@@ -298,7 +307,8 @@ msiz_status msiz_zarr_close(msiz_zarr *z, int consolidate)
     for (size_t i = 0; status == MSIZ_OK && i < z->n_nodes; i++) {
         const zarr_node *n = &z->nodes[i];
         int root_later = n->path[0] == '\0' && consolidate && z->format == 3;
-        if (!n->is_array && !root_later)
+        status = msiz_zarr_poll(z, "the group metadata");
+        if (status == MSIZ_OK && !n->is_array && !root_later)
             status = write_group(z, n);
     }
     if (status == MSIZ_OK && consolidate)

@@ -21,7 +21,7 @@ def convert(build_dir, inp, out, *args, check=True, env=None, timeout=600):
 
 def slow_input(folder):
     """A synthetic processed imzML (4 million peaks) whose conversion takes a few seconds and
-    spills at --memory-limit 16MiB: for tests that interrupt or kill a run midway."""
+    spills at --memory-limit 48MiB: for tests that interrupt or kill a run midway."""
     import imzml_synth
 
     return imzml_synth.write_processed(pathlib.Path(folder) / "large", n_x=160, n_y=125,

@@ -53,7 +53,7 @@ def run_on_pty(argv):
 def test_progress_and_summary_on_terminal(build_dir, synth, tmp_path):
     out = tmp_path / "out.zarr"
     code, err = run_on_pty([str(build_dir / "msizarr"), "convert", str(synth.imzml), str(out),
-                            "--memory-limit", "16MiB"])
+                            "--memory-limit", "48MiB"])
     assert code == 0, err
     lines = [s for s in re.split(r"[\r\n]+", err) if s.strip()]
     for name, unit in (("scan", "spectra"), ("bin", "spectra"), ("transpose", "columns")):

@@ -102,7 +102,7 @@ def test_truncated_ibd_mid_conversion(build_dir, tmp_path, large):
     out, spill = tmp_path / "out.zarr", tmp_path / "spill"
     spill.mkdir()
     proc = subprocess.Popen([str(build_dir / "msizarr"), "convert", str(src), str(out),
-                             "--temp-dir", str(spill), "--memory-limit", "16MiB", "-q"],
+                             "--temp-dir", str(spill), "--memory-limit", "48MiB", "-q"],
                             stderr=subprocess.PIPE, text=True)
     sibling = wait_for_sibling(out, proc)
     assert sibling, "the temporary sibling never appeared"
@@ -138,7 +138,7 @@ def test_interrupt_cleans_up(build_dir, tmp_path, large, sig):
     out, spill = tmp_path / "out.zarr", tmp_path / "spill"
     spill.mkdir()
     proc = subprocess.Popen([str(build_dir / "msizarr"), "convert", str(large.imzml), str(out),
-                             "--temp-dir", str(spill), "--memory-limit", "16MiB"],
+                             "--temp-dir", str(spill), "--memory-limit", "48MiB"],
                             stderr=subprocess.PIPE, text=True)
     assert wait_for_sibling(out, proc), "the temporary sibling never appeared"
     time.sleep(0.3)  # into the bin pass, spill files being written
@@ -174,7 +174,8 @@ CLI_TABLE = [
     ([IN, OUT, "--zarr-format", "4"], 2, "--zarr-format must be 2 or 3, not '4'"),
     ([IN, OUT, "--zarr-format"], 2, "requires an argument"),
     ([IN, OUT, "--memory-limit", "abc"], 2, "--memory-limit"),
-    ([IN, OUT, "--memory-limit", "1MiB"], 2, "--memory-limit must be at least 4MiB"),
+    ([IN, OUT, "--memory-limit", "1MiB"], 2, "--memory-limit must be at least 16MiB"),
+    ([IN, OUT, "--memory-limit", "15MiB"], 2, "--memory-limit must be at least 16MiB"),
     ([IN, OUT, "--memory-limit", "-5MiB"], 2, "--memory-limit"),
     ([IN, OUT, "--resample-method", "foo"], 2, "--resample-method"),
     ([IN, OUT, "--mass-axis-type", "foo"], 2, "--mass-axis-type"),

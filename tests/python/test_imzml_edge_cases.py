@@ -680,3 +680,43 @@ def test_57_processed_profile(build_dir):
     assert err == ""
     assert info["mode"] == "processed" and info["spectrum_type"] == "profile"
     assert info["polarity"] == "negative"
+
+
+# ---- G. values that become sizes, counts or indices ------------------------------------------
+
+def test_84_z_span_beyond_int32_refused(build_dir, tmp_path):
+    """z at -2^31 and 2^31-1 spans 2^32 planes: refused naming the values, never wrapped to a
+    plane count of 0 (which made a spectrum disappear while `info` said "passed")."""
+    sp = [{"x": 1, "y": 1, "z": -2147483648, "mz": [100.0], "int": [1.0]},
+          {"x": 2, "y": 1, "z": 2147483647, "mz": [200.0], "int": [2.0]}]
+    path = make_pair(tmp_path, sp)
+    expect_error(build_dir, path, "position z runs from -2147483648 to 2147483647",
+                 "4294967296 planes")
+    proc = msizarr(build_dir, "convert", path, tmp_path / "out.zarr")
+    assert proc.returncode == 1 and "4294967296 planes" in proc.stderr
+    assert not (tmp_path / "out.zarr").exists()
+
+
+def test_84_x_at_int32_min_skipped_with_warning(build_dir, tmp_path):
+    """x = -2^31 is below 1: counted and skipped with the 0-based warning, not wrapped to
+    x = 2^31-1 and dropped as "beyond the grid"."""
+    sp = DEFAULT_SPECTRA + [{"x": -2147483648, "y": 1, "mz": [150.0], "int": [1.0]}]
+    path = make_pair(tmp_path, sp)
+    info, err = expect_ok(build_dir, path, "1 spectra have position x or y below 1")
+    assert info["grid"] == [2, 2, 1]
+    proc = msizarr(build_dir, "convert", path, tmp_path / "out.zarr")
+    assert proc.returncode == 0, proc.stderr
+    assert "beyond" not in proc.stderr
+
+
+def test_84_zlib_encoded_length_beyond_any_encoder(build_dir, tmp_path):
+    """The encoded length of a zlib array becomes the size of a read buffer: 4 GB for one value
+    (inside a sparse 5 GB .ibd) is refused at parse time, not allocated."""
+    path = make_pair(tmp_path, zlib_arrays=True)
+    xml = path.read_text()
+    m = re.search(r'name="external encoded length" value="(\d+)"', xml)
+    xml = xml[:m.start(1)] + "4000000000" + xml[m.end(1):]
+    path.write_text(xml)
+    os.truncate(tmp_path / "sample.ibd", 5 << 30)
+    expect_error(build_dir, path, "spectrum 0: m/z array: external encoded length 4000000000 "
+                 "bytes is more than zlib makes of 3 values x 8 bytes")

@@ -20,7 +20,7 @@ MARKER = ".msizarr-owner"
 
 @pytest.fixture(scope="module")
 def large(tmp_path_factory):
-    """A synthetic file whose conversion takes a few seconds and spills at 16 MiB."""
+    """A synthetic file whose conversion takes a few seconds and spills at 48 MiB."""
     return slow_input(tmp_path_factory.mktemp("large"))
 
 
@@ -35,7 +35,7 @@ def spill_folders(temp_dir):
 
 def start(build_dir, inp, out, spill):
     return subprocess.Popen([str(build_dir / "msizarr"), "convert", str(inp), str(out),
-                             "--temp-dir", str(spill), "--memory-limit", "16MiB", "-q"],
+                             "--temp-dir", str(spill), "--memory-limit", "48MiB", "-q"],
                             stderr=subprocess.PIPE, text=True)
 
 
@@ -82,7 +82,7 @@ def test_killed_runs_in_default_tmpdir(build_dir, tmp_path, large):
     tmpdir.mkdir()
     env = {**os.environ, "TMPDIR": str(tmpdir)}
     proc = subprocess.Popen([str(build_dir / "msizarr"), "convert", str(large.imzml),
-                             str(tmp_path / "a.zarr"), "--memory-limit", "16MiB", "-q"],
+                             str(tmp_path / "a.zarr"), "--memory-limit", "48MiB", "-q"],
                             stderr=subprocess.PIPE, text=True, env=env)
     wait_until_spilling(proc, tmp_path / "a.zarr", tmpdir)
     proc.kill()
@@ -136,7 +136,7 @@ def test_look_alikes_untouched(build_dir, tmp_path):
         (folder / "data.bin").write_bytes(b"precious")
         if marker is not None:
             (folder / MARKER).write_text(marker)
-    proc = convert(build_dir, SMALL, out, "--temp-dir", spill, "--memory-limit", "4MiB")
+    proc = convert(build_dir, SMALL, out, "--temp-dir", spill, "--memory-limit", "64MiB")
     assert "removed" not in proc.stderr, proc.stderr
     for folder in fakes:
         assert (folder / "data.bin").read_bytes() == b"precious"

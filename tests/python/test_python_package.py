@@ -133,9 +133,9 @@ CASES = [
     (CONTINUOUS, "", []),
     (TSF, "", []),
     (PROCESSED, "sparse_format='csr', resample=False, zarr_format=2, compression='gzip:6', "
-                "dataset_id='raw', memory_limit=8 << 20, threads=2, chunk_size=7",
+                "dataset_id='raw', memory_limit=16 << 20, threads=2, chunk_size=7",
      ["--sparse-format", "csr", "--no-resample", "--zarr-format", "2", "--compression", "gzip:6",
-      "--dataset-id", "raw", "--memory-limit", "8MiB", "--threads", "2", "--chunk-size", "7"]),
+      "--dataset-id", "raw", "--memory-limit", "16MiB", "--threads", "2", "--chunk-size", "7"]),
     (TSF, "resample_method='tic_preserving', mass_axis_type='linear_tof', resample_bins=5000, "
           "resample_min_mz=200.5, intensity_threshold=10, pixel_size_um=25, handle_3d=True, "
           "z_spacing_um=40",
@@ -263,7 +263,7 @@ def test_keyboard_interrupt_cancels(venv, tmp_path, large, how):
                 _thread.interrupt_main()
         threading.Thread(target=interrupt, daemon=True).start()
         try:
-            msizarr.convert(sys.argv[1], sys.argv[2], temp_dir=sys.argv[3], memory_limit="8MiB",
+            msizarr.convert(sys.argv[1], sys.argv[2], temp_dir=sys.argv[3], memory_limit="48MiB",
                             chunk_size=100, progress=on_progress)
         except KeyboardInterrupt:
             print("interrupted")

@@ -27,7 +27,11 @@ static void test_checks(void **state)
     expect_refused(&o, "--dataset-id 'bad/id'");
     msiz_convert_opts_init(&o);
     o.memory_limit = 1 << 20;
-    expect_refused(&o, "--memory-limit must be at least 4MiB");
+    expect_refused(&o, "--memory-limit must be at least 16MiB");
+    o.memory_limit = MSIZ_MIN_MEMORY_LIMIT - 1; /* the measured floor (docs/memory.md) */
+    expect_refused(&o, "--memory-limit must be at least 16MiB");
+    o.memory_limit = MSIZ_MIN_MEMORY_LIMIT;
+    assert_int_equal(msiz_convert_opts_check(&o), MSIZ_OK);
     msiz_convert_opts_init(&o);
     o.has_pixel_size = 1;
     expect_refused(&o, "--pixel-size must be > 0");

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/alloc.h"
 #include "common/error.h"
@@ -333,14 +334,75 @@ static void test_open_alloc_failures(void **state)
     assert_true(ok);
 }
 
+/* Parses a header whose one cvParam value is `len` bytes long from a file; returns the work
+ * the parser reports (bytes expat may have scanned, rescans of unfinished tokens included). */
+static uint64_t long_attribute_work(size_t len, volatile int *cancel, msiz_status *status)
+{
+    static const char head[] = "<?xml version=\"1.0\"?><mzML><fileDescription><fileContent>"
+                               "<cvParam accession=\"MS:1000579\" name=\"x\" value=\"";
+    static const char tail[] = "\"/></fileContent></fileDescription><run/></mzML>";
+    char path[] = "/tmp/msiz-test-imzml-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w+");
+    assert_non_null(f);
+    fputs(head, f);
+    for (size_t i = 0; i < len; i++)
+        fputc('A' + (int)(i % 26), f);
+    fputs(tail, f);
+    fflush(f);
+    rewind(f);
+    imzml_header *h = NULL;
+    *status = msiz_imzml_parse_fd(fileno(f), path, cancel, &h);
+    uint64_t work = h ? h->xml_work : 0;
+    msiz_imzml_header_free(h);
+    fclose(f);
+    unlink(path);
+    return work;
+}
+
+/* Issue 13 item 4: a very long attribute value costs work linear in its length (expat rescans
+ * an unfinished token from its start on every call; fixed 256 KiB pieces made it quadratic:
+ * 32 MiB -> 2 GiB of rescans). */
+static void test_long_attribute_linear(void **state)
+{
+    (void)state;
+    msiz_status st;
+    size_t mib = (size_t)1 << 20;
+    uint64_t w8 = long_attribute_work(8 * mib, NULL, &st);
+    assert_int_equal(st, MSIZ_OK);
+    uint64_t w32 = long_attribute_work(32 * mib, NULL, &st);
+    assert_int_equal(st, MSIZ_OK);
+    assert_true(w8 >= 8 * mib);
+    assert_true(w32 < 5 * w8);         /* linear: 4x; fixed pieces: 16x */
+    assert_true(w32 < 8 * (32 * mib)); /* a few scans per byte */
+}
+
+static void test_parse_cancelled(void **state)
+{
+    (void)state;
+    msiz_status st;
+    volatile int cancel = 1;
+    long_attribute_work(1000, &cancel, &st);
+    assert_int_equal(st, MSIZ_E_INTERRUPTED);
+    assert_non_null(strstr(msiz_last_error(), "interrupted while reading the header"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cv_lookup),     cmocka_unit_test(test_raw_metadata),
-        cmocka_unit_test(test_cv_names),      cmocka_unit_test(test_hashes),
-        cmocka_unit_test(test_units),         cmocka_unit_test(test_uuid),
-        cmocka_unit_test(test_offset_repair), cmocka_unit_test(test_parse_buffer),
-        cmocka_unit_test(test_parse_errors),  cmocka_unit_test(test_open_alloc_failures),
+        cmocka_unit_test(test_cv_lookup),
+        cmocka_unit_test(test_raw_metadata),
+        cmocka_unit_test(test_cv_names),
+        cmocka_unit_test(test_hashes),
+        cmocka_unit_test(test_units),
+        cmocka_unit_test(test_uuid),
+        cmocka_unit_test(test_offset_repair),
+        cmocka_unit_test(test_parse_buffer),
+        cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_open_alloc_failures),
+        cmocka_unit_test(test_long_attribute_linear),
+        cmocka_unit_test(test_parse_cancelled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
