@@ -42,8 +42,10 @@ typedef struct msiz_conv {
     uint64_t n_bins;
     msiz_binner *binner; /* nearest neighbour or raw; NULL for tic_preserving */
     int tic_preserving;
-    msiz_union_axis *uaxis; /* no resampling, processed data: the exact m/z union */
+    msiz_union_axis *uaxis;    /* no resampling, processed data: the exact m/z union */
+    double keep_min, keep_max; /* peaks kept: the range the axis was built on */
     msiz_bin_stats bin_stats;
+    uint64_t first_drop; /* lowest index of a spectrum that lost peaks (UINT64_MAX: none) */
     uint64_t nan_intensity;
     uint64_t unsorted_spectra;
 
@@ -110,6 +112,7 @@ typedef struct msiz_mapper {
     msiz_bin_workspace *ws;
     msiz_tic_resampler *tic;
     msiz_bin_stats stats;
+    uint64_t first_drop; /* lowest spectrum index with dropped peaks, or UINT64_MAX */
     uint64_t non_finite;
     uint64_t unsorted; /* spectra whose m/z values are not ascending */
 } msiz_mapper;

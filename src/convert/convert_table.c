@@ -115,8 +115,8 @@ static msiz_status bin_pass(msiz_conv *c, plane *p, uint64_t lo, uint64_t hi)
     }
     MSIZ_TRY(msiz_conv_tick(c, "bin", p->index, hi - lo, hi - lo, &start, 1));
     MSIZ_FAIL_IF(c->n_rows == 0, MSIZ_E_FORMAT,
-                 "%s: no peak falls inside the m/z axis %.6f-%.6f%s: nothing to store", c->input,
-                 c->axis[0], c->axis[c->n_bins - 1], p->index >= 0 ? " in this plane" : "");
+                 "%s: no peak falls inside the requested m/z range %.6f-%.6f%s: nothing to store",
+                 c->input, c->keep_min, c->keep_max, p->index >= 0 ? " in this plane" : "");
 cleanup:
     msiz_batch_release(c, &b);
     return status;
