@@ -32,7 +32,8 @@ typedef struct msiz_conv {
     int has_data_range;
     double data_mz_min, data_mz_max;
     size_t max_peaks;
-    uint64_t nonempty; /* spectra read with at least one peak (in grid) */
+    uint64_t peaks_bound; /* peaks of the spectra placed on the grid (upper bounds) */
+    uint64_t nonempty;    /* spectra read with at least one peak (in grid) */
     double pixel_size;
     int pixel_size_manual;
 

@@ -439,6 +439,28 @@ def test_real_file_reflector_data_range(conv, name):
     assert beyond == EDGE_FILES.get(name, beyond), (name, beyond)
 
 
+@pytest.mark.parametrize("sparse", ["csc", "csr"])
+def test_index_dtypes_and_shapes_index_as_thyra(conv, sparse):
+    """X/indices and X/indptr in one dtype (int32 here) and the shapes index named
+    `instance_id` with the obs ids: what Thyra 1.27.3's in-memory converter writes (Thyra 3.x's
+    streaming path writes int64 indptr with int32 indices and an unnamed shapes index)."""
+    import geopandas
+    import zarr
+    src = TEST_DATA / "pym2aia_test/test.imzML"
+    opts = dict(NN_CONST, bins=5000, sparse=sparse)
+    stores = [conv.msizarr(src, **opts), conv.thyra(src, **opts)]
+    got = []
+    for path in stores:
+        g = zarr.open_group(str(path), mode="r")
+        x = g["tables/msi_dataset_z0/X"]
+        shapes = geopandas.read_parquet(path / "shapes/msi_dataset_z0_pixels/shapes.parquet")
+        obs_ids = [str(i) for i in g["tables/msi_dataset_z0/obs/instance_id"][:]]
+        assert list(shapes.index) == obs_ids
+        got.append((x["indices"].dtype, x["indptr"].dtype, shapes.index.name, obs_ids))
+    assert got[0] == got[1]
+    assert got[0][:3] == (np.int32, np.int32, "instance_id")
+
+
 def test_thresholded_file_changes(conv):
     """The threshold test above is not vacuous: it removes stored values."""
     src = TEST_DATA / REAL_EXTRA[3][0]
