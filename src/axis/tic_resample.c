@@ -128,13 +128,13 @@ static double interp_one(double x, const double *xp, const double *fp, size_t m,
     return v;
 }
 
-/* First index with mzs[i] >= x (mzs sorted, no NaN), or m. */
-static size_t first_at_or_above(const double *mzs, size_t m, double x)
+/* First index with v[i] >= x in ascending v[0..n), or n. */
+static size_t lower_bound(const double *v, size_t n, double x)
 {
-    size_t lo = 0, hi = m;
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (mzs[mid] < x)
+        if (v[mid] < x)
             lo = mid + 1;
         else
             hi = mid;
@@ -145,7 +145,7 @@ static size_t first_at_or_above(const double *mzs, size_t m, double x)
 /* The sorted points inside [keep_lo, keep_hi]: [*first, *end). */
 static void in_range(const msiz_tic_resampler *r, size_t m, size_t *first, size_t *end)
 {
-    *first = first_at_or_above(r->mzs, m, r->keep_lo);
+    *first = lower_bound(r->mzs, m, r->keep_lo);
     size_t e = *first;
     while (e < m && r->mzs[e] <= r->keep_hi)
         e++;
@@ -170,20 +170,6 @@ static double sparse_pairwise(const double *a, size_t n, size_t base, size_t lo,
     size_t n2 = n / 2;
     n2 -= n2 % 8;
     return sparse_pairwise(a, n2, base, lo, hi) + sparse_pairwise(a, n - n2, base + n2, lo, hi);
-}
-
-/* First index with axis[i] >= x, or n. */
-static size_t lower_bound(const double *axis, size_t n, double x)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (axis[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
 }
 
 /* ---- sorting (stable, NaN last) ---- */

@@ -370,6 +370,15 @@ static void test_pairwise_small(void **state)
     assert_false(signbit(msiz_pairwise_sum(negz, 16))); /* np.sum gives +0.0 */
 }
 
+/* Maps one spectrum with the TIC resampler (which must succeed); returns the stored count. */
+static size_t tic_map(msiz_tic_resampler *r, const double *mz, const double *in, size_t m,
+                      uint32_t *idx, double *val)
+{
+    size_t k = 0;
+    assert_int_equal(msiz_tic_resampler_map(r, mz, in, m, idx, val, &k), MSIZ_OK);
+    return k;
+}
+
 static void test_tic_corner_cases(void **state)
 {
     (void)state;
@@ -378,25 +387,20 @@ static void test_tic_corner_cases(void **state)
     assert_int_equal(msiz_tic_resampler_new(a, 11, 0, &r), MSIZ_OK);
     uint32_t idx[11];
     double val[11];
-    size_t k;
     /* lone peak halfway between 102 and 103: argmin keeps the lower bin */
     const double mz1[] = {102.5}, in1[] = {7.0};
-    assert_int_equal(msiz_tic_resampler_map(r, mz1, in1, 1, idx, val, &k), MSIZ_OK);
-    assert_int_equal(k, 1);
+    assert_int_equal(tic_map(r, mz1, in1, 1, idx, val), 1);
     assert_int_equal(idx[0], 2);
     assert_true(val[0] == 7.0);
     /* lone peak outside the axis: nothing */
     const double mz2[] = {120.0};
-    assert_int_equal(msiz_tic_resampler_map(r, mz2, in1, 1, idx, val, &k), MSIZ_OK);
-    assert_int_equal(k, 0);
+    assert_int_equal(tic_map(r, mz2, in1, 1, idx, val), 0);
     /* two peaks covering 101..104: rescaled so the sum equals the TIC */
     const double mz3[] = {104.0, 101.0}, in3[] = {3.0, 3.0};
-    assert_int_equal(msiz_tic_resampler_map(r, mz3, in3, 2, idx, val, &k), MSIZ_OK);
-    assert_int_equal(k, 4);
+    assert_int_equal(tic_map(r, mz3, in3, 2, idx, val), 4);
     assert_int_equal(idx[0], 1);
     assert_true(fabs(val[0] + val[1] + val[2] + val[3] - 6.0) < 1e-12);
-    assert_int_equal(msiz_tic_resampler_map(r, NULL, NULL, 0, idx, val, &k), MSIZ_OK);
-    assert_int_equal(k, 0);
+    assert_int_equal(tic_map(r, NULL, NULL, 0, idx, val), 0);
     msiz_tic_resampler_free(r);
     free(a);
 }
@@ -417,27 +421,25 @@ static void test_tic_build_range(void **state)
     size_t k;
     /* two points in the top half-bin: nothing with the default range (Thyra stores nothing) */
     const double top[] = {(a[999] + 200.0) / 2, 200.0}, in[] = {1.5, 2.5, 4.0};
-    assert_int_equal(msiz_tic_resampler_map(r, top, in, 2, idx, val, &k), MSIZ_OK);
-    assert_int_equal(k, 0);
+    assert_int_equal(tic_map(r, top, in, 2, idx, val), 0);
     assert_int_equal(msiz_tic_resampler_set_range(r, 100, 200), MSIZ_OK);
-    assert_int_equal(msiz_tic_resampler_map(r, top, in, 2, idx, val, &k), MSIZ_OK);
-    assert_int_equal(k, 1);
+    assert_int_equal(tic_map(r, top, in, 2, idx, val), 1);
     assert_int_equal(idx[0], 999);
     assert_true(val[0] == 4.0);
     /* a lone peak at min */
     const double low[] = {100.0};
-    assert_int_equal(msiz_tic_resampler_map(r, low, in, 1, idx, val, &k), MSIZ_OK);
+    k = tic_map(r, low, in, 1, idx, val);
     assert_true(k == 1 && idx[0] == 0 && val[0] == 1.5);
     /* from min across the middle to beyond max: rescaled to the points inside [100, 200] */
     const double wide[] = {100.0, 150.0, 250.0};
-    assert_int_equal(msiz_tic_resampler_map(r, wide, in, 3, idx, val, &k), MSIZ_OK);
+    k = tic_map(r, wide, in, 3, idx, val);
     double sum = 0;
     for (size_t i = 0; i < k; i++)
         sum += val[i];
     assert_true(k > 100 && idx[0] == 0 && fabs(sum - 4.0) < 1e-12);
     /* narrower than a bin, between two centres: each point to its nearest centre */
     const double narrow[] = {a[10] + 1e-9, a[11] - 1e-9};
-    assert_int_equal(msiz_tic_resampler_map(r, narrow, in, 2, idx, val, &k), MSIZ_OK);
+    k = tic_map(r, narrow, in, 2, idx, val);
     assert_true(k == 2 && idx[0] == 10 && idx[1] == 11 && val[0] == 1.5 && val[1] == 2.5);
     msiz_tic_resampler_free(r);
     free(a);
