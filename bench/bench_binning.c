@@ -13,6 +13,9 @@
 #define MSIZ_EXPERIMENTAL /* experimental API: docs/api.md */
 #include "msizarr/experimental.h"
 
+#define MZ_MIN 250.0
+#define MZ_MAX 1200.0
+
 static double now(void)
 {
     struct timespec ts;
@@ -41,7 +44,7 @@ static void make_spectra(double *mz, double *in, size_t spectra, size_t peaks)
     for (size_t s = 0; s < spectra; s++) {
         double *m = mz + s * peaks;
         for (size_t k = 0; k < peaks; k++) {
-            m[k] = (float)(250.0 + 950.0 * uniform());
+            m[k] = (float)(MZ_MIN + (MZ_MAX - MZ_MIN) * uniform());
             in[s * peaks + k] = (float)(1.0 + 1e4 * uniform());
         }
         qsort(m, peaks, sizeof *m, cmp);
@@ -54,6 +57,8 @@ static double bench_nn(const double *axis, uint64_t n, int lut, const double *mz
     msiz_binner_opts o;
     msiz_binner_opts_init(&o);
     o.use_lookup_table = lut;
+    o.mz_min = MZ_MIN; /* the converter keeps the range the axis was built on */
+    o.mz_max = MZ_MAX;
     msiz_binner *b;
     msiz_bin_workspace *ws;
     uint32_t *idx = malloc(peaks * sizeof *idx);
@@ -81,7 +86,8 @@ static double bench_tic(const double *axis, uint64_t n, const double *mz, const 
     msiz_tic_resampler *r;
     uint32_t *idx = malloc(n * sizeof *idx);
     double *val = malloc(n * sizeof *val);
-    if (!idx || !val || msiz_tic_resampler_new(axis, n, 0, &r) < 0)
+    if (!idx || !val || msiz_tic_resampler_new(axis, n, 0, &r) < 0 ||
+        msiz_tic_resampler_set_range(r, MZ_MIN, MZ_MAX) < 0)
         exit(1);
     size_t count = spectra < 200 ? spectra : 200;
     double t0 = now();
@@ -131,10 +137,10 @@ int main(int argc, char **argv)
         double w, r;
         uint64_t n;
         msiz_axis_default_width((msiz_axis_type)t, &w, &r);
-        if (msiz_axis_bins_from_width((msiz_axis_type)t, 250, 1200, w, r, NULL, &n) < 0)
+        if (msiz_axis_bins_from_width((msiz_axis_type)t, MZ_MIN, MZ_MAX, w, r, NULL, &n) < 0)
             return 1;
         double *axis = malloc(n * sizeof *axis);
-        if (!axis || msiz_axis_build((msiz_axis_type)t, 250, 1200, n, axis) < 0)
+        if (!axis || msiz_axis_build((msiz_axis_type)t, MZ_MIN, MZ_MAX, n, axis) < 0)
             return 1;
         double lut = 0, bs = 0, tic = 0;
         for (int rep = 0; rep < 3; rep++) {

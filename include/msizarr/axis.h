@@ -9,7 +9,9 @@
  *   msiz_resample_plan plan; msiz_resample_plan_resolve(&rq, &plan);
  *   double *axis = malloc(plan.n_bins * sizeof *axis);
  *   msiz_axis_build(plan.axis_type, plan.mz_min, plan.mz_max, plan.n_bins, axis);
- *   msiz_binner *b; msiz_binner_new(axis, plan.n_bins, NULL, &b);
+ *   msiz_binner_opts bo; msiz_binner_opts_init(&bo);
+ *   bo.mz_min = plan.mz_min; bo.mz_max = plan.mz_max;            // keep every peak in range
+ *   msiz_binner *b; msiz_binner_new(axis, plan.n_bins, &bo, &b);
  *   msiz_bin_workspace *ws; msiz_bin_workspace_new(b, &ws);
  *   for each spectrum: msiz_binner_map(b, ws, mz, intensity, n, idx, val, &n_out, &stats);
  *   msiz_bin_workspace_free(ws); msiz_binner_free(b);
@@ -96,7 +98,8 @@ typedef struct msiz_binner msiz_binner;
 typedef struct msiz_bin_workspace msiz_bin_workspace;
 
 typedef enum msiz_bin_mode {
-    /* resampling.md §4: strict in-range filter, searchsorted-left, ties to the higher bin */
+    /* resampling.md §4: keep peaks in [mz_min, mz_max], nearest centre (searchsorted-left,
+     * clipped to n-1), ties to the higher bin */
     MSIZ_BIN_NEAREST = 0,
     /* resampling.md §6 (no resampling): searchsorted-left clipped to n-1, kept when
      * |axis[i] - mz| <= raw_tolerance (Thyra: 1e-6); no range filter */
@@ -107,13 +110,18 @@ typedef struct msiz_binner_opts {
     msiz_bin_mode mode;
     int use_lookup_table; /* 1 (default): O(1) bucket table; 0: plain binary search */
     double raw_tolerance; /* MSIZ_BIN_RAW only; default 1e-6 */
+    /* MSIZ_BIN_NEAREST: peaks with mz_min <= mz <= mz_max are kept, each in the bin of its
+     * nearest axis value; pass the range the axis was built on (plan.mz_min/mz_max: the outer
+     * bin edges of a physics axis, half a bin beyond its first and last values). NaN (the
+     * default): the first / last axis value. */
+    double mz_min, mz_max;
 } msiz_binner_opts;
 
 MSIZ_API void msiz_binner_opts_init(msiz_binner_opts *opts);
 
 /* Builds a binner over a copy of `axis` (n values, ascending, finite, 1 <= n <= 2^32-1).
  * opts may be NULL (defaults). Memory: 8n bytes for the axis + 2n for the lookup table.
- * *out = NULL on failure (MSIZ_E_ARG for an invalid axis, MSIZ_E_NOMEM). */
+ * *out = NULL on failure (MSIZ_E_ARG for an invalid axis or m/z range, MSIZ_E_NOMEM). */
 MSIZ_API MSIZ_NODISCARD msiz_status msiz_binner_new(const double *axis, uint64_t n,
                                                     const msiz_binner_opts *opts,
                                                     msiz_binner **out);
@@ -129,7 +137,7 @@ MSIZ_API void msiz_bin_workspace_free(msiz_bin_workspace *ws);
 /* Counters, added to (never reset) by msiz_binner_map. */
 typedef struct msiz_bin_stats {
     uint64_t peaks;        /* peaks seen */
-    uint64_t out_of_range; /* NEAREST: outside [axis[0], axis[n-1]]; RAW: no value within tol */
+    uint64_t out_of_range; /* NEAREST: outside [mz_min, mz_max]; RAW: no value within tol */
     uint64_t nan_mz;       /* NaN m/z (dropped; not counted in out_of_range) */
     uint64_t spectra_with_drops;
     uint64_t unsorted_spectra; /* spectra whose peaks' bins went down (m/z out of order) */
@@ -161,6 +169,12 @@ MSIZ_API MSIZ_NODISCARD msiz_status msiz_tic_resampler_new(const double *axis, u
                                                            double gap_tolerance,
                                                            msiz_tic_resampler **out);
 MSIZ_API void msiz_tic_resampler_free(msiz_tic_resampler *r);
+
+/* The range the axis was built on (plan.mz_min/mz_max); by default the first and last axis
+ * values. Each spectrum is rescaled to the summed intensity of its points inside it
+ * (resampling.md §5 step 5). MSIZ_E_ARG unless mz_min <= mz_max, both finite. */
+MSIZ_API MSIZ_NODISCARD msiz_status msiz_tic_resampler_set_range(msiz_tic_resampler *r,
+                                                                 double mz_min, double mz_max);
 
 /* Resamples one spectrum (m peaks, any order); writes the non-zero bins ascending and their
  * count to *out_n. out_index/out_value must each hold n_bins entries (interpolation fills every

@@ -115,6 +115,10 @@ typedef struct msiz_table_opts {
     uint64_t n_obs, n_var;
     msiz_sparse_format format; /* CSC (default) or CSR */
     uint64_t nnz;              /* number of stored entries if known, else UINT64_MAX */
+    /* With nnz unknown: an upper bound on the entries (X/indices and X/indptr are int32 when
+     * it and the dimensions fit in int32, else both int64); UINT64_MAX (default): no bound,
+     * int64. Appending more entries than nnz / nnz_max fails with MSIZ_E_ARG. */
+    uint64_t nnz_max;
 } msiz_table_opts;
 
 MSIZ_API void msiz_table_opts_init(msiz_table_opts *opts);

@@ -18,6 +18,7 @@ struct msiz_binner {
     uint32_t n;
     msiz_bin_mode mode;
     double tolerance;
+    double keep_lo, keep_hi; /* NEAREST: peaks in [keep_lo, keep_hi] are kept */
     uint32_t *lut; /* lut[b] = searchsorted-left(axis, lo + b / scale), b = 0..n_buckets */
     uint32_t n_buckets;
     double lo, scale;
@@ -34,6 +35,8 @@ void msiz_binner_opts_init(msiz_binner_opts *opts)
     opts->mode = MSIZ_BIN_NEAREST;
     opts->use_lookup_table = 1;
     opts->raw_tolerance = 1e-6;
+    opts->mz_min = NAN;
+    opts->mz_max = NAN;
 }
 
 /* First index in [lo, hi) with axis[i] >= key, or hi. */
@@ -124,6 +127,8 @@ msiz_status msiz_binner_new(const double *axis, uint64_t n, const msiz_binner_op
     MSIZ_TRY(validate_axis(axis, n));
     MSIZ_FAIL_IF(opts->mode != MSIZ_BIN_NEAREST && opts->mode != MSIZ_BIN_RAW, MSIZ_E_ARG,
                  "binner: unknown mode %d", (int)opts->mode);
+    MSIZ_FAIL_IF(isinf(opts->mz_min) || isinf(opts->mz_max) || opts->mz_min > opts->mz_max,
+                 MSIZ_E_ARG, "binner: invalid m/z range %g-%g", opts->mz_min, opts->mz_max);
     b = msiz_calloc(1, sizeof *b);
     MSIZ_FAIL_IF(!b, MSIZ_E_NOMEM, "binner: out of memory");
     b->axis = msiz_malloc((size_t)n * sizeof *b->axis);
@@ -133,6 +138,8 @@ msiz_status msiz_binner_new(const double *axis, uint64_t n, const msiz_binner_op
     b->n = (uint32_t)n;
     b->mode = opts->mode;
     b->tolerance = opts->raw_tolerance;
+    b->keep_lo = isnan(opts->mz_min) ? axis[0] : opts->mz_min;
+    b->keep_hi = isnan(opts->mz_max) ? axis[n - 1] : opts->mz_max;
     if (opts->use_lookup_table)
         MSIZ_TRY(build_lut(b));
     *out = b;
@@ -188,14 +195,19 @@ void msiz_bin_workspace_free(msiz_bin_workspace *ws)
     msiz_free(ws);
 }
 
-/* Bin of a non-NaN m/z, or -1 when dropped. */
+/* Bin of a non-NaN m/z, or -1 when dropped. NEAREST keeps [keep_lo, keep_hi], the range the
+ * axis was built on (resampling.md §4 step 2): on a physics axis it reaches half a bin beyond the
+ * first and last centres, and a peak there goes to the outer bin, its nearest centre (the
+ * insertion point n is clipped to n-1, as numpy's clip does). */
 static inline int64_t locate(const msiz_binner *b, double mz)
 {
     const double *axis = b->axis;
     if (b->mode == MSIZ_BIN_NEAREST) {
-        if (!(mz >= axis[0] && mz <= axis[b->n - 1]))
+        if (!(mz >= b->keep_lo && mz <= b->keep_hi))
             return -1;
-        uint32_t i = search_left(b, mz); /* <= n-1 since mz <= axis[n-1] */
+        uint32_t i = search_left(b, mz);
+        if (i == b->n)
+            i--;
         if (i > 0 && fabs(axis[i - 1] - mz) < fabs(axis[i] - mz))
             i--;
         return i;

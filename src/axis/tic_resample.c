@@ -1,9 +1,10 @@
 /* TIC-preserving resampling (resampling.md §5, Thyra 3.x converter path): numpy.interp onto the
- * axis with zeros outside the spectrum, optional gap tolerance, rescale to the share of the TIC
- * inside the axis range. Every numpy step is reproduced in its own operation order: interp's
- * slope * (x - xp[j]) + fp[j], trapezoid's (dx * (y[k+1] + y[k])) / 2.0, and pairwise sums.
- * The dense interpolated array is zero outside the spectrum's span, so its pairwise sum is
- * computed by skipping all-zero sub-blocks (adding +0.0 is exact). */
+ * axis with zeros outside the spectrum, optional gap tolerance, rescale to the summed intensity
+ * of the spectrum's points inside the range the axis was built on (msizarr's rule, §5 step 5:
+ * Thyra measures the share against the outer bin centres and so loses the outer half-bins).
+ * Every numpy step is reproduced in its own operation order: interp's slope * (x - xp[j]) +
+ * fp[j] and pairwise sums. The dense interpolated array is zero outside the spectrum's span, so
+ * its pairwise sum is computed by skipping all-zero sub-blocks (adding +0.0 is exact). */
 #include <math.h>
 #include <string.h>
 
@@ -19,11 +20,12 @@ struct msiz_tic_resampler {
     double *axis;
     size_t n;
     double gap;
-    double *dense; /* all zero between calls */
+    double keep_lo, keep_hi; /* the range the axis was built on */
+    double *dense;           /* all zero between calls */
     peak *peaks, *tmp;
     size_t peaks_cap, tmp_cap;
-    double *mzs, *ints, *work, *kept_mz, *kept_val;
-    size_t mzs_cap, ints_cap, work_cap, kept_mz_cap, kept_val_cap;
+    double *mzs, *ints;
+    size_t mzs_cap, ints_cap;
 };
 
 #define TIC_MAX_PEAKS ((size_t)1 << 31)
@@ -48,6 +50,8 @@ msiz_status msiz_tic_resampler_new(const double *axis, uint64_t n, double gap_to
     memcpy(r->axis, axis, (size_t)n * sizeof *axis);
     r->n = (size_t)n;
     r->gap = gap_tolerance > 0 ? gap_tolerance : 0.0;
+    r->keep_lo = axis[0];
+    r->keep_hi = axis[n - 1];
     *out = r;
     r = NULL;
 cleanup:
@@ -65,10 +69,16 @@ void msiz_tic_resampler_free(msiz_tic_resampler *r)
     msiz_free(r->tmp);
     msiz_free(r->mzs);
     msiz_free(r->ints);
-    msiz_free(r->work);
-    msiz_free(r->kept_mz);
-    msiz_free(r->kept_val);
     msiz_free(r);
+}
+
+msiz_status msiz_tic_resampler_set_range(msiz_tic_resampler *r, double mz_min, double mz_max)
+{
+    if (!(mz_min <= mz_max) || !isfinite(mz_min) || !isfinite(mz_max))
+        return msiz_fail(MSIZ_E_ARG, "tic resampler: invalid m/z range %g-%g", mz_min, mz_max);
+    r->keep_lo = mz_min;
+    r->keep_hi = mz_max;
+    return MSIZ_OK;
 }
 
 static msiz_status grow(void *buf, size_t *cap, size_t need, size_t elem)
@@ -118,69 +128,36 @@ static double interp_one(double x, const double *xp, const double *fp, size_t m,
     return v;
 }
 
-/* np.trapezoid(y, x) = pairwise sum of (x[k+1]-x[k]) * (y[k+1]+y[k]) / 2.0. */
-static double trapezoid(const double *y, const double *x, size_t m, double *work)
+/* First index with v[i] >= x in ascending v[0..n), or n. */
+static size_t lower_bound(const double *v, size_t n, double x)
 {
-    if (m < 2)
-        return 0.0;
-    for (size_t k = 0; k + 1 < m; k++)
-        work[k] = ((x[k + 1] - x[k]) * (y[k + 1] + y[k])) / 2.0;
-    return msiz_pairwise_sum(work, m - 1);
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
-static double py_max(double a, double b)
+/* The sorted points inside [keep_lo, keep_hi]: [*first, *end). */
+static void in_range(const msiz_tic_resampler *r, size_t m, size_t *first, size_t *end)
 {
-    return b > a ? b : a;
-}
-static double py_min(double a, double b)
-{
-    return b < a ? b : a;
+    *first = lower_bound(r->mzs, m, r->keep_lo);
+    size_t e = *first;
+    while (e < m && r->mzs[e] <= r->keep_hi)
+        e++;
+    *end = e;
 }
 
-/* thyra.resampling.tic.preserved_tic for sorted mzs/ints (m >= 1). */
-static msiz_status preserved_tic(msiz_tic_resampler *r, size_t m, double a0, double a1, double *out)
+/* The TIC to preserve: numpy's sum of the intensities of the points inside the axis range. */
+static double preserved_tic(const msiz_tic_resampler *r, size_t m)
 {
-    const double *mzs = r->mzs, *ints = r->ints;
-    double total = msiz_pairwise_sum(ints, m);
-    *out = 0.0;
-    if (total <= 0.0)
-        return MSIZ_OK;
-    if (a0 <= mzs[0] && a1 >= mzs[m - 1]) {
-        *out = total;
-        return MSIZ_OK;
-    }
-    double lo = py_max(a0, mzs[0]), hi = py_min(a1, mzs[m - 1]);
-    if (hi <= lo)
-        return MSIZ_OK;
-    msiz_status status = grow(&r->work, &r->work_cap, m + 2, sizeof *r->work);
-    if (status < 0)
-        return status;
-    double whole = trapezoid(ints, mzs, m, r->work);
-    if (whole <= 0.0) {
-        size_t k = 0;
-        for (size_t i = 0; i < m; i++)
-            if (mzs[i] >= lo && mzs[i] <= hi)
-                r->work[k++] = ints[i];
-        *out = msiz_pairwise_sum(r->work, k);
-        return MSIZ_OK;
-    }
-    if ((status = grow(&r->kept_mz, &r->kept_mz_cap, m + 2, sizeof(double))) < 0 ||
-        (status = grow(&r->kept_val, &r->kept_val_cap, m + 2, sizeof(double))) < 0)
-        return status;
-    size_t k = 0, guess = 0;
-    r->kept_mz[k++] = lo;
-    for (size_t i = 0; i < m; i++)
-        if (mzs[i] > lo && mzs[i] < hi)
-            r->kept_mz[k++] = mzs[i];
-    r->kept_mz[k++] = hi;
-    for (size_t i = 0; i < k; i++)
-        r->kept_val[i] =
-            m == 1 ? ints[0]
-                   : interp_one(r->kept_mz[i], mzs, ints, m, ints[0], ints[m - 1], &guess);
-    double kept = trapezoid(r->kept_val, r->kept_mz, k, r->work);
-    double fraction = py_min(py_max(kept / whole, 0.0), 1.0);
-    *out = total * fraction;
-    return MSIZ_OK;
+    size_t first, end;
+    in_range(r, m, &first, &end);
+    return msiz_pairwise_sum(r->ints + first, end - first); /* 0.0 + pairwise, as np.sum */
 }
 
 /* Pairwise sum of r->dense[0..n) knowing it is zero outside [lo, hi). */
@@ -193,20 +170,6 @@ static double sparse_pairwise(const double *a, size_t n, size_t base, size_t lo,
     size_t n2 = n / 2;
     n2 -= n2 % 8;
     return sparse_pairwise(a, n2, base, lo, hi) + sparse_pairwise(a, n - n2, base + n2, lo, hi);
-}
-
-/* First index with axis[i] >= x, or n. */
-static size_t lower_bound(const double *axis, size_t n, double x)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (axis[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
 }
 
 /* ---- sorting (stable, NaN last) ---- */
@@ -265,23 +228,50 @@ static msiz_status load_sorted(msiz_tic_resampler *r, const double *mz, const do
     return MSIZ_OK;
 }
 
-/* Single peak: preserved TIC into argmin |axis - mz| (first minimum: ties go low). */
-static msiz_status lone_peak(msiz_tic_resampler *r, uint32_t *out_index, double *out_value,
-                             size_t *out_n)
+/* argmin |axis - x| (first minimum: ties go low), numpy's argmin. */
+static size_t nearest_bin(const msiz_tic_resampler *r, double x)
 {
-    double target;
-    msiz_status status = preserved_tic(r, 1, r->axis[0], r->axis[r->n - 1], &target);
-    if (status < 0 || target <= 0.0)
-        return status;
-    double x = r->mzs[0];
     size_t i = lower_bound(r->axis, r->n, x); /* argmin is at i-1 or i; the first one wins */
     size_t best = i == r->n ? r->n - 1 : i;
     if (i > 0 && !(fabs(r->axis[best] - x) < fabs(r->axis[i - 1] - x)))
         best = i - 1;
-    out_index[0] = (uint32_t)best;
+    return best;
+}
+
+/* Single peak: preserved TIC into its nearest bin (Thyra's lone-peak rule). */
+static void lone_peak(msiz_tic_resampler *r, uint32_t *out_index, double *out_value, size_t *out_n)
+{
+    double target = preserved_tic(r, 1);
+    if (!(target > 0.0))
+        return;
+    out_index[0] = (uint32_t)nearest_bin(r, r->mzs[0]);
     out_value[0] = target;
     *out_n = 1;
-    return MSIZ_OK;
+}
+
+/* Interpolation reached no bin (every point lies between two neighbouring centres, or beyond an
+ * outer centre: a spectrum narrower than a bin, or one in an outer half-bin). Thyra would store
+ * nothing; msizarr puts each in-range point into its nearest bin, as the lone-peak rule does, so
+ * the preserved TIC is kept. Points are sorted, so their bins do not go down. */
+static void nearest_points(msiz_tic_resampler *r, size_t m, uint32_t *out_index, double *out_value,
+                           size_t *out_n)
+{
+    size_t first, end, k = 0;
+    in_range(r, m, &first, &end);
+    for (size_t i = first; i < end; i++) {
+        uint32_t bin = (uint32_t)nearest_bin(r, r->mzs[i]);
+        if (k > 0 && out_index[k - 1] == bin) {
+            out_value[k - 1] += r->ints[i];
+            continue;
+        }
+        if (k > 0 && out_value[k - 1] == 0)
+            k--; /* a bin that summed to zero is not stored */
+        out_index[k] = bin;
+        out_value[k++] = 0.0 + r->ints[i];
+    }
+    if (k > 0 && out_value[k - 1] == 0)
+        k--;
+    *out_n = k;
 }
 
 /* Zeroes dense bins in [lo, hi) farther than the gap tolerance from every source m/z. */
@@ -315,19 +305,23 @@ msiz_status msiz_tic_resampler_map(msiz_tic_resampler *r, const double *mz, cons
         m--; /* NaN m/z (sorted last) are dropped */
     if (m == 0)
         return MSIZ_OK;
-    if (m == 1)
-        return lone_peak(r, out_index, out_value, out_n);
-    const double *axis = r->axis, *mzs = r->mzs, *ints = r->ints;
+    if (m == 1) {
+        lone_peak(r, out_index, out_value, out_n);
+        return MSIZ_OK;
+    }
+    const double *axis = r->axis;
     /* interp with left = right = 0: only axis values within [mzs[0], mzs[m-1]] are non-zero */
-    size_t lo = lower_bound(axis, r->n, mzs[0]), hi, guess = 0;
-    for (hi = lo; hi < r->n && axis[hi] <= mzs[m - 1]; hi++)
-        r->dense[hi] = interp_one(axis[hi], mzs, ints, m, 0.0, 0.0, &guess);
+    size_t lo = lower_bound(axis, r->n, r->mzs[0]), hi, guess = 0;
+    for (hi = lo; hi < r->n && axis[hi] <= r->mzs[m - 1]; hi++)
+        r->dense[hi] = interp_one(axis[hi], r->mzs, r->ints, m, 0.0, 0.0, &guess);
     if (r->gap > 0)
         apply_gap(r, m, lo, hi);
-    double target;
-    status = preserved_tic(r, m, axis[0], axis[r->n - 1], &target);
-    if (status < 0)
-        goto reset;
+    double target = preserved_tic(r, m);
+    if (hi == lo) {
+        if (target > 0.0)
+            nearest_points(r, m, out_index, out_value, out_n);
+        return MSIZ_OK;
+    }
     /* Python: target <= 0 -> zeros; sum <= 0 -> unscaled; else *= target / sum (NaN flows). */
     double factor = 1.0;
     int scale = 0;
@@ -349,7 +343,6 @@ msiz_status msiz_tic_resampler_map(msiz_tic_resampler *r, const double *mz, cons
         }
     }
     *out_n = k;
-reset:
     memset(r->dense + lo, 0, (hi - lo) * sizeof *r->dense);
-    return status;
+    return MSIZ_OK;
 }

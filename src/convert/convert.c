@@ -89,11 +89,16 @@ static void report_drops(const msiz_conv *c)
 {
     const msiz_bin_stats *b = &c->bin_stats;
     c->sum->peaks_out_of_range = b->out_of_range;
-    if (b->out_of_range)
-        msiz_warn("%s: %llu peaks in %llu spectra lie outside the m/z axis %.6f-%.6f and were "
-                  "dropped",
+    if (b->out_of_range && c->o->resample)
+        msiz_warn("%s: %llu peaks outside the requested m/z range %.6f-%.6f were dropped, from "
+                  "%llu spectra (the first is spectrum %llu)",
+                  c->input, (unsigned long long)b->out_of_range, c->keep_min, c->keep_max,
+                  (unsigned long long)b->spectra_with_drops, (unsigned long long)c->first_drop);
+    else if (b->out_of_range)
+        msiz_warn("%s: %llu peaks match no value of the raw m/z axis and were dropped, from %llu "
+                  "spectra (the first is spectrum %llu)",
                   c->input, (unsigned long long)b->out_of_range,
-                  (unsigned long long)b->spectra_with_drops, c->axis[0], c->axis[c->n_bins - 1]);
+                  (unsigned long long)b->spectra_with_drops, (unsigned long long)c->first_drop);
     if (c->unsorted_spectra)
         msiz_warn("%s: %llu spectra have m/z values out of ascending order; binned all the same "
                   "(collisions summed in file order)",
@@ -203,6 +208,7 @@ msiz_status msiz_convert(const char *input, const char *output, const msiz_conve
     c.input = input;
     c.output = output;
     c.sum = &sum;
+    c.first_drop = UINT64_MAX;
     clock_gettime(CLOCK_MONOTONIC, &c.t0);
     msiz_spectrum_init(&c.sp);
     status = run(&c);

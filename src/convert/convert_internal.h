@@ -43,6 +43,7 @@ typedef struct msiz_conv {
     double data_mz_min, data_mz_max;
     size_t max_peaks;
     uint64_t max_peaks_index; /* the spectrum holding max_peaks */
+    uint64_t peaks_bound;     /* peaks of the spectra placed on the grid (upper bounds) */
     uint64_t nonempty;        /* spectra read with at least one peak (in grid) */
     double pixel_size;
     int pixel_size_manual;
@@ -53,9 +54,11 @@ typedef struct msiz_conv {
     uint64_t n_bins;
     msiz_binner *binner; /* nearest neighbour or raw; NULL for tic_preserving */
     int tic_preserving;
-    msiz_union_axis *uaxis; /* no resampling, processed data: the exact m/z union */
+    msiz_union_axis *uaxis;    /* no resampling, processed data: the exact m/z union */
+    double keep_min, keep_max; /* peaks kept: the range the axis was built on */
     msiz_bin_stats bin_stats;
     msiz_filter_counts dropped;
+    uint64_t first_drop; /* lowest index of a spectrum that lost peaks (UINT64_MAX: none) */
     uint64_t unsorted_spectra;
 
     /* bin pass buffers */
@@ -139,6 +142,7 @@ typedef struct msiz_mapper {
     msiz_tic_resampler *tic;
     msiz_bin_stats stats;
     msiz_filter_counts dropped;
+    uint64_t first_drop; /* lowest spectrum index with dropped peaks, or UINT64_MAX */
     uint64_t unsorted; /* spectra whose m/z values are not ascending */
 } msiz_mapper;
 

@@ -96,8 +96,15 @@ static msiz_status resampled_axis(msiz_conv *c)
                  (unsigned long long)c->n_bins);
     MSIZ_TRY(
         msiz_axis_build(c->plan.axis_type, c->plan.mz_min, c->plan.mz_max, c->n_bins, c->axis));
-    if (!c->tic_preserving)
-        MSIZ_TRY(msiz_binner_new(c->axis, c->n_bins, NULL, &c->binner));
+    c->keep_min = c->plan.mz_min; /* resampling.md §4 step 2: the outer bin edges */
+    c->keep_max = c->plan.mz_max;
+    if (!c->tic_preserving) {
+        msiz_binner_opts bo;
+        msiz_binner_opts_init(&bo);
+        bo.mz_min = c->keep_min;
+        bo.mz_max = c->keep_max;
+        MSIZ_TRY(msiz_binner_new(c->axis, c->n_bins, &bo, &c->binner));
+    }
 cleanup:
     return status;
 }
@@ -153,6 +160,10 @@ static msiz_status raw_axis(msiz_conv *c)
     msiz_status status = c->uaxis ? union_axis(c) : continuous_axis(c);
     if (status < 0)
         return status;
+    if (c->n_bins > 0) {
+        c->keep_min = c->axis[0];
+        c->keep_max = c->axis[c->n_bins - 1];
+    }
     msiz_union_axis_free(c->uaxis);
     c->uaxis = NULL;
     snprintf(c->sum->plan, sizeof c->sum->plan, "no resampling: raw m/z axis of %llu values",
@@ -179,13 +190,19 @@ msiz_status msiz_conv_plan(msiz_conv *c)
 msiz_status msiz_mapper_init(const msiz_conv *c, msiz_mapper *m)
 {
     memset(m, 0, sizeof *m);
-    if (c->tic_preserving)
-        return msiz_tic_resampler_new(c->axis, c->n_bins, c->o->gap_tolerance, &m->tic);
-    return msiz_bin_workspace_new(c->binner, &m->ws);
+    m->first_drop = UINT64_MAX;
+    if (!c->tic_preserving)
+        return msiz_bin_workspace_new(c->binner, &m->ws);
+    msiz_status status = msiz_tic_resampler_new(c->axis, c->n_bins, c->o->gap_tolerance, &m->tic);
+    if (status == MSIZ_OK)
+        status = msiz_tic_resampler_set_range(m->tic, c->keep_min, c->keep_max);
+    return status;
 }
 
 void msiz_mapper_release(msiz_conv *c, msiz_mapper *m)
 {
+    if (m->stats.spectra_with_drops && m->first_drop < c->first_drop)
+        c->first_drop = m->first_drop;
     c->bin_stats.peaks += m->stats.peaks;
     c->bin_stats.out_of_range += m->stats.out_of_range;
     c->bin_stats.nan_mz += m->stats.nan_mz;
@@ -196,6 +213,28 @@ void msiz_mapper_release(msiz_conv *c, msiz_mapper *m)
     msiz_bin_workspace_free(m->ws);
     msiz_tic_resampler_free(m->tic);
     memset(m, 0, sizeof *m);
+}
+
+/* What the binner counts itself, for the TIC resampler: unsorted spectra (edge case #36), NaN
+ * m/z and points outside the axis range (their intensity is not part of the preserved TIC). */
+static void tic_counts(const msiz_conv *c, msiz_mapper *m, const msiz_spectrum *sp)
+{
+    uint64_t outside = 0, nans = 0;
+    int unsorted = 0;
+    for (size_t i = 0; i < sp->n; i++) {
+        double x = sp->mz[i];
+        if (i > 0 && x < sp->mz[i - 1])
+            unsorted = 1;
+        if (isnan(x))
+            nans++;
+        else if (!(x >= c->keep_min && x <= c->keep_max))
+            outside++;
+    }
+    m->unsorted += (uint64_t)unsorted;
+    m->stats.peaks += sp->n;
+    m->stats.out_of_range += outside;
+    m->stats.nan_mz += nans;
+    m->stats.spectra_with_drops += (outside + nans) > 0;
 }
 
 msiz_status msiz_mapper_map(const msiz_conv *c, msiz_mapper *m, msiz_spectrum *sp, uint32_t *idx,
@@ -210,15 +249,17 @@ msiz_status msiz_mapper_map(const msiz_conv *c, msiz_mapper *m, msiz_spectrum *s
     if (!c->tic_preserving && sp->n > c->out_cap)
         return msiz_fail(MSIZ_E_STATE, "%s: spectrum %llu has %zu peaks, %zu at scan time",
                          c->input, (unsigned long long)sp->index, sp->n, c->out_cap);
-    if (m->tic) { /* edge case #36; the binner counts it itself (its slow path) */
-        for (size_t i = 1; i < sp->n; i++)
-            if (sp->mz[i] < sp->mz[i - 1]) {
-                m->unsorted++;
-                break;
-            }
-        return msiz_tic_resampler_map(m->tic, sp->mz, sp->intensity, sp->n, idx, val, n);
+    uint64_t with_drops = m->stats.spectra_with_drops;
+    if (m->tic) {
+        tic_counts(c, m, sp);
+        status = msiz_tic_resampler_map(m->tic, sp->mz, sp->intensity, sp->n, idx, val, n);
+    } else {
+        status =
+            msiz_binner_map(c->binner, m->ws, sp->mz, sp->intensity, sp->n, idx, val, n, &m->stats);
     }
-    return msiz_binner_map(c->binner, m->ws, sp->mz, sp->intensity, sp->n, idx, val, n, &m->stats);
+    if (m->stats.spectra_with_drops > with_drops && sp->index < m->first_drop)
+        m->first_drop = sp->index; /* the lowest index: the same for every thread count */
+    return status;
 }
 
 void msiz_conv_plan_free(msiz_conv *c)

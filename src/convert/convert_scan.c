@@ -87,6 +87,7 @@ static msiz_status place(msiz_conv *c, uint64_t i, uint8_t *seen, uint64_t skipp
         c->max_peaks = sp->n;
         c->max_peaks_index = i;
     }
+    c->peaks_bound += sp->n; /* bounds the entries of a CSR table (convert_table.c) */
     return c->uaxis ? msiz_conv_union_add(c) : MSIZ_OK;
 }
 

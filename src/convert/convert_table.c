@@ -29,7 +29,8 @@ static msiz_status plane_names(const msiz_conv *c, plane *p)
     return MSIZ_OK;
 }
 
-static msiz_status begin_table(msiz_conv *c, plane *p, uint64_t n_obs, uint64_t nnz)
+static msiz_status begin_table(msiz_conv *c, plane *p, uint64_t n_obs, uint64_t nnz,
+                               uint64_t nnz_max)
 {
     msiz_table_opts to;
     msiz_table_opts_init(&to);
@@ -39,6 +40,7 @@ static msiz_status begin_table(msiz_conv *c, plane *p, uint64_t n_obs, uint64_t 
     to.n_var = c->n_bins;
     to.format = c->o->sparse_format;
     to.nnz = nnz;
+    to.nnz_max = nnz_max;
     return msiz_store_table_begin(c->store, &to, &p->t);
 }
 
@@ -115,8 +117,8 @@ static msiz_status bin_pass(msiz_conv *c, plane *p, uint64_t lo, uint64_t hi)
     }
     MSIZ_TRY(msiz_conv_tick(c, "bin", p->index, hi - lo, hi - lo, &start, 1));
     MSIZ_FAIL_IF(c->n_rows == 0, MSIZ_E_FORMAT,
-                 "%s: no peak falls inside the m/z axis %.6f-%.6f%s: nothing to store", c->input,
-                 c->axis[0], c->axis[c->n_bins - 1], p->index >= 0 ? " in this plane" : "");
+                 "%s: no peak falls inside the requested m/z range %.6f-%.6f%s: nothing to store",
+                 c->input, c->keep_min, c->keep_max, p->index >= 0 ? " in this plane" : "");
 cleanup:
     msiz_batch_release(c, &b);
     return status;
@@ -144,7 +146,8 @@ static msiz_status write_x(msiz_conv *c, plane *p)
 {
     if (!p->tr)
         return MSIZ_OK; /* CSR rows went straight into the table */
-    msiz_status status = begin_table(c, p, c->n_rows, msiz_transpose_nnz(p->tr));
+    msiz_status status =
+        begin_table(c, p, c->n_rows, msiz_transpose_nnz(p->tr), msiz_transpose_nnz(p->tr));
     if (status < 0)
         return status;
     column_sink k = {c, p, {0, 0}};
@@ -283,7 +286,24 @@ static msiz_status write_image_shapes(msiz_conv *c, plane *p)
     return msiz_store_add_shapes(c->store, p->region, c->n_rows, pixel_box, c, shp, 2);
 }
 
-static msiz_status reset_plane(msiz_conv *c, plane *p)
+static uint64_t saturating_mul(uint64_t a, uint64_t b)
+{
+    return b != 0 && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+/* CSR rows go to X before their count is known: a bound on the plane's entries, known up front,
+ * picks the index dtype (output-layout.md §3). A spectrum gives at most one entry per bin, and
+ * at most one per peak except with TIC-preserving (which interpolates between peaks); the scan
+ * pass's peak counts are upper bounds (msiz_source_locate). */
+static uint64_t csr_nnz_bound(const msiz_conv *c, uint64_t spectra)
+{
+    uint64_t bound = saturating_mul(spectra, c->n_bins);
+    if (!c->tic_preserving && c->peaks_bound < bound)
+        bound = c->peaks_bound;
+    return bound;
+}
+
+static msiz_status reset_plane(msiz_conv *c, plane *p, uint64_t spectra)
 {
     c->n_rows = 0;
     c->plane_spectra = 0;
@@ -294,7 +314,7 @@ static msiz_status reset_plane(msiz_conv *c, plane *p)
         memset(c->region_rows, 0, c->n_regions * sizeof *c->region_rows);
     }
     if (c->o->sparse_format == MSIZ_SPARSE_CSR)
-        return begin_table(c, p, UINT64_MAX, UINT64_MAX);
+        return begin_table(c, p, UINT64_MAX, UINT64_MAX, csr_nnz_bound(c, spectra));
     return msiz_transpose_new(c->n_bins, c->buffer_budget, c->spill, &p->tr);
 }
 
@@ -304,7 +324,7 @@ msiz_status msiz_conv_write_plane(msiz_conv *c, int index, uint64_t lo, uint64_t
     plane p = {.index = index};
     p.cells = (uint64_t)c->n_x * c->n_y * (index < 0 ? (uint64_t)c->n_z : 1);
     MSIZ_TRY(plane_names(c, &p));
-    MSIZ_TRY(reset_plane(c, &p));
+    MSIZ_TRY(reset_plane(c, &p, hi - lo));
     MSIZ_TRY(bin_pass(c, &p, lo, hi));
     for (uint64_t j = 0; j < c->n_bins; j++) /* the mean over the plane's spectra read */
         c->average[j] /= (double)c->plane_spectra;

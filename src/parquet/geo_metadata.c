@@ -40,11 +40,11 @@ msiz_status msiz_geo_metadata_json(const double *bbox, const char *creator_versi
 
 msiz_status msiz_pandas_metadata_json(char **out)
 {
-    json_t *root =
-        json_pack("{s:[s], s:[], s:[{s:s, s:s, s:s, s:s, s:n}, {s:n, s:s, s:s, s:s, s:n}]}",
-                  "index_columns", "__index_level_0__", "column_indexes", "columns", "name",
-                  "geometry", "field_name", "geometry", "pandas_type", "bytes", "numpy_type",
-                  "object", "metadata", "name", "field_name", "__index_level_0__", "pandas_type",
-                  "unicode", "numpy_type", "object", "metadata");
+    const char *index = MSIZ_GEOPARQUET_INDEX_NAME;
+    json_t *root = json_pack(
+        "{s:[s], s:[], s:[{s:s, s:s, s:s, s:s, s:n}, {s:s, s:s, s:s, s:s, s:n}]}", "index_columns",
+        index, "column_indexes", "columns", "name", "geometry", "field_name", "geometry",
+        "pandas_type", "bytes", "numpy_type", "object", "metadata", "name", index, "field_name",
+        index, "pandas_type", "unicode", "numpy_type", "object", "metadata");
     return dump(root, "pandas", out);
 }

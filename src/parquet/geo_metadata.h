@@ -10,7 +10,11 @@
 MSIZ_NODISCARD msiz_status msiz_geo_metadata_json(const double *bbox, const char *creator_version,
                                                   char **out);
 
-/* pandas: the geometry column (bytes) and the unnamed string index `__index_level_0__`. */
+/* The index column: a string column named like the table's obs index, so that pandas reads it
+ * back as an index named `instance_id` (output-layout.md §7). */
+#define MSIZ_GEOPARQUET_INDEX_NAME "instance_id"
+
+/* pandas: the geometry column (bytes) and the string index MSIZ_GEOPARQUET_INDEX_NAME. */
 MSIZ_NODISCARD msiz_status msiz_pandas_metadata_json(char **out);
 
 #endif

@@ -130,7 +130,7 @@ msiz_status msiz_geoparquet_write_boxes(const char *path, uint64_t n_rows,
                                         msiz_geoparquet_row_fn fn, void *ctx,
                                         const msiz_geoparquet_opts *o)
 {
-    static const msiz_pq_column_spec cols[2] = {{"geometry", 0}, {"__index_level_0__", 1}};
+    static const msiz_pq_column_spec cols[2] = {{"geometry", 0}, {MSIZ_GEOPARQUET_INDEX_NAME, 1}};
     msiz_geoparquet_opts defaults;
     msiz_pq_writer_opts po;
     msiz_pq_writer *w = NULL;

@@ -2,7 +2,7 @@
  * (output-layout.md §7), readable by geopandas.read_parquet and pyarrow.
  *
  * File layout: one row group; two REQUIRED BYTE_ARRAY columns, `geometry` (ISO WKB Polygon of
- * shapely.box) and `__index_level_0__` (UTF8 strings, read back as an unnamed index); PLAIN data
+ * shapely.box) and `instance_id` (UTF8 strings, read back as the index named so); PLAIN data
  * pages v1 of about page_bytes, each compressed on its own; footer key-value metadata `geo`
  * (GeoParquet 1.0.0, crs null, bbox of all rows) and `pandas`. Memory use is about two pages,
  * whatever n_rows. */

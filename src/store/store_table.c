@@ -1,6 +1,7 @@
 /* AnnData table: group layout, X streamed as CSC/CSR, table metadata. Dataframe columns are in
  * store_columns.c, uns in store_uns.c. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/alloc.h"
@@ -15,6 +16,32 @@ void msiz_table_opts_init(msiz_table_opts *opts)
     opts->instance_key = "instance_key";
     opts->format = MSIZ_SPARSE_CSC;
     opts->nnz = UINT64_MAX;
+    opts->nnz_max = UINT64_MAX;
+}
+
+/* Largest value int32 X indices may hold: INT32_MAX. Tests lower it with the environment
+ * variable MSIZ_TEST_INDEX32_MAX to reach the int64 path on small data; it is not an option of
+ * the library (documented in docs/output-layout.md only as a test hook). */
+static uint64_t index32_max(void)
+{
+    const char *v = getenv("MSIZ_TEST_INDEX32_MAX");
+    if (v && *v) {
+        char *end;
+        unsigned long long x = strtoull(v, &end, 10);
+        if (*end == '\0' && x < (uint64_t)INT32_MAX)
+            return x;
+    }
+    return (uint64_t)INT32_MAX;
+}
+
+/* One dtype for X/indices and X/indptr, as scipy wants them (output-layout.md §3): int32
+ * while the entries, the minor dimension (the largest index) and the major one fit, else
+ * int64. The entry count must be known, or bounded, before the first chunk is written. */
+static int needs_index64(const msiz_table *t)
+{
+    uint64_t limit = index32_max();
+    return t->nnz_bound > limit || t->n_minor > limit ||
+           (t->n_major != UINT64_MAX && t->n_major > limit);
 }
 
 msiz_status msiz_table_path(const msiz_table *t, const char *rel, char *out, size_t size)
@@ -134,6 +161,30 @@ msiz_status msiz_table_resolve_rows(msiz_table *t)
     return status;
 }
 
+static msiz_status append_indptr(msiz_table *t, uint64_t end)
+{
+    int64_t wide = (int64_t)end;
+    int32_t narrow = (int32_t)end;
+    return msiz_zarr_array_append(t->x_indptr, t->index64 ? (const void *)&wide : &narrow, 1);
+}
+
+/* Minor indices arrive as int32; an int64 table widens them block by block. */
+static msiz_status append_indices(msiz_table *t, const int32_t *minor, size_t n)
+{
+    if (!t->index64)
+        return msiz_zarr_array_append(t->x_indices, minor, n);
+    int64_t wide[1024];
+    for (size_t off = 0; off < n; off += 1024) {
+        size_t k = n - off < 1024 ? n - off : 1024;
+        for (size_t i = 0; i < k; i++)
+            wide[i] = minor[off + i];
+        msiz_status status = msiz_zarr_array_append(t->x_indices, wide, k);
+        if (status < 0)
+            return status;
+    }
+    return MSIZ_OK;
+}
+
 static msiz_status open_x(msiz_table *t)
 {
     msiz_status status = MSIZ_OK;
@@ -144,14 +195,14 @@ static msiz_status open_x(msiz_table *t)
     MSIZ_TRY(write_x_group(t));
     MSIZ_TRY(create_x_array(t, "X/data", MSIZ_DT_FLOAT64,
                             nnz == UINT64_MAX ? MSIZ_ZARR_UNKNOWN_LEN : nnz, chunk, &t->x_data));
-    MSIZ_TRY(create_x_array(t, "X/indices", MSIZ_DT_INT32,
-                            nnz == UINT64_MAX ? MSIZ_ZARR_UNKNOWN_LEN : nnz, chunk, &t->x_indices));
+    msiz_dtype index = t->index64 ? MSIZ_DT_INT64 : MSIZ_DT_INT32;
+    MSIZ_TRY(create_x_array(t, "X/indices", index, nnz == UINT64_MAX ? MSIZ_ZARR_UNKNOWN_LEN : nnz,
+                            chunk, &t->x_indices));
     uint64_t ptr_len = t->rows_open ? MSIZ_ZARR_UNKNOWN_LEN : t->n_major + 1;
-    MSIZ_TRY(create_x_array(t, "X/indptr", MSIZ_DT_INT64, ptr_len,
+    MSIZ_TRY(create_x_array(t, "X/indptr", index, ptr_len,
                             ptr_len < MSIZ_STORE_INDPTR_CHUNK ? ptr_len : MSIZ_STORE_INDPTR_CHUNK,
                             &t->x_indptr));
-    int64_t zero = 0;
-    MSIZ_TRY(msiz_zarr_array_append(t->x_indptr, &zero, 1));
+    MSIZ_TRY(append_indptr(t, 0));
 cleanup:
     return status;
 }
@@ -235,6 +286,8 @@ msiz_status msiz_store_table_begin(msiz_store *s, const msiz_table_opts *opts, m
     t->rows_open = opts->n_obs == UINT64_MAX;
     t->n_major = t->rows_open ? UINT64_MAX : t->csc ? opts->n_var : opts->n_obs;
     t->n_minor = t->csc ? opts->n_obs : opts->n_var;
+    t->nnz_bound = opts->nnz != UINT64_MAX ? opts->nnz : opts->nnz_max;
+    t->index64 = needs_index64(t);
     MSIZ_TRY(open_groups(t));
     s->open_tables++;
     t->next = s->tables;
@@ -274,13 +327,15 @@ msiz_status msiz_table_x_append(msiz_table *t, const int32_t *minor, const doubl
     MSIZ_FAIL_IF(!t->rows_open && t->major_done >= t->n_major, MSIZ_E_ARG, "%s: X has only %llu %s",
                  t->path, (unsigned long long)t->n_major, t->csc ? "columns" : "rows");
     MSIZ_TRY(check_slice(t, minor, values, n));
+    MSIZ_FAIL_IF(n > t->nnz_bound - t->nnz, MSIZ_E_ARG,
+                 "%s: X gets more than the %llu entries announced (nnz / nnz_max)", t->path,
+                 (unsigned long long)t->nnz_bound);
     if (n > 0) {
         MSIZ_TRY(msiz_zarr_array_append(t->x_data, values, n));
-        MSIZ_TRY(msiz_zarr_array_append(t->x_indices, minor, n));
+        MSIZ_TRY(append_indices(t, minor, n));
     }
     t->nnz += n;
-    int64_t end = (int64_t)t->nnz;
-    MSIZ_TRY(msiz_zarr_array_append(t->x_indptr, &end, 1));
+    MSIZ_TRY(append_indptr(t, t->nnz));
     t->major_done++;
 cleanup:
     return status;

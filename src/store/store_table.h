@@ -19,6 +19,8 @@ struct msiz_table {
     int csc;
     int rows_open; /* CSR with n_obs unknown until the rows are appended */
     uint64_t n_major, n_minor, major_done, nnz;
+    uint64_t nnz_bound; /* entries X may get: nnz, or the caller's nnz_max */
+    int index64;        /* X/indices and X/indptr are int64 (else both int32) */
     msiz_zarr_array *x_data, *x_indices, *x_indptr;
     msiz_dataframe df[2]; /* MSIZ_OBS, MSIZ_VAR */
     json_t *uns_dicts;    /* uns sub-dicts created so far (set of paths) */

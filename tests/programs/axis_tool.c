@@ -3,9 +3,12 @@
  *
  *   axis_tool axis TYPE MIN MAX N              prints the N axis values
  *   axis_tool bins TYPE MIN MAX [WIDTH REF]    prints "n_bins raw"
- *   axis_tool bin TYPE MIN MAX N [bsearch]     spectra on stdin -> bins (nearest neighbour)
+ *   axis_tool bin TYPE MIN MAX N [bsearch|ends] spectra on stdin -> bins (nearest neighbour)
  *   axis_tool rawbin                           axis section, then spectra -> raw exact bins
- *   axis_tool tic TYPE MIN MAX N GAP           spectra on stdin -> TIC-preserving bins
+ *   axis_tool tic TYPE MIN MAX N GAP [ends]    spectra on stdin -> TIC-preserving bins
+ *
+ * bin and tic keep peaks in [MIN, MAX], the range the axis is built on (as the converter does);
+ * with "ends" they keep the library's default, the first and last axis values.
  *   axis_tool sum                              values on stdin -> numpy pairwise sum
  *   axis_tool union BUDGET CAP TMPDIR          spectra (m/z only) -> sorted unique union
  *
@@ -123,7 +126,7 @@ static int run_binner(const double *axis, uint64_t n, const msiz_binner_opts *o)
     return 0;
 }
 
-static int cmd_tic(char **argv)
+static int cmd_tic(char **argv, int ends)
 {
     uint64_t n;
     double *axis = make_axis(argv, &n);
@@ -131,6 +134,8 @@ static int cmd_tic(char **argv)
         return fail();
     msiz_tic_resampler *r;
     if (msiz_tic_resampler_new(axis, n, strtod(argv[4], NULL), &r) < 0)
+        return fail();
+    if (!ends && msiz_tic_resampler_set_range(r, strtod(argv[1], NULL), strtod(argv[2], NULL)) < 0)
         return fail();
     uint32_t *idx = malloc(n * sizeof *idx);
     double *val = malloc(n * sizeof *val);
@@ -220,6 +225,10 @@ int main(int argc, char **argv)
         msiz_binner_opts o;
         msiz_binner_opts_init(&o);
         o.use_lookup_table = !(argc == 7 && strcmp(argv[6], "bsearch") == 0);
+        if (!(argc == 7 && strcmp(argv[6], "ends") == 0)) {
+            o.mz_min = strtod(argv[3], NULL);
+            o.mz_max = strtod(argv[4], NULL);
+        }
         rc = run_binner(axis, n, &o);
         free(axis);
     } else if (strcmp(cmd, "rawbin") == 0 && argc == 2) {
@@ -231,8 +240,8 @@ int main(int argc, char **argv)
         rc = run_binner(ax.v, ax.n, &o);
         free(ax.v);
         free(dummy.v);
-    } else if (strcmp(cmd, "tic") == 0 && argc == 7) {
-        rc = cmd_tic(argv + 2);
+    } else if (strcmp(cmd, "tic") == 0 && (argc == 7 || argc == 8)) {
+        rc = cmd_tic(argv + 2, argc == 8 && strcmp(argv[7], "ends") == 0);
     } else if (strcmp(cmd, "sum") == 0 && argc == 2) {
         vec v = {0}, dummy = {0};
         while (read_section(&v, &dummy, 0))

@@ -205,6 +205,7 @@ static int write_store(const char *out, const msiz_store_opts *so, fixture *f, i
     to.n_obs = (uint64_t)f->n_obs;
     to.n_var = (uint64_t)f->n_var;
     to.format = csc ? MSIZ_SPARSE_CSC : MSIZ_SPARSE_CSR;
+    to.nnz_max = to.n_obs * to.n_var; /* a bound: int32 indices (output-layout.md §3) */
     int rc = check(msiz_store_table_begin(s, &to, &t), "table begin") || write_x(t, f, csc) ||
              write_obs(t, f, to.region) || write_var_uns(t, f);
     if (t)

@@ -1,10 +1,12 @@
 """The axis module against numpy references written here from docs/resampling.md.
 
 Every reference below is built from the rules (linspace with numpy, searchsorted + strict tie
-rule + bincount, np.interp + trapezoid + pairwise np.sum), not imported from Thyra; results
-are compared exactly (reflector_tof axis values: within 2 ulp, see §8). A final test
-cross-checks the axis generators and bin counts against the installed Thyra 1.27.3 where it
-agrees with 3.x.
+rule + bincount, np.interp + pairwise np.sum), not imported from Thyra; results are compared
+exactly (reflector_tof axis values: within 2 ulp, see §8). Peaks are kept inside the range the
+axis was built on, [MIN, MAX] (reference/resampling.md §4 step 2, §5 step 5: msizarr's rule, not
+Thyra 3.x's cut at the outer bin centres); `ends` runs check the library default (first and last
+axis values). A final test cross-checks the axis generators and bin counts against the installed
+Thyra 1.27.3 where it agrees with 3.x.
 """
 import subprocess
 
@@ -51,11 +53,14 @@ def ref_axis(axis_type, lo, hi, n):
     return (edges[:-1] + edges[1:]) / 2
 
 
-def ref_nearest(axis, mz, intensity):
-    """resampling.md §4: strict range filter, searchsorted left, ties high, bincount, != 0."""
+def ref_nearest(axis, mz, intensity, lo=None, hi=None):
+    """resampling.md §4: keep lo <= mz <= hi (the axis's build range; default its end values),
+    searchsorted left clipped to n-1, ties high, bincount, != 0."""
+    lo = axis[0] if lo is None else lo
+    hi = axis[-1] if hi is None else hi
     mz = np.asarray(mz, dtype=np.float64)
     intensity = np.asarray(intensity, dtype=np.float64)
-    keep = (mz >= axis[0]) & (mz <= axis[-1])
+    keep = (mz >= lo) & (mz <= hi)
     m, w = mz[keep], intensity[keep]
     if m.size == 0:
         return np.array([], dtype=np.int64), np.array([]), int((~keep).sum())
@@ -78,28 +83,22 @@ def ref_raw(axis, mz, intensity):
     return nz, sums[nz]
 
 
-def ref_preserved_tic(mzs, ints, a0, a1):
-    total = float(np.sum(ints))
-    if total <= 0.0:
-        return 0.0
-    if a0 <= mzs[0] and a1 >= mzs[-1]:
-        return total
-    lo = max(a0, float(mzs[0]))
-    hi = min(a1, float(mzs[-1]))
-    if hi <= lo:
-        return 0.0
-    whole = float(np.trapezoid(ints, mzs))
-    if whole <= 0.0:
-        inside = (mzs >= lo) & (mzs <= hi)
-        return float(np.sum(ints[inside]))
-    interior = mzs[(mzs > lo) & (mzs < hi)]
-    kept = np.concatenate(([lo], interior, [hi]))
-    kept_integral = float(np.trapezoid(np.interp(kept, mzs, ints), kept))
-    return total * min(max(kept_integral / whole, 0.0), 1.0)
+def ref_preserved_tic(mzs, ints, lo, hi):
+    """§5 step 5, msizarr: np.sum of the intensities of the points inside [lo, hi]."""
+    return float(np.sum(ints[(mzs >= lo) & (mzs <= hi)]))
 
 
-def ref_tic(axis, mz, ints, gap=None):
-    """resampling.md §5 (Thyra 3.x converter path), dense."""
+def ref_nearest_low(axis, mzs):
+    """np.argmin(|axis - mz|) per point: ties go to the lower bin."""
+    return np.array([int(np.argmin(np.abs(axis - x))) for x in mzs], dtype=np.int64)
+
+
+def ref_tic(axis, mz, ints, gap=None, lo=None, hi=None):
+    """resampling.md §5 (Thyra 3.x converter path, msizarr's preserved TIC), dense. When the
+    interpolation reaches no axis value (every point between two neighbouring centres or beyond
+    an outer one), msizarr puts each in-range point into its nearest bin (the lone-peak rule)."""
+    lo = axis[0] if lo is None else lo
+    hi = axis[-1] if hi is None else hi
     mz = np.asarray(mz, dtype=np.float64)
     ints = np.asarray(ints, dtype=np.float64)
     if mz.size == 0:
@@ -107,19 +106,26 @@ def ref_tic(axis, mz, ints, gap=None):
     if not np.all(mz[:-1] <= mz[1:]):
         order = np.argsort(mz, kind="stable")
         mz, ints = mz[order], ints[order]
+    target = ref_preserved_tic(mz, ints, lo, hi)
     if mz.size == 1:
-        target = ref_preserved_tic(mz, ints, axis[0], axis[-1])
         if target <= 0.0:
             return np.array([], dtype=np.int64), np.array([])
         return np.array([int(np.argmin(np.abs(axis - mz[0])))]), np.array([target])
+    if not ((axis >= mz[0]) & (axis <= mz[-1])).any():
+        if target <= 0.0:
+            return np.array([], dtype=np.int64), np.array([])
+        inside = (mz >= lo) & (mz <= hi)
+        idx = ref_nearest_low(axis, mz[inside])
+        sums = np.bincount(idx, weights=ints[inside], minlength=len(axis))
+        nz = np.flatnonzero(sums != 0)
+        return nz, sums[nz]
     res = np.interp(axis, mz, ints, left=0, right=0)
     if gap is not None and gap > 0:
         right = np.searchsorted(mz, axis)
-        lo = np.clip(right - 1, 0, mz.size - 1)
-        hi = np.clip(right, 0, mz.size - 1)
-        nearest = np.minimum(np.abs(axis - mz[lo]), np.abs(axis - mz[hi]))
+        l = np.clip(right - 1, 0, mz.size - 1)
+        h = np.clip(right, 0, mz.size - 1)
+        nearest = np.minimum(np.abs(axis - mz[l]), np.abs(axis - mz[h]))
         res[nearest > gap] = 0.0
-    target = ref_preserved_tic(mz, ints, axis[0], axis[-1])
     if target <= 0.0:
         res.fill(0.0)
     else:
@@ -217,17 +223,27 @@ def test_axis_values(build_dir, axis_type, lo, hi):
             assert np.array_equal(got, want), (n, np.flatnonzero(got != want)[:5])
 
 
-def make_peaks(axis, rng, n_random=20000, f32=False):
+def ends_and_neighbours(lo, hi):
+    return [lo, hi, np.nextafter(lo, -np.inf), np.nextafter(hi, np.inf),
+            np.nextafter(lo, np.inf), np.nextafter(hi, -np.inf)]
+
+
+def make_peaks(axis, rng, n_random=20000, f32=False, edges=None):
     """Random peaks plus the hard cases: exact axis values, midpoints (ties) and their float
-    neighbours, both ends and beyond, collisions, negatives and exact cancellation."""
+    neighbours, both end values and the build range's ends (`edges`) and beyond, collisions,
+    negatives and exact cancellation."""
     lo, hi = axis[0], axis[-1]
     span = hi - lo
     mz = [rng.uniform(lo - 0.05 * span, hi + 0.05 * span, n_random)]
     pick = rng.integers(0, len(axis) - 1, 2000)
     mids = (axis[pick] + axis[pick + 1]) / 2
     mz += [axis[pick], mids, np.nextafter(mids, np.inf), np.nextafter(mids, -np.inf)]
-    mz += [np.array([lo, hi, np.nextafter(lo, -np.inf), np.nextafter(hi, np.inf),
-                     np.nextafter(lo, np.inf), np.nextafter(hi, -np.inf), lo - 1, hi + 1])]
+    mz += [np.array(ends_and_neighbours(lo, hi) + [lo - 1, hi + 1])]
+    if edges is not None:
+        # the outer half-bins of a physics axis: between the build range's ends and the first
+        # / last centre
+        mz += [np.array(ends_and_neighbours(*edges)),
+               rng.uniform(edges[0], lo, 50), rng.uniform(hi, edges[1], 50)]
     mz = np.concatenate(mz)
     if f32:
         mz = mz.astype(np.float32).astype(np.float64)
@@ -255,10 +271,12 @@ def test_nearest_neighbour_binning(build_dir, axis_type, lo, hi, n):
         n = ref_bins(axis_type, lo, hi)[0]
     want_axis = ref_axis(axis_type, lo, hi, n)
     c_ax = c_axis(build_dir, axis_type, lo, hi, n)
-    spectra = [make_peaks(c_ax, rng), make_peaks(c_ax, rng, 3000, f32=True),
-               (np.array([]), np.array([])), (np.array([lo - 1.0]), np.array([5.0]))]
+    spectra = [make_peaks(c_ax, rng, edges=(lo, hi)),
+               make_peaks(c_ax, rng, 3000, f32=True, edges=(lo, hi)),
+               (np.array([]), np.array([])), (np.array([lo - 1.0]), np.array([5.0])),
+               (np.array([lo]), np.array([2.0])), (np.array([hi]), np.array([3.0]))]
     # sorted spectra (the binner's fast path) and one that turns unsorted half-way
-    mz, ints = make_peaks(c_ax, rng, 5000)
+    mz, ints = make_peaks(c_ax, rng, 5000, edges=(lo, hi))
     order = np.argsort(mz, kind="stable")
     spectra.append((mz[order], ints[order]))
     half = order.size // 2
@@ -268,17 +286,21 @@ def test_nearest_neighbour_binning(build_dir, axis_type, lo, hi, n):
         # peaks within 1e-9 Da of a midpoint may legitimately differ (§8): leave them out
         spectra = [(m[~near_midpoint(want_axis, m, 1e-9)], i[~near_midpoint(want_axis, m, 1e-9)])
                    if m.size else (m, i) for m, i in spectra]
-    for mode in ([], ["bsearch"]):
+    for mode in ([], ["bsearch"], ["ends"]):
         out = run_ok(build_dir, "bin", axis_type, lo.hex(), hi.hex(), n, *mode,
                      stdin=spectra_text(spectra))
         got, stats = parse_spectra(out)
+        keep = (None, None) if mode == ["ends"] else (lo, hi)
         total_drop = 0
         for (mz, ints), (gi, gv) in zip(spectra, got):
-            wi, wv, dropped = ref_nearest(want_axis, mz, ints)
+            wi, wv, dropped = ref_nearest(want_axis, mz, ints, *keep)
             total_drop += dropped
             assert np.array_equal(gi, wi)
             assert np.array_equal(gv, wv)
         assert stats == (sum(s[0].size for s in spectra), total_drop, 0)
+        # the range's own ends are kept, in the outer bins (lost at the centres of a physics axis)
+        kept = list(got[4][0]) == [0] and list(got[5][0]) == [n - 1]
+        assert kept == (mode != ["ends"] or axis_type == "constant")
 
 
 def test_binning_ties_negatives_nan(build_dir):
@@ -335,7 +357,7 @@ def test_pairwise_sum_equals_np_sum(build_dir, n, request):
     assert float.fromhex(out.split()[0]) == float(np.sum(x))
 
 
-def tic_cases(axis, rng):
+def tic_cases(axis, rng, edges=None):
     lo, hi = axis[0], axis[-1]
     span = hi - lo
     profile = np.sort(rng.uniform(lo + 0.1 * span, hi - 0.1 * span, 400))
@@ -352,23 +374,42 @@ def tic_cases(axis, rng):
          np.array([1.0, 3.0, 2.0])),
         (np.concatenate([profile[:20], profile[-20:]]), np.ones(40)),          # a big gap
     ]
+    if edges is not None:
+        e0, e1 = edges
+        mid = (axis[10] + axis[11]) / 2
+        cases += [
+            (np.array([e0]), np.array([4.0])),                                 # lone, at min
+            (np.array([(axis[-1] + e1) / 2, e1]), np.array([1.5, 2.5])),        # top half-bin
+            (np.array([e0, axis[0] + 0.3 * (axis[1] - axis[0])]),               # crosses no
+             np.array([3.0, 1.0])),                                             # centre
+            (np.array([mid - 1e-7, mid, mid + 1e-7]), np.array([1.0, -0.5, 2.0])),  # narrow
+            (np.array([e0, e1]), np.array([5.0, 7.0])),                         # both ends
+            (np.array([e1, e1 + 0.1]), np.array([5.0, 7.0])),                   # half outside
+        ]
     return cases
 
 
 @pytest.mark.parametrize("axis_type", ["constant", "reflector_tof", "fticr"])
 @pytest.mark.parametrize("gap", [0.0, 0.05])
-def test_tic_preserving(build_dir, axis_type, gap):
+@pytest.mark.parametrize("ends", [False, True])
+def test_tic_preserving(build_dir, axis_type, gap, ends):
     lo, hi, n = 300.0, 340.0, 5000
     axis = c_axis(build_dir, axis_type, lo, hi, n)
     rng = np.random.default_rng(3)
-    cases = tic_cases(axis, rng)
-    out = run_ok(build_dir, "tic", axis_type, lo, hi, n, gap, stdin=spectra_text(cases))
+    cases = tic_cases(axis, rng, (lo, hi))
+    out = run_ok(build_dir, "tic", axis_type, lo, hi, n, gap, *(["ends"] if ends else []),
+                 stdin=spectra_text(cases))
     got, _ = parse_spectra(out)
     assert len(got) == len(cases)
+    keep = (None, None) if ends else (lo, hi)
     for k, ((mz, ints), (gi, gv)) in enumerate(zip(cases, got)):
-        wi, wv = ref_tic(axis, mz, ints, gap if gap > 0 else None)
+        wi, wv = ref_tic(axis, mz, ints, gap if gap > 0 else None, *keep)
         assert np.array_equal(gi, wi), k
         assert np.array_equal(gv, wv), (k, np.max(np.abs(gv - wv)) if gv.size == wv.size else 0)
+        if not ends:  # every spectrum keeps the TIC of its points inside [lo, hi]
+            inside = (mz >= lo) & (mz <= hi)
+            want = ints[inside].sum()
+            assert (want <= 0 and gv.size == 0) or np.isclose(gv.sum(), want, rtol=1e-12), k
 
 
 def test_union_axis_spills_and_merges(build_dir, tmp_path):

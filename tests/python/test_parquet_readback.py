@@ -45,7 +45,7 @@ def test_read_back(run_program, tmp_path, codec, n, page_bytes):
 
     assert table.num_rows == n
     assert table.schema.field("geometry").type == pa.binary()
-    assert table.schema.field("__index_level_0__").type == pa.string()
+    assert table.schema.field("instance_id").type == pa.string()
     assert not table.schema.field("geometry").nullable
 
     meta = pq.ParquetFile(path).metadata
@@ -65,7 +65,7 @@ def test_read_back(run_program, tmp_path, codec, n, page_bytes):
     got = shapely.get_coordinates(df.geometry.values)
     assert got.shape == expected.shape
     assert np.array_equal(got, expected)  # exact values and ring order
-    assert df.index.name is None
+    assert df.index.name == "instance_id"  # output-layout.md §7
     assert list(df.index) == [str(r) for r in range(n)]
 
     geo = json.loads(meta.metadata[b"geo"])
@@ -81,7 +81,7 @@ def test_read_back(run_program, tmp_path, codec, n, page_bytes):
         assert "bbox" not in column
     assert geo["creator"]["library"] == "geopandas"
     pandas_meta = json.loads(meta.metadata[b"pandas"])
-    assert pandas_meta["index_columns"] == ["__index_level_0__"]
+    assert pandas_meta["index_columns"] == ["instance_id"]
 
 
 def test_same_as_geopandas_output(run_program, tmp_path):
@@ -91,7 +91,7 @@ def test_same_as_geopandas_output(run_program, tmp_path):
     xmin, ymin, xmax, ymax = expected_bounds(n)
     ref = geopandas.GeoDataFrame(
         geometry=shapely.box(xmin, ymin, xmax, ymax),
-        index=pd.Index([str(r) for r in range(n)], dtype=object),
+        index=pd.Index([str(r) for r in range(n)], dtype=object, name="instance_id"),
     )
     ref.to_parquet(tmp_path / "ref.parquet")
     with warnings.catch_warnings():
@@ -122,7 +122,7 @@ def test_memory_is_bounded(build_dir, tmp_path):
     assert peak_kib < 40 * 1024, f"peak RSS {peak_kib} KiB"
     assert pq.ParquetFile(out).metadata.num_rows == 1_000_000
     last = pq.read_table(out).slice(999_999)
-    assert last.column("__index_level_0__").to_pylist() == ["999999"]
+    assert last.column("instance_id").to_pylist() == ["999999"]
 
 
 def test_errors(run_program, tmp_path):

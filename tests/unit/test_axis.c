@@ -239,6 +239,62 @@ static void test_nearest_rules(void **state)
     free(a);
 }
 
+/* resampling.md §4 step 2: with the build range set, a physics axis keeps the peaks of its
+ * outer half-bins (between min and the first centre, the last centre and max) in the outer
+ * bins; without it (the default) they are dropped; beyond the range they are dropped. */
+static void test_nearest_keeps_build_range(void **state)
+{
+    (void)state;
+    double *a = axis_of(MSIZ_AXIS_REFLECTOR_TOF, 100, 200, 1000);
+    assert_true(a[0] > 100 && a[999] < 200);
+    const double mz[] = {100.0,
+                         (100.0 + a[0]) / 2,
+                         a[500],
+                         (a[999] + 200.0) / 2,
+                         200.0,
+                         nextafter(100.0, 0),
+                         nextafter(200.0, 300)};
+    const double in[] = {1, 2, 4, 8, 16, 32, 64};
+    msiz_binner_opts o;
+    msiz_binner_opts_init(&o);
+    o.mz_min = 100;
+    o.mz_max = 200;
+    for (int lut = 0; lut < 2; lut++) {
+        o.use_lookup_table = lut;
+        msiz_binner *b;
+        msiz_bin_workspace *ws;
+        assert_int_equal(msiz_binner_new(a, 1000, &o, &b), MSIZ_OK);
+        assert_int_equal(msiz_bin_workspace_new(b, &ws), MSIZ_OK);
+        uint32_t idx[7];
+        double val[7];
+        size_t k;
+        msiz_bin_stats st = {0};
+        assert_int_equal(msiz_binner_map(b, ws, mz, in, 7, idx, val, &k, &st), MSIZ_OK);
+        assert_int_equal(k, 3);
+        assert_int_equal(idx[0], 0);
+        assert_true(val[0] == 3.0);
+        assert_int_equal(idx[1], 500);
+        assert_int_equal(idx[2], 999);
+        assert_true(val[2] == 24.0);
+        assert_int_equal(st.out_of_range, 2);
+        assert_int_equal(msiz_binner_lookup(b, 200.0), 999);
+        assert_int_equal(msiz_binner_lookup(b, 100.0), 0);
+        msiz_bin_workspace_free(ws);
+        msiz_binner_free(b);
+    }
+    binned r; /* the default range: the first and last centre */
+    bin_once(a, 1000, MSIZ_BIN_NEAREST, mz, in, 7, &r);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.st.out_of_range, 6);
+    msiz_binner *b = NULL;
+    o.mz_min = 300; /* min > max */
+    assert_int_equal(msiz_binner_new(a, 1000, &o, &b), MSIZ_E_ARG);
+    o.mz_min = -INFINITY;
+    assert_int_equal(msiz_binner_new(a, 1000, &o, &b), MSIZ_E_ARG);
+    assert_null(b);
+    free(a);
+}
+
 static void test_raw_rules(void **state)
 {
     (void)state;
@@ -314,6 +370,15 @@ static void test_pairwise_small(void **state)
     assert_false(signbit(msiz_pairwise_sum(negz, 16))); /* np.sum gives +0.0 */
 }
 
+/* Maps one spectrum with the TIC resampler (which must succeed); returns the stored count. */
+static size_t tic_map(msiz_tic_resampler *r, const double *mz, const double *in, size_t m,
+                      uint32_t *idx, double *val)
+{
+    size_t k = 0;
+    assert_int_equal(msiz_tic_resampler_map(r, mz, in, m, idx, val, &k), MSIZ_OK);
+    return k;
+}
+
 static void test_tic_corner_cases(void **state)
 {
     (void)state;
@@ -322,25 +387,60 @@ static void test_tic_corner_cases(void **state)
     assert_int_equal(msiz_tic_resampler_new(a, 11, 0, &r), MSIZ_OK);
     uint32_t idx[11];
     double val[11];
-    size_t k;
     /* lone peak halfway between 102 and 103: argmin keeps the lower bin */
     const double mz1[] = {102.5}, in1[] = {7.0};
-    assert_int_equal(msiz_tic_resampler_map(r, mz1, in1, 1, idx, val, &k), MSIZ_OK);
-    assert_int_equal(k, 1);
+    assert_int_equal(tic_map(r, mz1, in1, 1, idx, val), 1);
     assert_int_equal(idx[0], 2);
     assert_true(val[0] == 7.0);
     /* lone peak outside the axis: nothing */
     const double mz2[] = {120.0};
-    assert_int_equal(msiz_tic_resampler_map(r, mz2, in1, 1, idx, val, &k), MSIZ_OK);
-    assert_int_equal(k, 0);
+    assert_int_equal(tic_map(r, mz2, in1, 1, idx, val), 0);
     /* two peaks covering 101..104: rescaled so the sum equals the TIC */
     const double mz3[] = {104.0, 101.0}, in3[] = {3.0, 3.0};
-    assert_int_equal(msiz_tic_resampler_map(r, mz3, in3, 2, idx, val, &k), MSIZ_OK);
-    assert_int_equal(k, 4);
+    assert_int_equal(tic_map(r, mz3, in3, 2, idx, val), 4);
     assert_int_equal(idx[0], 1);
     assert_true(fabs(val[0] + val[1] + val[2] + val[3] - 6.0) < 1e-12);
-    assert_int_equal(msiz_tic_resampler_map(r, NULL, NULL, 0, idx, val, &k), MSIZ_OK);
-    assert_int_equal(k, 0);
+    assert_int_equal(tic_map(r, NULL, NULL, 0, idx, val), 0);
+    msiz_tic_resampler_free(r);
+    free(a);
+}
+
+/* resampling.md §5 step 5 (msizarr): the preserved TIC is the summed intensity of the points
+ * inside the build range; a spectrum the interpolation does not reach (inside an outer
+ * half-bin, or narrower than a bin) goes to its nearest bins instead of vanishing. */
+static void test_tic_build_range(void **state)
+{
+    (void)state;
+    double *a = axis_of(MSIZ_AXIS_REFLECTOR_TOF, 100, 200, 1000);
+    msiz_tic_resampler *r;
+    assert_int_equal(msiz_tic_resampler_new(a, 1000, 0, &r), MSIZ_OK);
+    assert_int_equal(msiz_tic_resampler_set_range(r, 200, 100), MSIZ_E_ARG);
+    assert_int_equal(msiz_tic_resampler_set_range(r, 100, NAN), MSIZ_E_ARG);
+    uint32_t idx[1000];
+    double val[1000];
+    size_t k;
+    /* two points in the top half-bin: nothing with the default range (Thyra stores nothing) */
+    const double top[] = {(a[999] + 200.0) / 2, 200.0}, in[] = {1.5, 2.5, 4.0};
+    assert_int_equal(tic_map(r, top, in, 2, idx, val), 0);
+    assert_int_equal(msiz_tic_resampler_set_range(r, 100, 200), MSIZ_OK);
+    assert_int_equal(tic_map(r, top, in, 2, idx, val), 1);
+    assert_int_equal(idx[0], 999);
+    assert_true(val[0] == 4.0);
+    /* a lone peak at min */
+    const double low[] = {100.0};
+    k = tic_map(r, low, in, 1, idx, val);
+    assert_true(k == 1 && idx[0] == 0 && val[0] == 1.5);
+    /* from min across the middle to beyond max: rescaled to the points inside [100, 200] */
+    const double wide[] = {100.0, 150.0, 250.0};
+    k = tic_map(r, wide, in, 3, idx, val);
+    double sum = 0;
+    for (size_t i = 0; i < k; i++)
+        sum += val[i];
+    assert_true(k > 100 && idx[0] == 0 && fabs(sum - 4.0) < 1e-12);
+    /* narrower than a bin, between two centres: each point to its nearest centre */
+    const double narrow[] = {a[10] + 1e-9, a[11] - 1e-9};
+    k = tic_map(r, narrow, in, 2, idx, val);
+    assert_true(k == 2 && idx[0] == 10 && idx[1] == 11 && val[0] == 1.5 && val[1] == 2.5);
     msiz_tic_resampler_free(r);
     free(a);
 }
@@ -524,10 +624,12 @@ int main(void)
         cmocka_unit_test(test_plan),
         cmocka_unit_test(test_axis_worked_centres),
         cmocka_unit_test(test_nearest_rules),
+        cmocka_unit_test(test_nearest_keeps_build_range),
         cmocka_unit_test(test_raw_rules),
         cmocka_unit_test(test_lut_equals_bsearch),
         cmocka_unit_test(test_pairwise_small),
         cmocka_unit_test(test_tic_corner_cases),
+        cmocka_unit_test(test_tic_build_range),
         cmocka_unit_test(test_union_spill),
         cmocka_unit_test(test_union_cap),
         cmocka_unit_test(test_alloc_failures),

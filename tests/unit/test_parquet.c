@@ -280,7 +280,7 @@ static size_t write_and_walk(msiz_parquet_codec codec, int pq_codec, uint64_t n_
     uint32_t footer = (uint32_t)file[size - 8] | (uint32_t)file[size - 7] << 8 |
                       (uint32_t)file[size - 6] << 16 | (uint32_t)file[size - 5] << 24;
     assert_int_equal(pos + footer + 8, size); /* the footer follows the last page */
-    assert_non_null(memmem(file + pos, footer, "__index_level_0__", 17));
+    assert_non_null(memmem(file + pos, footer, "instance_id", 11));
     assert_non_null(memmem(file + pos, footer, "\"primary_column\"", 16));
     free(file);
     return pages;
@@ -513,10 +513,10 @@ static void test_metadata_json(void **state)
     free(geo);
     assert_int_equal(msiz_pandas_metadata_json(&pandas), MSIZ_OK);
     assert_string_equal(
-        pandas, "{\"index_columns\": [\"__index_level_0__\"], \"column_indexes\": [], "
+        pandas, "{\"index_columns\": [\"instance_id\"], \"column_indexes\": [], "
                 "\"columns\": [{\"name\": \"geometry\", \"field_name\": \"geometry\", "
                 "\"pandas_type\": \"bytes\", \"numpy_type\": \"object\", \"metadata\": null}, "
-                "{\"name\": null, \"field_name\": \"__index_level_0__\", \"pandas_type\": "
+                "{\"name\": \"instance_id\", \"field_name\": \"instance_id\", \"pandas_type\": "
                 "\"unicode\", \"numpy_type\": \"object\", \"metadata\": null}]}");
     free(pandas);
 }

@@ -121,6 +121,33 @@ static void test_mismatched_shapes_refused(void **state)
     msiz_store_abort(s);
 }
 
+/* A CSR table whose row count is open announces a bound on its entries (it picks the index
+ * dtype before the first chunk); going over it is refused, not written with wrapped indices. */
+static void test_nnz_bound_enforced(void **state)
+{
+    ctx *c = *state;
+    msiz_store *s = new_store(c);
+    msiz_table_opts to;
+    msiz_table_opts_init(&to);
+    assert_int_equal(to.nnz_max, UINT64_MAX);
+    to.name = "tab";
+    to.region = "px";
+    to.n_obs = UINT64_MAX;
+    to.n_var = 4;
+    to.format = MSIZ_SPARSE_CSR;
+    to.nnz_max = 3;
+    msiz_table *t = NULL;
+    assert_int_equal(msiz_store_table_begin(s, &to, &t), MSIZ_OK);
+    int32_t idx[3] = {0, 1, 3};
+    double val[3] = {1.0, 2.0, 3.0};
+    assert_int_equal(msiz_table_x_append(t, idx, val, 2), MSIZ_OK);
+    assert_int_equal(msiz_table_x_append(t, idx, val, 2), MSIZ_E_ARG);
+    assert_non_null(strstr(msiz_last_error(), "more than the 3 entries announced"));
+    assert_int_equal(msiz_table_x_append(t, idx + 2, val, 1), MSIZ_OK);
+    msiz_store_abort(s);
+    assert_int_equal(entries(c), 0);
+}
+
 static void test_out_of_range_indices_refused(void **state)
 {
     ctx *c = *state;
@@ -301,6 +328,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_invalid_names_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mismatched_shapes_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nnz_bound_enforced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_of_range_indices_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_int32_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_existing_output_and_overwrite, setup, teardown),

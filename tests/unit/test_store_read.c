@@ -76,6 +76,7 @@ static void write_table(msiz_store *s, const char *name, int csc)
     to.n_obs = N_OBS;
     to.n_var = N_VAR;
     to.format = csc ? MSIZ_SPARSE_CSC : MSIZ_SPARSE_CSR;
+    to.nnz_max = (uint64_t)N_OBS * N_VAR; /* a bound: int32 indices, as the converter writes */
     msiz_table *t = NULL;
     assert_int_equal(msiz_store_table_begin(s, &to, &t), MSIZ_OK);
     append_x(t, csc);
