@@ -293,9 +293,11 @@ void msiz_conv_budget_split(msiz_conv *c)
     uint64_t per_elem = X_CHUNK_ELEM(threads);
     size_t slot = msiz_batch_slot_bytes(c);
     /* X chunks: a quarter of the rest, never what one batch slot and the transpose's minimum,
-     * or the final writes, need; between MIN_X_CHUNK and Thyra's length */
+     * or the final writes, need; between MIN_X_CHUNK and Thyra's length. The quarter is taken
+     * as if there were no --report (its images come out of the pass buffers), so that the
+     * report does not change the store's chunks unless the limit is too tight for both. */
     uint64_t other = b.pass > b.final_writes ? b.pass : b.final_writes;
-    uint64_t chunk = rest / 4 / per_elem, most = (rest - other) / per_elem;
+    uint64_t chunk = (rest + b.report) / 4 / per_elem, most = (rest - other) / per_elem;
     chunk = chunk < most ? chunk : most;
     c->chunk_elems = (size_t)(chunk > MAX_X_CHUNK   ? MAX_X_CHUNK
                               : chunk < MIN_X_CHUNK ? MIN_X_CHUNK
