@@ -5,6 +5,9 @@
  * - msiz_convert runs on a thread of its own with the GIL released; the calling thread waits,
  *   and every 50 ms (or at once when an event arrives) takes the GIL to hand progress events and
  *   log messages to Python and to check for signals (Ctrl-C);
+ * - a progress event is handed over synchronously: the converter waits until Python has taken
+ *   it (the library sends a few per second), so a callback that raises, or a Ctrl-C seen while
+ *   it runs, stops the conversion before any further work;
  * - KeyboardInterrupt, or an exception raised by a progress or log callback, sets the
  *   converter's cancel flag; the caller waits for the converter to clean up (nothing is left on
  *   disk) and the exception propagates;
@@ -32,8 +35,10 @@ static PyObject *g_conversion_error;
 typedef struct job {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int done;            /* the converter returned (under mu) */
-    volatile int cancel; /* polled by the converter */
+    pthread_cond_t taken_cv; /* the caller took the events posted so far (under mu) */
+    uint64_t posted, taken;  /* progress events posted by the converter / taken by the caller */
+    int done;                /* the converter returned (under mu) */
+    volatile int cancel;     /* polled by the converter */
     /* inputs */
     const char *input, *output;
     msiz_convert_opts opts;
@@ -122,7 +127,10 @@ static void on_progress_event(void *user, const msiz_progress *p)
     j->events[i] = *p;
     snprintf(j->pass_names[i], sizeof j->pass_names[i], "%s", p->pass);
     j->events[i].pass = j->pass_names[i];
+    uint64_t mine = ++j->posted;
     pthread_cond_signal(&j->cv);
+    while (j->taken < mine && !j->cancel) /* until Python has handled it (or cancelled) */
+        pthread_cond_wait(&j->taken_cv, &j->mu);
     pthread_mutex_unlock(&j->mu);
 }
 
@@ -143,8 +151,21 @@ static void *conversion_thread(void *arg)
 
 /* ---- Waiting (GIL released while blocked) ------------------------------------------------- */
 
-/* Blocks up to WAKE_MS for news; copies the pending events out. Returns whether it is done. */
-static int wait_for_news(job *j, msiz_progress *events, char (*names)[16], int *n_events)
+/* Tells the converter that the events copied out so far were handled (or need not be). */
+static void release_events(job *j, uint64_t upto)
+{
+    Py_BEGIN_ALLOW_THREADS pthread_mutex_lock(&j->mu);
+    if (upto > j->taken)
+        j->taken = upto;
+    pthread_cond_broadcast(&j->taken_cv);
+    pthread_mutex_unlock(&j->mu);
+    Py_END_ALLOW_THREADS
+}
+
+/* Blocks up to WAKE_MS for news; copies the pending events out (*upto: how many were posted).
+ * Returns whether it is done. */
+static int wait_for_news(job *j, msiz_progress *events, char (*names)[16], int *n_events,
+                         uint64_t *upto)
 {
     int done;
     Py_BEGIN_ALLOW_THREADS pthread_mutex_lock(&j->mu);
@@ -164,6 +185,7 @@ static int wait_for_news(job *j, msiz_progress *events, char (*names)[16], int *
     for (int i = 0; i < j->n_events; i++)
         events[i].pass = names[i];
     j->n_events = 0;
+    *upto = j->posted;
     done = j->done;
     pthread_mutex_unlock(&j->mu);
     Py_END_ALLOW_THREADS return done;
@@ -176,8 +198,9 @@ static void run_job(job *j, PyObject *on_progress, PyObject *on_log, PyObject *e
     msiz_progress events[MAX_EVENTS];
     char names[MAX_EVENTS][16];
     int n = 0, done = 0;
+    uint64_t upto = 0;
     while (!done) {
-        done = wait_for_news(j, events, names, &n);
+        done = wait_for_news(j, events, names, &n, &upto);
         if (exc[0]) /* cancelled: wait for the clean-up, deliver nothing more */
             continue;
         int failed = deliver_logs(on_log) < 0;
@@ -185,8 +208,9 @@ static void run_job(job *j, PyObject *on_progress, PyObject *on_log, PyObject *e
         failed = failed || PyErr_CheckSignals() < 0;
         if (failed) {
             PyErr_Fetch(&exc[0], &exc[1], &exc[2]);
-            j->cancel = 1;
+            j->cancel = 1; /* set before the release: the waiting converter sees it */
         }
+        release_events(j, upto);
     }
     if (exc[0]) { /* the clean-up's messages belong to no one: drop them */
         core_log_entry e;
@@ -289,6 +313,7 @@ static PyObject *run_convert(PyObject *input, PyObject *output, PyObject *option
     }
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->cv, NULL);
+    pthread_cond_init(&j->taken_cv, NULL);
     j->input = PyBytes_AsString(input);
     j->output = PyBytes_AsString(output);
     msiz_convert_opts_init(&j->opts);
@@ -298,6 +323,7 @@ static PyObject *run_convert(PyObject *input, PyObject *output, PyObject *option
         result = convert_on_thread(j, on_progress, on_log);
     }
     pthread_cond_destroy(&j->cv);
+    pthread_cond_destroy(&j->taken_cv);
     pthread_mutex_destroy(&j->mu);
     PyMem_Free(j);
     Py_DECREF(keep);

@@ -249,12 +249,16 @@ def test_keyboard_interrupt_cancels(venv, tmp_path, large, how):
     KeyboardInterrupt, no output, no temporary sibling, no spill file."""
     spill, out = tmp_path / "spill", tmp_path / "out.zarr"
     spill.mkdir()
+    # The converter waits while a progress event is handled, so the callback holds it mid-pass
+    # until the interrupt arrives: no race with the end of the conversion.
     code = f"""
-        import _thread, os, signal, sys, threading, msizarr
+        import _thread, os, signal, sys, threading, time, msizarr
         binning = threading.Event()
         def on_progress(event):
             if event.pass_name == "bin" and event.done < event.total:
                 binning.set()
+                for _ in range(3000):  # KeyboardInterrupt arrives between two sleeps
+                    time.sleep(0.01)
         def interrupt():
             binning.wait(300)
             if {how!r} == "SIGINT":
