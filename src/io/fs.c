@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -119,6 +121,27 @@ msiz_status msiz_path_join(char *out, size_t out_size, const char *a, const char
     if (n < 0 || (size_t)n >= out_size)
         return msiz_fail(MSIZ_E_LIMIT, "path too long: '%s/%s'", a, b);
     return MSIZ_OK;
+}
+
+int msiz_same_node(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+int msiz_path_at_or_below(const char *path, const struct stat *dir)
+{
+    char real[PATH_MAX];
+    if (!realpath(path, real))
+        return 0;
+    for (;;) {
+        struct stat st;
+        if (stat(real, &st) == 0 && msiz_same_node(&st, dir))
+            return 1;
+        char *slash = strrchr(real, '/');
+        if (!slash || (slash == real && real[1] == '\0'))
+            return 0;
+        slash[slash == real ? 1 : 0] = '\0';
+    }
 }
 
 /* Splits `path` (trailing slashes dropped) into its folder and last component. */

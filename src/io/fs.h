@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "msizarr/msizarr.h"
@@ -44,6 +45,14 @@ size_t msiz_sweep_temp_siblings(const char *final_path);
  * so that a kill cannot leave it behind for good) and removed after the rename; without it,
  * MSIZ_E_EXISTS. */
 msiz_status msiz_commit_path(const char *temp_path, const char *final_path, int replace);
+
+/* 1 when two stat results name the same file (device and inode). */
+int msiz_same_node(const struct stat *a, const struct stat *b);
+
+/* 1 when `path`, made real, is the folder `dir` or lies below it: each ancestor is compared by
+ * device and inode, so that symbolic links, "..", bind mounts and hard-to-spell paths do not
+ * hide the relation. 0 when `path` cannot be resolved. */
+int msiz_path_at_or_below(const char *path, const struct stat *dir);
 
 /* Joins a and b with one '/'. Returns MSIZ_E_LIMIT if it does not fit. */
 msiz_status msiz_path_join(char *out, size_t out_size, const char *a, const char *b);

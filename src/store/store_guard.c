@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "common/error.h"
+#include "io/fs.h"
 
 #define NEVER          "it is never replaced: choose another output path"
 #define MAX_META_BYTES ((off_t)256 << 20) /* a root zarr.json, consolidated metadata included */
@@ -47,29 +48,6 @@ static int is_zarr_group(const char *dir)
     return group;
 }
 
-static int same_node(const struct stat *a, const struct stat *b)
-{
-    return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
-}
-
-/* 1 when `path`, made real, is `dir` or lies below it (each ancestor compared by device and
- * inode, so that bind mounts and hard-to-spell paths are caught too). */
-static int at_or_below(const char *path, const struct stat *dir)
-{
-    char real[PATH_MAX];
-    if (!realpath(path, real))
-        return 0;
-    for (;;) {
-        struct stat st;
-        if (stat(real, &st) == 0 && same_node(&st, dir))
-            return 1;
-        char *slash = strrchr(real, '/');
-        if (!slash || (slash == real && real[1] == '\0'))
-            return 0;
-        slash[slash == real ? 1 : 0] = '\0';
-    }
-}
-
 /* `path` without trailing slashes ("/" stays) into out; the last component in *base. */
 static int split_path(const char *path, char *out, size_t size, const char **base)
 {
@@ -94,12 +72,12 @@ static int entry_below(const char *input, const struct stat *dir)
     if (split_path(input, path, sizeof path, &base) != 0)
         return 0;
     if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
-        return at_or_below(path, dir); /* the entry is that folder itself */
+        return msiz_path_at_or_below(path, dir); /* the entry is that folder itself */
     if (base == path)
-        return at_or_below(".", dir);
+        return msiz_path_at_or_below(".", dir);
     size_t cut = (size_t)(base - path) - 1;
     path[cut ? cut : 1] = '\0'; /* the parent ("/" for "/x") */
-    return at_or_below(path, dir);
+    return msiz_path_at_or_below(path, dir);
 }
 
 /* The output's relation to one input: MSIZ_OK when unrelated. */
@@ -107,13 +85,14 @@ static msiz_status check_input(const char *output, const struct stat *out_st, co
 {
     struct stat in_st;
     int in_exists = stat(input, &in_st) == 0;
-    if (in_exists && same_node(&in_st, out_st))
+    if (in_exists && msiz_same_node(&in_st, out_st))
         return msiz_fail(MSIZ_E_EXISTS, "%s: output exists and is the input itself; " NEVER,
                          output);
-    if (S_ISDIR(out_st->st_mode) && (at_or_below(input, out_st) || entry_below(input, out_st)))
+    if (S_ISDIR(out_st->st_mode) &&
+        (msiz_path_at_or_below(input, out_st) || entry_below(input, out_st)))
         return msiz_fail(MSIZ_E_EXISTS, "%s: output exists and contains the input %s; " NEVER,
                          output, input);
-    if (in_exists && S_ISDIR(in_st.st_mode) && at_or_below(output, &in_st))
+    if (in_exists && S_ISDIR(in_st.st_mode) && msiz_path_at_or_below(output, &in_st))
         return msiz_fail(MSIZ_E_EXISTS, "%s: output exists inside the input %s; " NEVER, output,
                          input);
     return MSIZ_OK;
