@@ -133,9 +133,9 @@ static msiz_status run(msiz_conv *c)
 {
     msiz_status status = MSIZ_OK;
     c->threads = worker_threads(c->o);
-    /* refused before the input is read (the store checks again when it commits) */
+    /* the store's and the report's paths, refused before the input is read (both are checked
+     * again just before they are renamed into place); opens the report */
     MSIZ_TRY(msiz_conv_check_output(c));
-    MSIZ_TRY(msiz_conv_report_open(c)); /* its path is checked before any work */
     MSIZ_TRY(msiz_spill_new(c->o->temp_dir, &c->spill));
     msiz_source_opts so = c->o->source;
     if (!so.cancel)

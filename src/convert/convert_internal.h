@@ -104,8 +104,9 @@ msiz_status msiz_conv_opts_load(msiz_convert_opts *out, const msiz_convert_opts 
 msiz_status msiz_conv_summary_check(const msiz_convert_summary *summary);
 
 /* convert_output.c: refuses, before the input is read, an output that may not be written or
- * replaced (edge-cases.md #80). */
-msiz_status msiz_conv_check_output(const msiz_conv *c);
+ * replaced (edge-cases.md #80), then opens the QC report (whose page may not replace what the
+ * run reads either). */
+msiz_status msiz_conv_check_output(msiz_conv *c);
 
 /* convert_scan.c: the grid the source states (n_x, n_y, n_z, n_spectra). */
 msiz_status msiz_conv_grid(msiz_conv *c);
@@ -184,11 +185,12 @@ char *msiz_conv_uns_json(const msiz_conv *c, uint64_t n_rows);
 /* Reads the region list of the source metadata into c->region_ids (none for < 2 regions). */
 msiz_status msiz_conv_regions(msiz_conv *c);
 
-/* convert_report.c: the QC report (no-ops without --report). open: checks the page's path and
- * starts collecting warnings; table: after the bin pass (average divided); column: CSC columns
- * as the transpose emits them; readback: CSR, one read of the finished table's X; write: the
- * summary and the page (before the store is finished); commit: after it. */
-msiz_status msiz_conv_report_open(msiz_conv *c);
+/* convert_report.c: the QC report (no-ops without --report). open: checks the page's path
+ * against the store and `inputs`, the paths the run reads, and starts collecting warnings; table:
+ * after the bin pass (average divided); column: CSC columns as the transpose emits them; readback:
+ * CSR, one read of the finished table's X; write: the summary and the page (before the store is
+ * finished); commit: after it. */
+msiz_status msiz_conv_report_open(msiz_conv *c, const char *const *inputs, size_t n_inputs);
 msiz_status msiz_conv_report_table(msiz_conv *c, const char *name, int index);
 void msiz_conv_report_column(msiz_conv *c, uint64_t col, const int32_t *rows, const double *vals,
                              size_t n);

@@ -1,6 +1,7 @@
 /* The output check of a conversion, made before the input is read: the paths the run reads are
  * the input and, for an imzML file, the .ibd beside it; an existing output may be replaced only
- * when it is a Zarr store unrelated to them (store/store_guard.h, edge-cases.md #80). */
+ * when it is a Zarr store unrelated to them (store/store_guard.h, edge-cases.md #80), and an
+ * existing QC page only when it is an earlier page unrelated to them (report/report.h). */
 #include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
@@ -45,7 +46,7 @@ static size_t ibd_companions(const char *input, path_buf *ibd, size_t max)
     return n;
 }
 
-msiz_status msiz_conv_check_output(const msiz_conv *c)
+msiz_status msiz_conv_check_output(msiz_conv *c)
 {
     const char *inputs[1 + MAX_IBD] = {c->input};
     path_buf *ibd = msiz_malloc(MAX_IBD * sizeof *ibd);
@@ -55,6 +56,8 @@ msiz_status msiz_conv_check_output(const msiz_conv *c)
     for (size_t i = 0; i < n; i++)
         inputs[1 + i] = ibd[i];
     msiz_status status = msiz_store_check_output(c->output, inputs, 1 + n, c->o->overwrite);
+    if (status == MSIZ_OK)
+        status = msiz_conv_report_open(c, inputs, 1 + n);
     msiz_free(ibd);
     return status;
 }

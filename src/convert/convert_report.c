@@ -20,11 +20,14 @@ static void on_log(void *user, msiz_log_level level, const char *message)
     msiz_report_warning(user, message);
 }
 
-msiz_status msiz_conv_report_open(msiz_conv *c)
+msiz_status msiz_conv_report_open(msiz_conv *c, const char *const *inputs, size_t n_inputs)
 {
     if (!c->o->report)
         return MSIZ_OK;
-    msiz_report_config cfg = {.ions = c->o->report_ions, .overwrite = c->o->overwrite};
+    msiz_report_config cfg = {.ions = c->o->report_ions,
+                              .overwrite = c->o->overwrite,
+                              .inputs = inputs,
+                              .n_inputs = n_inputs};
     msiz_status status = msiz_report_new(c->o->report, c->output, &cfg, &c->report);
     if (status == MSIZ_OK)
         msiz_log_tap(on_log, c->report);

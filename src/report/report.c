@@ -1,6 +1,6 @@
-/* QC report handle: the page's path checks, summary facts, warnings and checks, and the hooks
- * of one table (ion slots, accumulation). Sections are rendered by report_section.c, the page
- * by report_html.c. */
+/* QC report handle: its life cycle, summary facts, warnings and checks, and the hooks of one
+ * table (ion slots, accumulation). The page's path is checked by report_guard.c, sections are
+ * rendered by report_section.c, the page by report_html.c. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -14,67 +14,6 @@
 #include "io/fs.h"
 #include "report/report_handle.h"
 
-/* ---- paths ---- */
-
-/* The absolute form of `path`: its longest existing ancestor resolved (symbolic links, "..")
- * followed by the components that do not exist yet. */
-static msiz_status absolute(const char *path, char *out, size_t size)
-{
-    char head[PATH_MAX], resolved[PATH_MAX], rest[PATH_MAX] = "";
-    int n = snprintf(head, sizeof head, "%s", path);
-    if (n < 0 || (size_t)n >= sizeof head)
-        return msiz_fail(MSIZ_E_LIMIT, "%s: path too long", path);
-    while (!realpath(*head ? head : ".", resolved)) {
-        char *slash = strrchr(head, '/');
-        if (!*head || errno != ENOENT)
-            return msiz_fail(MSIZ_E_IO, "%s: cannot be resolved: %s", path, strerror(errno));
-        const char *leaf = slash ? slash + 1 : head;
-        char joined[PATH_MAX];
-        n = snprintf(joined, sizeof joined, "%s%s%s", leaf, *rest && *leaf ? "/" : "", rest);
-        if (n < 0 || (size_t)n >= sizeof joined)
-            return msiz_fail(MSIZ_E_LIMIT, "%s: path too long", path);
-        memcpy(rest, joined, (size_t)n + 1);
-        if (slash)
-            *(slash == head ? slash + 1 : slash) = '\0';
-        else
-            head[0] = '\0';
-    }
-    n = snprintf(out, size, "%s%s%s", resolved, *rest && strcmp(resolved, "/") != 0 ? "/" : "",
-                 rest);
-    if (n < 0 || (size_t)n >= size)
-        return msiz_fail(MSIZ_E_LIMIT, "%s: path too long", path);
-    return MSIZ_OK;
-}
-
-static msiz_status check_paths(const char *html, const char *store, int overwrite)
-{
-    char a[PATH_MAX + 8], b[PATH_MAX + 8];
-    struct stat st;
-    msiz_status status = absolute(html, a, sizeof a);
-    if (status == MSIZ_OK)
-        status = absolute(store, b, sizeof b);
-    if (status < 0)
-        return status;
-    size_t n = strlen(b);
-    if (strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/'))
-        return msiz_fail(MSIZ_E_ARG, "%s: the report cannot be written inside the store %s", html,
-                         store);
-    char *slash = strrchr(a, '/'); /* a is absolute: the folder is what precedes its leaf */
-    *slash = '\0';
-    if (stat(*a ? a : "/", &st) != 0 || !S_ISDIR(st.st_mode))
-        return msiz_fail(MSIZ_E_NOTFOUND, "%s: the folder %s does not exist", html, *a ? a : "/");
-    if (lstat(html, &st) == 0) {
-        if (S_ISDIR(st.st_mode))
-            return msiz_fail(MSIZ_E_ARG, "%s: is a folder; the report is a file", html);
-        if (!overwrite)
-            return msiz_fail(MSIZ_E_EXISTS, "%s: report exists (use --overwrite to replace it)",
-                             html);
-        if (!S_ISREG(st.st_mode))
-            return msiz_fail(MSIZ_E_ARG, "%s: not a regular file; not replaced", html);
-    }
-    return MSIZ_OK;
-}
-
 msiz_status msiz_report_new(const char *html_path, const char *store_path,
                             const msiz_report_config *cfg, msiz_report **out)
 {
@@ -86,13 +25,18 @@ msiz_status msiz_report_new(const char *html_path, const char *store_path,
     MSIZ_FAIL_IF(cfg->ions > MSIZ_REPORT_MAX_IONS, MSIZ_E_ARG,
                  "report: at most %d ion images per table, not %zu", MSIZ_REPORT_MAX_IONS,
                  cfg->ions);
-    MSIZ_TRY(check_paths(html_path, store_path, cfg->overwrite));
+    MSIZ_TRY(
+        msiz_report_check_path(html_path, store_path, cfg->inputs, cfg->n_inputs, cfg->overwrite));
     r = msiz_calloc(1, sizeof *r);
     MSIZ_FAIL_IF(!r, MSIZ_E_NOMEM, "out of memory");
     r->cfg = *cfg;
     r->html_path = msiz_strdup(html_path);
     r->store_path = msiz_strdup(store_path);
-    MSIZ_FAIL_IF(!r->html_path || !r->store_path, MSIZ_E_NOMEM, "out of memory");
+    r->inputs = msiz_calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *r->inputs);
+    MSIZ_FAIL_IF(!r->html_path || !r->store_path || !r->inputs, MSIZ_E_NOMEM, "out of memory");
+    r->cfg.inputs = NULL; /* the caller's; the copies are r->inputs */
+    for (size_t i = 0; i < cfg->n_inputs; i++)
+        MSIZ_FAIL_IF(!(r->inputs[i] = msiz_strdup(cfg->inputs[i])), MSIZ_E_NOMEM, "out of memory");
     MSIZ_TRY(msiz_temp_sibling(html_path, r->temp, sizeof r->temp));
     snprintf(r->parts, sizeof r->parts, "%s.parts", r->temp);
     *out = r;
@@ -134,6 +78,9 @@ void msiz_report_free(msiz_report *r)
     msiz_text_free(&r->notes);
     msiz_text_free(&r->meta);
     msiz_text_free(&r->toc);
+    for (size_t i = 0; r->inputs && i < r->cfg.n_inputs; i++)
+        msiz_free(r->inputs[i]);
+    msiz_free(r->inputs);
     msiz_free(r->html_path);
     msiz_free(r->store_path);
     msiz_free(r);
@@ -334,12 +281,14 @@ msiz_status msiz_report_write(msiz_report *r)
 
 msiz_status msiz_report_commit(msiz_report *r)
 {
-    struct stat st;
     if (!r->written)
         return msiz_fail(MSIZ_E_STATE, "report: not written");
-    if (!r->cfg.overwrite && lstat(r->html_path, &st) == 0)
-        return msiz_fail(MSIZ_E_EXISTS, "%s: report exists (use --overwrite to replace it)",
-                         r->html_path);
+    /* what is there now (it may have appeared or changed during the run) may be replaced */
+    msiz_status status =
+        msiz_report_check_path(r->html_path, r->store_path, (const char *const *)r->inputs,
+                               r->cfg.n_inputs, r->cfg.overwrite);
+    if (status < 0)
+        return status;
     if (rename(r->temp, r->html_path) != 0)
         return msiz_fail(MSIZ_E_IO, "%s: cannot move the report into place: %s", r->html_path,
                          strerror(errno));

@@ -32,13 +32,17 @@
 typedef struct msiz_report msiz_report;
 
 typedef struct msiz_report_config {
-    size_t ions;   /* ion images per table (top peaks of the average spectrum) */
-    int overwrite; /* replace an existing file at the page's path */
+    size_t ions;               /* ion images per table (top peaks of the average spectrum) */
+    int overwrite;             /* replace an earlier report at the page's path */
+    const char *const *inputs; /* the paths the run reads (never replaced), n_inputs of them */
+    size_t n_inputs;
 } msiz_report_config;
 
 /* Starts a report to be written at `html_path` about the store at `store_path`. Refuses a path
- * that exists unless cfg->overwrite (MSIZ_E_EXISTS), a folder (MSIZ_E_ARG), and a path inside
- * the store (MSIZ_E_ARG: the report never changes the store). */
+ * inside the store (MSIZ_E_ARG: the report never changes the store) and an existing entry
+ * unless it is a regular file that is recognisably an earlier msizarr QC report, is none of
+ * cfg->inputs nor inside one of them, and cfg->overwrite is set (MSIZ_E_EXISTS; a folder:
+ * MSIZ_E_ARG). Checked again by msiz_report_commit. */
 MSIZ_NODISCARD msiz_status msiz_report_new(const char *html_path, const char *store_path,
                                            const msiz_report_config *cfg, msiz_report **out);
 void msiz_report_free(msiz_report *r); /* NULL is fine */

@@ -15,6 +15,12 @@
 #define MSIZ_REPORT_ION_MAX 512
 #define MSIZ_REPORT_ION_MIN 240
 
+/* The page's first line, and the generator mark it writes in its head (followed by the version
+ * and '">'): an existing file at the page's path is replaced only when its first 4 KiB start
+ * with the one and hold the other (report_guard.c). */
+#define MSIZ_REPORT_DOCTYPE   "<!DOCTYPE html>\n"
+#define MSIZ_REPORT_GENERATOR "<meta name=\"generator\" content=\"msizarr "
+
 typedef struct msiz_report_warning_item {
     char *text;
     uint64_t count;
@@ -22,6 +28,7 @@ typedef struct msiz_report_warning_item {
 
 struct msiz_report {
     char *html_path, *store_path;
+    char **inputs; /* the paths the run reads (cfg.inputs, copied) */
     msiz_report_config cfg;
     char temp[4200];  /* the page before commit */
     char parts[4208]; /* finished table sections */
@@ -43,6 +50,13 @@ struct msiz_report {
     msiz_view_acc ions[MSIZ_REPORT_MAX_IONS]; /* count shared with ions[0] */
     msiz_text section;
 };
+
+/* report_guard.c: MSIZ_OK when the page may be written at `html`: not inside `store`, and
+ * nothing there or an earlier msizarr page (regular file, generator mark) that neither is nor
+ * lies inside any of `inputs`, with `overwrite`. Otherwise an error saying why, suggesting the
+ * overwrite option only when it would help. */
+msiz_status msiz_report_check_path(const char *html, const char *store, const char *const *inputs,
+                                   size_t n_inputs, int overwrite);
 
 /* report_section.c: the open table's section (TIC images, spectrum, ion images) into
  * r->section. */

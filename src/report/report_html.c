@@ -37,9 +37,14 @@ static void head(msiz_report *r, msiz_text *t, const char *name)
 {
     msiz_text colorbar = {0};
     msiz_status status = msiz_colorbar_png(&colorbar);
-    msiz_text_put(t, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    /* the generator mark lets a later run recognise the page as one it may replace */
+    msiz_text_printf(t,
+                     MSIZ_REPORT_DOCTYPE
+                     "<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n" MSIZ_REPORT_GENERATOR
+                     "%s\">\n"
                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                     "<title>msizarr QC report: ");
+                     "<title>msizarr QC report: ",
+                     msiz_version());
     msiz_text_escape(t, name);
     msiz_text_printf(t, "</title>\n<style>\n%s.cbar{background-image:url(data:image/png;base64,",
                      STYLE);

@@ -10,6 +10,7 @@
  *   report_svg.c     the average spectrum as an SVG line plot (min/max per pixel column)
  *   report_html.c    the document: head, summary, sections, commit
  *   report.c         the report handle and its per-table hooks (report.h)
+ *   report_guard.c   which path the page may take (an existing one: only an earlier page)
  *   report_store.c   msiz_report_store: a report of a store on disk
  */
 #ifndef MSIZ_REPORT_REPORT_INTERNAL_H

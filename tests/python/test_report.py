@@ -334,8 +334,13 @@ def test_report_refusals(build_dir, test_data, tmp_path):
     proc = run(build_dir, "convert", test_data / EXAMPLES["imzml"], tmp_path / "a.zarr",
                "--report-ions", "101", check=False)
     assert proc.returncode == 2
+    proc = run(build_dir, "convert", test_data / EXAMPLES["imzml"], tmp_path / "a.zarr",
+               "--report", page, "--overwrite", check=False)  # not a page of ours
+    assert proc.returncode == 1 and "is not an msizarr QC report" in proc.stderr
+    assert page.read_text() == "mine"
+    page.unlink()
     run(build_dir, "convert", test_data / EXAMPLES["imzml"], tmp_path / "a.zarr", "--report",
-        page, "--overwrite", "-q")
+        page, "-q")
     assert page.read_text().startswith("<!DOCTYPE html>")
     # a conversion that fails after its first table started leaves no page and no part file
     failed = tmp_path / "failed.html"
