@@ -11,8 +11,42 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "common/log.h"
 #include "io/fs.h"
 #include "report/report_handle.h"
+
+/* The page's temporary folder, created and marked as this run's; what dead runs left beside the
+ * page (the same protocol as the store's, io/fs.h) is removed first. */
+static msiz_status temp_folder(msiz_report *r)
+{
+    (void)msiz_sweep_temp_siblings(r->html_path);
+    msiz_status status = msiz_temp_sibling(r->html_path, r->dir, sizeof r->dir);
+    if (status < 0)
+        return status;
+    if (mkdir(r->dir, 0700) != 0)
+        return msiz_fail(MSIZ_E_IO, "%s: cannot create the report's temporary folder %s: %s",
+                         r->html_path, r->dir, strerror(errno));
+    status = msiz_owner_mark(r->dir, &r->owner);
+    if (status < 0) {
+        (void)msiz_remove_tree(r->dir);
+        return status;
+    }
+    status = msiz_path_join(r->temp, sizeof r->temp, r->dir, "page.html");
+    if (status == MSIZ_OK)
+        status = msiz_path_join(r->parts, sizeof r->parts, r->dir, "sections.part");
+    return status;
+}
+
+/* Removes the temporary folder and all in it (the page, once committed, is no longer there). */
+static msiz_status remove_temp(msiz_report *r)
+{
+    if (r->parts_file)
+        fclose(r->parts_file);
+    r->parts_file = NULL;
+    msiz_status status = msiz_owner_remove(r->owner);
+    r->owner = NULL;
+    return status;
+}
 
 msiz_status msiz_report_new(const char *html_path, const char *store_path,
                             const msiz_report_config *cfg, msiz_report **out)
@@ -37,8 +71,7 @@ msiz_status msiz_report_new(const char *html_path, const char *store_path,
     r->cfg.inputs = NULL; /* the caller's; the copies are r->inputs */
     for (size_t i = 0; i < cfg->n_inputs; i++)
         MSIZ_FAIL_IF(!(r->inputs[i] = msiz_strdup(cfg->inputs[i])), MSIZ_E_NOMEM, "out of memory");
-    MSIZ_TRY(msiz_temp_sibling(html_path, r->temp, sizeof r->temp));
-    snprintf(r->parts, sizeof r->parts, "%s.parts", r->temp);
+    MSIZ_TRY(temp_folder(r));
     *out = r;
     r = NULL;
 cleanup:
@@ -64,12 +97,7 @@ void msiz_report_free(msiz_report *r)
     if (!r)
         return;
     close_table(r);
-    if (r->parts_file)
-        fclose(r->parts_file);
-    if (r->parts[0])
-        unlink(r->parts);
-    if (r->written && !r->committed)
-        unlink(r->temp);
+    (void)remove_temp(r);
     for (size_t i = 0; i < r->n_warnings; i++)
         msiz_free(r->warnings[i].text);
     msiz_free(r->warnings);
@@ -275,7 +303,7 @@ msiz_status msiz_report_write(msiz_report *r)
 {
     if (r->open)
         return msiz_fail(MSIZ_E_STATE, "report: table '%s' was not ended", r->t.name);
-    r->written = 1; /* from here on the temporary page is ours to remove */
+    r->written = 1;
     return msiz_report_write_page(r);
 }
 
@@ -293,5 +321,9 @@ msiz_status msiz_report_commit(msiz_report *r)
         return msiz_fail(MSIZ_E_IO, "%s: cannot move the report into place: %s", r->html_path,
                          strerror(errno));
     r->committed = 1;
+    /* the page is in place: a folder that cannot be removed is not a failed report (and, still
+     * marked, it is removed by the next run writing beside it) */
+    if (remove_temp(r) < 0)
+        msiz_warn("%s", msiz_last_error());
     return MSIZ_OK;
 }

@@ -10,7 +10,7 @@
  *     per table: msiz_report_table_begin(r, &t)
  *                  msiz_report_ion_of(r, bin) -> slot; msiz_report_ion_add(r, slot, row, v)
  *                msiz_report_table_end(r)       (renders the table's section)
- *     msiz_report_write(r)                      (the page, into a temporary sibling)
+ *     msiz_report_write(r)                      (the page, into a temporary folder)
  *     msiz_report_commit(r)                     (renamed into place)
  *   msiz_report_free(r)                         (removes whatever was not committed)
  *
@@ -42,7 +42,9 @@ typedef struct msiz_report_config {
  * inside the store (MSIZ_E_ARG: the report never changes the store) and an existing entry
  * unless it is a regular file that is recognisably an earlier msizarr QC report, is none of
  * cfg->inputs nor inside one of them, and cfg->overwrite is set (MSIZ_E_EXISTS; a folder:
- * MSIZ_E_ARG). Checked again by msiz_report_commit. */
+ * MSIZ_E_ARG). Checked again by msiz_report_commit. Then removes what killed runs left beside
+ * the page and creates the page's temporary folder, ".<page>.tmp-PID-N", marked as this run's
+ * (io/owner.h): it holds the page and its table sections until commit, and goes with free. */
 MSIZ_NODISCARD msiz_status msiz_report_new(const char *html_path, const char *store_path,
                                            const msiz_report_config *cfg, msiz_report **out);
 void msiz_report_free(msiz_report *r); /* NULL is fine */
@@ -94,7 +96,7 @@ void msiz_report_metadata(msiz_report *r, const char *title, const char *json_te
 /* A byte count for people: "512 B", "41.6 MiB". */
 void msiz_fmt_bytes(char *out, size_t size, uint64_t bytes);
 
-/* Writes the page into a temporary sibling of its path. */
+/* Writes the page into the temporary folder beside its path. */
 MSIZ_NODISCARD msiz_status msiz_report_write(msiz_report *r);
 /* Moves the written page into place. */
 MSIZ_NODISCARD msiz_status msiz_report_commit(msiz_report *r);

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "io/owner.h"
 #include "report/report.h"
 #include "report/report_internal.h"
 
@@ -30,8 +31,13 @@ struct msiz_report {
     char *html_path, *store_path;
     char **inputs; /* the paths the run reads (cfg.inputs, copied) */
     msiz_report_config cfg;
-    char temp[4200];  /* the page before commit */
-    char parts[4208]; /* finished table sections */
+    /* The temporary folder ".<page>.tmp-PID-N" beside the page, marked as this run's (io/owner.h)
+     * so that a later run removes it if this one is killed; it holds the page before commit
+     * and the finished table sections. */
+    char dir[4200];
+    msiz_owner *owner; /* NULL once the folder is gone */
+    char temp[4232];   /* dir/page.html */
+    char parts[4232];  /* dir/sections.part */
     FILE *parts_file;
     int written, committed;
     int from_store; /* made from a store on disk: no conversion facts */

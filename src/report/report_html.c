@@ -1,6 +1,6 @@
 /* QC report: the page — head and style (no script, no font or link to fetch), summary,
  * warnings, checks, how to open the store, the tables' sections (copied from the spill file)
- * and the metadata — written into the page's temporary sibling. */
+ * and the metadata — written into the page's temporary folder. */
 #include <errno.h>
 #include <string.h>
 #include <time.h>

@@ -140,3 +140,56 @@ def test_look_alikes_untouched(build_dir, tmp_path):
     assert "removed" not in proc.stderr, proc.stderr
     for folder in fakes:
         assert (folder / "data.bin").read_bytes() == b"precious"
+
+
+def report_folders(page):
+    page = pathlib.Path(page)
+    return sorted(p for p in page.parent.iterdir() if p.name.startswith(f".{page.name}.tmp-"))
+
+
+def test_report_leftovers(build_dir, tmp_path, large):
+    """The QC page is written in a marked temporary folder beside it (the page and its table
+    sections): a live run's folder is left alone by runs writing beside it, a killed run's is
+    removed by the next run writing a report there, an unmarked look-alike never."""
+    out, spill, page = tmp_path / "out.zarr", tmp_path / "spill", tmp_path / "page.html"
+    spill.mkdir()
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    convert(build_dir, SMALL, other / "small.zarr")
+    fakes = [tmp_path / ".page.html.tmp-999999-0", tmp_path / ".page.html.tmp-999999-1",
+             tmp_path / ".page.html.tmp-999999-2.parts"]
+    fakes[0].mkdir()  # a folder without a marker
+    (fakes[0] / "page.html").write_text("precious")
+    for fake in fakes[1:]:  # files, as an older version left them
+        fake.write_text("precious")
+    proc = subprocess.Popen([str(build_dir / "msizarr"), "convert", str(large.imzml), str(out),
+                             "--report", str(page), "--temp-dir", str(spill),
+                             "--memory-limit", "48MiB", "-q"], stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until_spilling(proc, out, spill)
+        mine = [p for p in report_folders(page) if p not in fakes]
+        assert len(mine) == 1 and mine[0].is_dir(), report_folders(page)
+        folder = mine[0]
+        proc.send_signal(signal.SIGSTOP)
+        live = run_report(build_dir, other / "small.zarr", tmp_path / "other.html")
+        assert "removed" not in live.stderr, live.stderr
+        assert (folder / MARKER).exists()
+    finally:
+        proc.kill()  # SIGKILL (a stopped process dies too): no cleanup at all
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert f"\npid {proc.pid}\n" in (folder / MARKER).read_text()
+    done = run_report(build_dir, other / "small.zarr", tmp_path / "again.html")
+    assert f"{folder}: removed the leftovers of an earlier run (process {proc.pid})" in done.stderr
+    assert not folder.exists() and siblings(out) == []  # the store's temporary sibling too
+    assert (fakes[0] / "page.html").read_text() == "precious"
+    assert all(f.read_text() == "precious" for f in fakes[1:])
+    assert str(fakes[0]) not in done.stderr
+    assert not page.exists() and (tmp_path / "again.html").is_file()
+
+
+def run_report(build_dir, store, page):
+    proc = subprocess.run([str(build_dir / "msizarr"), "report", str(store), "-o", str(page)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return proc
