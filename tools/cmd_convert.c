@@ -72,7 +72,7 @@ static const char HELP[] =
     "  --shapes-compression C      snappy | zstd | gzip | none: Parquet pages of the pixel\n"
     "                              shapes (default: snappy, as pyarrow; every reader has it)\n"
     "  --overwrite                 replace OUTPUT if it is a Zarr store (nothing else), and\n"
-    "                              the --report page\n"
+    "                              the --report page if it is an earlier report\n"
     "\n"
     "QC report:\n"
     "  --report FILE               also write a self-contained HTML page: summary, TIC images,\n"

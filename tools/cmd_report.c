@@ -17,7 +17,7 @@ static const char HELP[] =
     "\n"
     "  -o, --output FILE   the page (default: STORE without .zarr, plus .report.html)\n"
     "  --ions N            ion images per table, 0-100 (default: 12)\n"
-    "  --overwrite         replace FILE if it exists\n"
+    "  --overwrite         replace FILE if it is an earlier msizarr report (nothing else)\n"
     "  -q, --quiet         no message when done\n"
     "  -v, --verbose       also print informational messages\n"
     "  -h, --help          this help\n";

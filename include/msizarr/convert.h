@@ -120,7 +120,8 @@ typedef struct msiz_convert_opts {
     int handle_3d;                    /* one volume instead of one table per z plane */
     int has_z_spacing;
     double z_spacing_um;
-    int overwrite; /* replace an existing output that is a Zarr store unrelated to the input */
+    int overwrite; /* replace an existing output that is a Zarr store unrelated to the input
+                      (and an earlier msizarr report at `report`) */
     msiz_duplicate_policy duplicates;
     /* resources */
     size_t memory_limit;  /* 512 MiB */

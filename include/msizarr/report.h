@@ -27,7 +27,7 @@ extern "C" {
 typedef struct msiz_report_opts {
     size_t struct_size; /* sizeof(msiz_report_opts) as the caller sees it: set by init */
     size_t ions;        /* ion images per table: the top peaks of the average spectrum (12) */
-    int overwrite;      /* replace an existing file at the page's path (0) */
+    int overwrite;      /* replace an earlier msizarr report at the page's path (0) */
     int reserved0;      /* keep 0 */
 } msiz_report_opts;
 
@@ -42,9 +42,11 @@ static inline void msiz_report_opts_init(msiz_report_opts *opts)
 
 /* Writes the QC report of the SpatialData store at `store` (one msizarr wrote, zarr v2 or v3)
  * to `html`, reading the store with the library and leaving it unchanged. The page appears
- * only when complete. opts NULL: defaults. Errors: MSIZ_E_NOTFOUND (no store, a table without
- * its TIC image), MSIZ_E_EXISTS (html exists and not overwrite), MSIZ_E_ARG (html inside the
- * store or a folder, more than 100 ions, struct_size of no release), MSIZ_E_FORMAT /
+ * only when complete; an existing html is replaced only when it is a regular file that is an
+ * earlier msizarr report (the generator mark in its head, docs/robustness.md) and overwrite is
+ * set. opts NULL: defaults. Errors: MSIZ_E_NOTFOUND (no store, a table without its TIC image),
+ * MSIZ_E_EXISTS (html exists and is not an earlier report, or not overwrite), MSIZ_E_ARG (html
+ * inside the store or a folder, more than 100 ions, struct_size of no release), MSIZ_E_FORMAT /
  * MSIZ_E_UNSUPPORTED (a store this reader cannot read), MSIZ_E_IO. */
 MSIZ_API MSIZ_NODISCARD msiz_status msiz_report_store(const char *store, const char *html,
                                                       const msiz_report_opts *opts);
