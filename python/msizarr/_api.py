@@ -210,7 +210,8 @@ def convert(
         memory_limit: memory budget, bytes or text such as ``"2GiB"``.
         threads: worker threads (default: one per core, at most 16).
         temp_dir: folder for spill files (default: ``$TMPDIR`` or ``/tmp``).
-        overwrite: replace an existing store at ``output_path``.
+        overwrite: replace an existing store at ``output_path`` (and an earlier msizarr QC
+            report at ``report``; nothing else is ever replaced).
         progress: ``True`` shows a tqdm bar per pass when tqdm is installed, ``False`` nothing;
             a callable receives every :class:`Progress` event instead (an exception it raises
             cancels the conversion and propagates).
