@@ -320,9 +320,8 @@ msiz_status msiz_report_commit(msiz_report *r)
     if (rename(r->temp, r->html_path) != 0)
         return msiz_fail(MSIZ_E_IO, "%s: cannot move the report into place: %s", r->html_path,
                          strerror(errno));
-    r->committed = 1;
-    /* the page is in place: a folder that cannot be removed is not a failed report (and, still
-     * marked, it is removed by the next run writing beside it) */
+    /* the page is in place: a folder that cannot be removed is not a failed report (while its
+     * marker is left, the next run writing beside it removes it) */
     if (remove_temp(r) < 0)
         msiz_warn("%s", msiz_last_error());
     return MSIZ_OK;

@@ -39,7 +39,7 @@ struct msiz_report {
     char temp[4232];   /* dir/page.html */
     char parts[4232];  /* dir/sections.part */
     FILE *parts_file;
-    int written, committed;
+    int written;
     int from_store; /* made from a store on disk: no conversion facts */
     msiz_text facts, checks, notes, meta, toc;
     msiz_report_warning_item *warnings;
