@@ -125,7 +125,7 @@ typedef struct msiz_convert_opts {
     msiz_duplicate_policy duplicates;
     /* resources */
     size_t memory_limit;  /* 512 MiB */
-    int threads;          /* compression workers; 0 = one per core */
+    int threads;          /* mapping and compression workers, 0..MSIZ_MAX_THREADS; 0 = per core */
     const char *temp_dir; /* spill folder's parent (default: $TMPDIR or /tmp) */
     size_t chunk_size;    /* spectra per processing batch (5000) */
     /* feedback */
@@ -157,6 +157,9 @@ static inline void msiz_convert_opts_init(msiz_convert_opts *opts)
  * memory (code, libraries, threads, minimal buffers; docs/memory.md). Above it, a conversion
  * whose plan does not fit in the limit is refused naming what it needs. */
 #define MSIZ_MIN_MEMORY_LIMIT ((size_t)16 << 20)
+
+/* The largest --threads accepted (0 = one per online core, at most 16). */
+#define MSIZ_MAX_THREADS 256
 
 /* Checks the options that do not depend on the input (names, sizes, ranges): MSIZ_E_ARG with a
  * message naming the option as the CLI spells it (or the struct sizes, when they match no

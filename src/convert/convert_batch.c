@@ -75,11 +75,18 @@ static void *map_slots(void *arg)
     return NULL;
 }
 
+/* One worker per batch thread (as many as --threads asks, up to the batch size): thread t
+ * steps by b->threads, so every slot belongs to exactly one worker. */
 static msiz_status map_parallel(msiz_conv *c, msiz_batch *b, size_t n)
 {
-    worker w[64];
-    pthread_t tid[64];
-    int threads = b->threads < 64 ? b->threads : 64, started = 1;
+    int threads = b->threads, started = 1;
+    worker *w = msiz_calloc((size_t)threads, sizeof *w);
+    pthread_t *tid = msiz_calloc((size_t)threads, sizeof *tid);
+    msiz_status status = MSIZ_OK;
+    if (!w || !tid) {
+        status = msiz_fail(MSIZ_E_NOMEM, "out of memory for %d mapping threads", threads);
+        goto cleanup;
+    }
     for (int t = 0; t < threads; t++)
         w[t] = (worker){c, b, t, n, MSIZ_OK, ""};
     for (int t = 1; t < threads; t++) {
@@ -95,9 +102,13 @@ static msiz_status map_parallel(msiz_conv *c, msiz_batch *b, size_t n)
     for (int t = 0; t < threads; t++)
         if (w[t].status < 0) {
             msiz_set_error_text(w[t].message);
-            return w[t].status;
+            status = w[t].status;
+            break;
         }
-    return MSIZ_OK;
+cleanup:
+    msiz_free(w);
+    msiz_free(tid);
+    return status;
 }
 
 msiz_status msiz_batch_run(msiz_conv *c, msiz_batch *b, const uint64_t *spectra, size_t n)

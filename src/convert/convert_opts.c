@@ -102,6 +102,9 @@ msiz_status msiz_convert_opts_check(const msiz_convert_opts *opts)
     if (o->memory_limit < MSIZ_MIN_MEMORY_LIMIT)
         return msiz_fail(MSIZ_E_ARG, "--memory-limit must be at least %zuMiB (got %zu bytes)",
                          MSIZ_MIN_MEMORY_LIMIT >> 20, o->memory_limit);
+    if (o->threads < 0 || o->threads > MSIZ_MAX_THREADS)
+        return msiz_fail(MSIZ_E_ARG, "--threads must be 0..%d (got %d)", MSIZ_MAX_THREADS,
+                         o->threads);
     if (o->chunk_size == 0)
         return msiz_fail(MSIZ_E_ARG, "--chunk-size must be > 0");
     if (o->has_pixel_size && !(o->pixel_size_um > 0))

@@ -10,7 +10,6 @@
 #include "common/error.h"
 #include "msizarr/convert.h"
 
-#define MSIZ_MAX_THREADS     256
 #define MSIZ_MAX_REGION      100000
 #define MSIZ_MAX_REPORT_IONS 100 /* MSIZ_REPORT_MAX_IONS of src/report/report.h */
 
@@ -267,8 +266,8 @@ static msiz_status set_threads(msiz_convert_opts *o, const char *name, const cha
     unsigned long long n = 0;
     if (count(name, v, &n) < 0)
         return MSIZ_E_ARG;
-    if (n > MSIZ_MAX_THREADS)
-        return msiz_fail(MSIZ_E_ARG, "--%s: at most %d", name, MSIZ_MAX_THREADS);
+    if (n > MSIZ_MAX_THREADS) /* before the cast; msiz_convert_opts_check checks it again */
+        return msiz_fail(MSIZ_E_ARG, "--%s must be 0..%d (got %llu)", name, MSIZ_MAX_THREADS, n);
     o->threads = (int)n;
     return MSIZ_OK;
 }

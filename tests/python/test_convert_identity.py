@@ -1,9 +1,12 @@
 """Identity: one input gives identical decoded arrays, attributes (conversion_timestamp aside) and
 parquet tables for every --memory-limit (from everything-in-memory down to the 16 MiB floor, the
-transpose spilling below), every --chunk-size and every --threads value; also for shuffled
-spectrum order with missing pixels, several z planes (one table per plane, and --handle-3d) and
---no-resample. Resampled runs use 50 mDa bins (tens of thousands of bins), so that the per-bin
-state leaves the transpose a small budget at small limits (docs/memory.md)."""
+transpose spilling below), every --chunk-size and every --threads value (up to the maximum, 256,
+beyond which the option is refused); also for shuffled spectrum order with missing pixels,
+several z planes (one table per plane, and --handle-3d) and --no-resample. Resampled runs use 50
+mDa bins (tens of thousands of bins), so that the per-bin state leaves the transpose a small
+budget at small limits (docs/memory.md)."""
+import pathlib
+
 import pytest
 
 import imzml_synth
@@ -39,6 +42,15 @@ def reference(build_dir, big, tmp_path_factory):
     ["--chunk-size", "7", "--threads", "2"],
     ["--chunk-size", "5000", "--threads", "4"],
     ["--memory-limit", "16MiB", "--threads", "4", "--chunk-size", "7"],
+    # thread counts across every internal limit: the default's 16, the 64 mapping workers the
+    # batch once had, the batch size (threads are capped by it), the zarr queue, the maximum
+    ["--threads", "16"],
+    ["--threads", "64"],
+    ["--threads", "65"],
+    ["--threads", "100", "--chunk-size", "7"],
+    ["--threads", "129", "--chunk-size", "200"],
+    ["--threads", "256"],
+    ["--threads", "256", "--memory-limit", "16MiB"],
 ], ids=lambda a: " ".join(a))
 def test_identical_across_resources(build_dir, big, reference, tmp_path, args):
     out = tmp_path / "out.zarr"
@@ -104,3 +116,24 @@ def test_no_resample(build_dir, tmp_path):
     mz = s["arrays"]["/tables/msi_dataset_z0/var/mz"]
     assert len(mz) > 1000 and (mz[1:] > mz[:-1]).all()
 
+
+
+TSF = pathlib.Path(__file__).resolve().parents[1] / "data" / "imzy_example_tsf" / "example_tsf.d"
+
+
+def test_real_run_every_thread_count(build_dir, tmp_path):
+    """The bundled timsTOF run: every spectrum lands in the table whatever --threads says (65
+    threads once gave 293 of 297 rows, 100 threads 192, with exit status 0)."""
+    s = variants(build_dir, TSF, tmp_path, [],
+                 [["--threads", "1"], ["--threads", "64"], ["--threads", "65"],
+                  ["--threads", "100"], ["--threads", "256", "--chunk-size", "300"]])
+    assert len(s["arrays"]["/tables/msi_dataset_z0/obs/instance_id"]) == 297
+
+
+@pytest.mark.parametrize("value", ["257", "-1", "100000000000000000000", "4x"])
+def test_threads_out_of_range_refused(build_dir, tmp_path, value):
+    out = tmp_path / "out.zarr"
+    proc = convert(build_dir, TSF, out, "--threads", value, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert "--threads" in proc.stderr
+    assert not out.exists()

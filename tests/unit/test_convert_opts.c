@@ -47,6 +47,13 @@ static void test_checks(void **state)
     msiz_convert_opts_init(&o);
     o.chunk_size = 0;
     expect_refused(&o, "--chunk-size must be > 0");
+    msiz_convert_opts_init(&o);
+    o.threads = MSIZ_MAX_THREADS + 1;
+    expect_refused(&o, "--threads must be 0..256");
+    o.threads = -1;
+    expect_refused(&o, "--threads must be 0..256");
+    o.threads = MSIZ_MAX_THREADS;
+    assert_int_equal(msiz_convert_opts_check(&o), MSIZ_OK);
 }
 
 static void test_sizes(void **state)
@@ -106,7 +113,7 @@ static void test_set_by_name(void **state)
     assert_ptr_equal(o.dataset_id, id); /* referenced, not copied */
     expect_set_refused(&o, "pixel-size", "abc", "--pixel-size: 'abc' is not a number");
     expect_set_refused(&o, "zarr_format", "4", "--zarr-format must be 2 or 3, not '4'");
-    expect_set_refused(&o, "threads", "1000", "--threads: at most 256");
+    expect_set_refused(&o, "threads", "1000", "--threads must be 0..256 (got 1000)");
     expect_set_refused(&o, "threads", "-2", "--threads: '-2' is not a non-negative integer");
     expect_set_refused(&o, "chunk-size", "0", "--chunk-size must be > 0");
     expect_set_refused(&o, "sparse-format", "coo", "--sparse-format: unknown value 'coo'");
