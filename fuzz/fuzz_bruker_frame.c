@@ -7,6 +7,8 @@
 
 #include "bruker/bruker_internal.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 #define MAX_PEAKS (1u << 16)
 #define MAX_SCANS (1u << 12)
 

@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(cmake ninja-build pkg-config gcc g++ libexpat1-dev libzstd-dev zlib1g-dev libblosc-dev
   libsqlite3-dev libjansson-dev libpng-dev libcmocka-dev liblz4-dev libsnappy-dev clang-format
   python3-venv chromium)
-# scripts/fuzz.sh: clang and its runtime libraries (libclang_rt.fuzzer, the sanitizers)
+# clang: the Release build with clang (scripts/build.sh --release) and scripts/fuzz.sh, with its
+# runtime libraries (libclang_rt.fuzzer, the sanitizers)
 APT_PACKAGES+=(clang libclang-rt-14-dev)
 
 missing=()

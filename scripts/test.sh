@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# The whole test suite: installs dependencies, builds, runs the C unit tests (plain and under
-# AddressSanitizer + UBSan), the fuzz corpora, each libFuzzer target for 60 s, and the pytest
-# suite that reads our output with spatialdata, anndata, zarr-python, geopandas and pyarrow; it
-# also builds the Python wheel once (scripts/build-wheel.sh; pip fetches the pinned build
-# backend, from its cache after the first run) and tests it installed in an empty venv. Exits
-# non-zero if anything fails.
+# The whole test suite: installs dependencies, builds every configuration CI checks (warnings as
+# errors: RelWithDebInfo, AddressSanitizer + UBSan, Debug, Release with gcc and with clang), runs
+# the C unit tests and fuzz corpora in each (under the sanitizers too), each libFuzzer target for
+# 60 s, and the pytest suite that reads our output with spatialdata, anndata, zarr-python,
+# geopandas and pyarrow, README's demo included; it also builds the Python wheel once
+# (scripts/build-wheel.sh; pip fetches the pinned build backend, from its cache after the first
+# run) and tests it installed in an empty venv. Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-./scripts/build.sh --asan
+./scripts/build.sh --asan --debug --release
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 echo "== C tests (build)"
 ctest --test-dir build --output-on-failure -j 2
 echo "== C tests under AddressSanitizer + UBSan (build-asan)"
 ctest --test-dir build-asan --output-on-failure -j 2
+for dir in build-debug build-release-gcc build-release-clang; do
+  echo "== C tests ($dir)"
+  ctest --test-dir "$dir" --output-on-failure -j 2
+done
 echo "== libFuzzer: every fuzz/fuzz_*.c for 60 s (build-fuzz)"
 ./scripts/fuzz.sh 60
 echo "== Python tests (real readers)"

@@ -1,4 +1,5 @@
 #include "common/alloc.h"
+#include "msizarr/msizarr.h" /* msiz_tune_allocator: exported (MSIZ_API) */
 
 #include <stdatomic.h>
 #include <stdint.h>

@@ -40,13 +40,12 @@ msiz_status msiz_vfail(msiz_status code, const char *fmt, va_list ap)
     return code;
 }
 
-msiz_status msiz_fail(msiz_status code, const char *fmt, ...)
+void msiz_set_errorf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    msiz_vfail(code, fmt, ap);
+    vsnprintf(g_errmsg, sizeof g_errmsg, fmt, ap);
     va_end(ap);
-    return code;
 }
 
 msiz_status msiz_fail_context(msiz_status code, const char *fmt, ...)

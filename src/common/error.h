@@ -8,8 +8,14 @@
 
 #define MSIZ_ERRMSG_MAX 1024
 
-/* Formats the calling thread's error message and returns `code`. */
-msiz_status msiz_fail(msiz_status code, const char *fmt, ...) MSIZ_PRINTF(2, 3);
+/* Formats the calling thread's error message. */
+void msiz_set_errorf(const char *fmt, ...) MSIZ_PRINTF(1, 2);
+
+/* Formats the calling thread's error message and returns `code` (evaluated after the message).
+ * A macro, not a function, so that the compiler sees the code returned: after inlining, an error
+ * path stays an error path. With an out-of-line msiz_fail gcc assumed the callee might return
+ * MSIZ_OK without setting its outputs (-Wmaybe-uninitialized in Release builds). */
+#define msiz_fail(code, ...) (msiz_set_errorf(__VA_ARGS__), (msiz_status)(code))
 msiz_status msiz_vfail(msiz_status code, const char *fmt, va_list ap);
 
 /* Prepends "prefix: " to the current message (adds context on the way up) and returns code. */
