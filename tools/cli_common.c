@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static void log_to_stderr(void *user, msiz_log_level level, const char *message)
 {
@@ -16,14 +17,49 @@ static void log_to_stderr(void *user, msiz_log_level level, const char *message)
     fprintf(stderr, "msizarr: %s: %s\n", tag, message);
 }
 
-void cli_install_log(int verbose)
+void cli_log_init(cli_log *log)
 {
-    msiz_set_log_callback(log_to_stderr, NULL, verbose ? MSIZ_LOG_INFO : MSIZ_LOG_WARNING);
+    log->level = MSIZ_LOG_WARNING;
+    log->verbose = 0;
 }
 
-void cli_set_log_level(msiz_log_level level)
+int cli_log_option(cli_log *log, const char *command, int opt, const char *arg)
 {
-    msiz_set_log_callback(log_to_stderr, NULL, level);
+    static const char *const levels[] = {"error", "warning", "info", "debug"};
+    if (opt == 'v') {
+        log->verbose++;
+        return 1;
+    }
+    if (opt != CLI_OPT_LOG_LEVEL)
+        return 0;
+    for (int i = 0; i < 4; i++)
+        if (strcasecmp(arg, levels[i]) == 0) {
+            log->level = i;
+            return 1;
+        }
+    cli_usage_error(command, "--log-level: unknown value '%s' (error, warning, info, debug)", arg);
+    return -1;
+}
+
+const char *cli_log_hint(int argc, char **argv, int first)
+{
+    static const char *const levels[] = {"error", "warning", "info", "debug", "critical"};
+    for (int i = first; i < argc; i++)
+        for (int k = 0; k < 5; k++)
+            if (strcasecmp(argv[i], levels[k]) == 0)
+                return " (-v takes no value: use --log-level LEVEL)";
+    return "";
+}
+
+msiz_log_level cli_log_level(const cli_log *log)
+{
+    int level = log->level + log->verbose;
+    return (msiz_log_level)(level > MSIZ_LOG_DEBUG ? MSIZ_LOG_DEBUG : level);
+}
+
+void cli_log_install(const cli_log *log)
+{
+    msiz_set_log_callback(log_to_stderr, NULL, cli_log_level(log));
 }
 
 int cli_error(msiz_status status)

@@ -2,7 +2,6 @@
 #include <getopt.h>
 #include <signal.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "cli_common.h"
@@ -31,8 +30,7 @@ static const char HELP[] =
     "  --duplicates POLICY         error | keep-first: spectra sharing a position (default: "
     "error)\n"
     "\n"
-    "Logging:\n"
-    "  -v, --log-level LEVEL       error | warning | info | debug (default: warning)\n"
+    "Logging:\n" CLI_LOG_HELP
     "  -q, --quiet                 no progress bar or summary (warnings and errors still shown)\n"
     "\n"
     "Resampling (advanced):\n"
@@ -92,36 +90,27 @@ enum { OPT_LIBRARY = 256 }; /* every option the library parses (msiz_convert_opt
 
 typedef struct cli_state {
     msiz_convert_opts o;
-    int quiet, verbosity;
+    int quiet;
+    cli_log log;
     struct option longopts[MAX_LONGOPTS];
 } cli_state;
 
 static void build_longopts(cli_state *s)
 {
     static const struct option own[] = {{"quiet", no_argument, NULL, 'q'},
-                                        {"log-level", required_argument, NULL, 'v'},
+                                        CLI_LOG_LONGOPTS,
                                         {"help", no_argument, NULL, 'h'},
                                         {NULL, 0, NULL, 0}};
+    const size_t n_own = sizeof own / sizeof own[0];
     size_t n = 0;
     const char *name;
     int takes_value = 0;
     for (size_t i = 0;
-         n + 4 < MAX_LONGOPTS && (name = msiz_convert_opt_name(i, &takes_value)) != NULL; i++)
+         n + n_own < MAX_LONGOPTS && (name = msiz_convert_opt_name(i, &takes_value)) != NULL; i++)
         s->longopts[n++] =
             (struct option){name, takes_value ? required_argument : no_argument, NULL, OPT_LIBRARY};
-    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+    for (size_t i = 0; i < n_own; i++)
         s->longopts[n++] = own[i];
-}
-
-static int log_option(cli_state *s, const char *arg)
-{
-    static const char *const levels[] = {"error", "warning", "info", "debug", NULL};
-    for (int i = 0; levels[i]; i++)
-        if (strcasecmp(arg, levels[i]) == 0) {
-            s->verbosity = i - 1; /* error -1, warning 0, info 1, debug 2 */
-            return 0;
-        }
-    return cli_usage_error("convert", "--log-level: unknown value '%s'", arg);
 }
 
 /* Option values the library would refuse are usage errors here (exit 2), as in Thyra's CLI. */
@@ -141,16 +130,18 @@ static int parse_args(cli_state *s, int argc, char **argv)
     int opt, index = -1;
     build_longopts(s);
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "qv:h", s->longopts, &index)) != -1) {
+    while ((opt = getopt_long(argc, argv, "qvh", s->longopts, &index)) != -1) {
+        int rc = cli_log_option(&s->log, "convert", opt, optarg);
+        if (rc < 0)
+            return CLI_USAGE;
+        if (rc > 0)
+            continue;
         if (opt == 'h') {
             fputs(HELP, stdout);
             return -1;
         }
         if (opt == 'q') {
             s->quiet = 1;
-        } else if (opt == 'v') {
-            if (log_option(s, optarg))
-                return CLI_USAGE;
         } else if (opt == OPT_LIBRARY) {
             if (msiz_convert_opts_set(&s->o, s->longopts[index].name, optarg) < 0)
                 return cli_usage_error("convert", "%s", msiz_last_error());
@@ -159,8 +150,8 @@ static int parse_args(cli_state *s, int argc, char **argv)
         }
     }
     if (argc - optind != 2)
-        return cli_usage_error("convert", "expected INPUT and OUTPUT, got %d argument(s)",
-                               argc - optind);
+        return cli_usage_error("convert", "expected INPUT and OUTPUT, got %d argument(s)%s",
+                               argc - optind, cli_log_hint(argc, argv, optind));
     return check_values(s) ? CLI_USAGE : 0;
 }
 
@@ -184,10 +175,11 @@ int cmd_convert(int argc, char **argv)
     cli_state s;
     memset(&s, 0, sizeof s);
     msiz_convert_opts_init(&s.o);
+    cli_log_init(&s.log);
     int rc = parse_args(&s, argc, argv);
     if (rc != 0)
         return rc < 0 ? cli_finish_stdout(CLI_OK) : rc;
-    cli_set_log_level((msiz_log_level)(MSIZ_LOG_WARNING + s.verbosity));
+    cli_log_install(&s.log);
     int show_progress = !s.quiet && isatty(STDERR_FILENO);
     if (show_progress)
         s.o.progress = cli_progress;
@@ -200,7 +192,7 @@ int cmd_convert(int argc, char **argv)
     cli_progress_end();
     if (st < 0)
         return cli_error(st);
-    if (show_progress || (!s.quiet && s.verbosity > 0))
+    if (show_progress || (!s.quiet && cli_log_level(&s.log) >= MSIZ_LOG_INFO))
         print_summary(&sum, argv[optind + 1], s.o.report);
     return CLI_OK;
 }

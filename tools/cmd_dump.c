@@ -8,12 +8,11 @@
 
 static void dump_usage(FILE *out)
 {
-    fprintf(out, "usage: msizarr dump FILE [--index K]\n"
+    fprintf(out, "usage: msizarr dump FILE [--index K] [-v]\n"
                  "Prints the peaks of FILE (imzML or Bruker .d) as TSV with a header line:\n"
                  "index x y z mz intensity (index 0-based, x y z as written in the file).\n\n"
-                 "  -i, --index K   only spectrum K (0-based)\n"
-                 "  -v, --verbose   also print informational messages\n"
-                 "  -h, --help      this help\n");
+                 "  -i, --index K               only spectrum K (0-based)\n" CLI_LOG_HELP
+                 "  -h, --help                  this help\n");
 }
 
 static void print_spectrum(const msiz_spectrum *sp)
@@ -44,19 +43,24 @@ static msiz_status dump(msiz_source *src, int one, unsigned long long index)
 int cmd_dump(int argc, char **argv)
 {
     static const struct option longopts[] = {{"index", required_argument, NULL, 'i'},
-                                             {"verbose", no_argument, NULL, 'v'},
+                                             CLI_LOG_LONGOPTS,
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     unsigned long long index = 0;
-    int one = 0, verbose = 0, c;
+    int one = 0, c;
+    cli_log log;
+    cli_log_init(&log);
     while ((c = getopt_long(argc, argv, "i:vh", longopts, NULL)) != -1) {
+        int rc = cli_log_option(&log, "dump", c, optarg);
+        if (rc < 0)
+            return CLI_USAGE;
+        if (rc > 0)
+            continue;
         if (c == 'i') {
             if (cli_parse_u64(optarg, &index) != 0)
                 return cli_usage_error("dump", "--index needs a non-negative integer, not '%s'",
                                        optarg);
             one = 1;
-        } else if (c == 'v') {
-            verbose = 1;
         } else if (c == 'h') {
             dump_usage(stdout);
             return cli_finish_stdout(CLI_OK);
@@ -65,8 +69,9 @@ int cmd_dump(int argc, char **argv)
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error("dump", "dump needs exactly one input FILE");
-    cli_install_log(verbose);
+        return cli_usage_error("dump", "dump needs exactly one input FILE%s",
+                               cli_log_hint(argc, argv, optind));
+    cli_log_install(&log);
     static char buf[1 << 16];
     setvbuf(stdout, buf, _IOFBF, sizeof buf);
     msiz_source *src;

@@ -81,36 +81,41 @@ int cmd_info(int argc, char **argv)
 {
     static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
                                              {"verify-checksums", no_argument, NULL, 'c'},
-                                             {"verbose", no_argument, NULL, 'v'},
+                                             CLI_LOG_LONGOPTS,
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    int as_json = 0, verbose = 0, c;
+    int as_json = 0, c;
+    cli_log log;
+    cli_log_init(&log);
     msiz_source_opts opts;
     msiz_source_opts_init(&opts);
     opts.bruker_allow_non_imaging = 1; /* describe spot and LC runs (a check says what they are) */
     while ((c = getopt_long(argc, argv, "jcvh", longopts, NULL)) != -1) {
+        int rc = cli_log_option(&log, "info", c, optarg);
+        if (rc < 0)
+            return CLI_USAGE;
+        if (rc > 0)
+            continue;
         if (c == 'j') {
             as_json = 1;
         } else if (c == 'c') {
             opts.verify_checksums = 1;
-        } else if (c == 'v') {
-            verbose = 1;
         } else if (c == 'h') {
-            printf("usage: msizarr info FILE [--json] [--verify-checksums]\n"
+            printf("usage: msizarr info FILE [--json] [--verify-checksums] [-v]\n"
                    "Summarises FILE (imzML or Bruker .d): mode, spectra, grid, pixel size, mass\n"
                    "range, data types, representation, polarity and the checks the reader ran.\n\n"
-                   "  -j, --json      one JSON object instead of text\n"
-                   "  -c, --verify-checksums  hash the .ibd and compare with the header's\n"
-                   "  -v, --verbose   also print informational messages\n"
-                   "  -h, --help      this help\n");
+                   "  -j, --json                  one JSON object instead of text\n"
+                   "  -c, --verify-checksums      hash the .ibd and compare with the "
+                   "header's\n" CLI_LOG_HELP "  -h, --help                  this help\n");
             return cli_finish_stdout(CLI_OK);
         } else {
             return cli_usage_error("info", "invalid option");
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error("info", "info needs exactly one input FILE");
-    cli_install_log(verbose);
+        return cli_usage_error("info", "info needs exactly one input FILE%s",
+                               cli_log_hint(argc, argv, optind));
+    cli_log_install(&log);
     msiz_source *src;
     msiz_status status = msiz_source_open(argv[optind], &opts, &src);
     if (status < 0)

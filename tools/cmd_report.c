@@ -15,12 +15,11 @@ static const char HELP[] =
     "an ion image of each. The store is only read. A conversion writes the same page, with the\n"
     "facts only it knows, when given --report.\n"
     "\n"
-    "  -o, --output FILE   the page (default: STORE without .zarr, plus .report.html)\n"
-    "  --ions N            ion images per table, 0-100 (default: 12)\n"
-    "  --overwrite         replace FILE if it is an earlier msizarr report (nothing else)\n"
-    "  -q, --quiet         no message when done\n"
-    "  -v, --verbose       also print informational messages\n"
-    "  -h, --help          this help\n";
+    "  -o, --output FILE           the page (default: STORE without .zarr, plus .report.html)\n"
+    "  --ions N                    ion images per table, 0-100 (default: 12)\n"
+    "  --overwrite                 replace FILE if it is an earlier msizarr report (nothing else)\n"
+    "  -q, --quiet                 no message when done\n" /* then -v, --log-level */
+    CLI_LOG_HELP "  -h, --help                  this help\n";
 
 /* "run.zarr/" -> "run.report.html" beside it. */
 static char *default_output(const char *store)
@@ -44,16 +43,23 @@ int cmd_report(int argc, char **argv)
                                              {"ions", required_argument, NULL, 'i'},
                                              {"overwrite", no_argument, NULL, 'w'},
                                              {"quiet", no_argument, NULL, 'q'},
-                                             {"verbose", no_argument, NULL, 'v'},
+                                             CLI_LOG_LONGOPTS,
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     msiz_report_opts opts;
     msiz_report_opts_init(&opts);
     const char *output = NULL;
-    int quiet = 0, verbose = 0, c;
+    int quiet = 0, c;
+    cli_log log;
+    cli_log_init(&log);
     unsigned long long n = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:qvh", longopts, NULL)) != -1) {
+        int rc = cli_log_option(&log, "report", c, optarg);
+        if (rc < 0)
+            return CLI_USAGE;
+        if (rc > 0)
+            continue;
         if (c == 'o') {
             output = optarg;
         } else if (c == 'i') {
@@ -65,8 +71,6 @@ int cmd_report(int argc, char **argv)
             opts.overwrite = 1;
         } else if (c == 'q') {
             quiet = 1;
-        } else if (c == 'v') {
-            verbose = 1;
         } else if (c == 'h') {
             fputs(HELP, stdout);
             return cli_finish_stdout(CLI_OK);
@@ -75,13 +79,14 @@ int cmd_report(int argc, char **argv)
         }
     }
     if (optind != argc - 1)
-        return cli_usage_error("report", "expected one STORE, got %d argument(s)", argc - optind);
-    cli_install_log(verbose);
+        return cli_usage_error("report", "expected one STORE, got %d argument(s)%s", argc - optind,
+                               cli_log_hint(argc, argv, optind));
+    cli_log_install(&log);
     char *fallback = output ? NULL : default_output(argv[optind]);
     if (!output && !fallback)
         return cli_error(MSIZ_E_NOMEM);
     msiz_status st = msiz_report_store(argv[optind], output ? output : fallback, &opts);
-    if (st == MSIZ_OK && !quiet && (verbose || isatty(STDERR_FILENO)))
+    if (st == MSIZ_OK && !quiet && (cli_log_level(&log) >= MSIZ_LOG_INFO || isatty(STDERR_FILENO)))
         fprintf(stderr, "msizarr: wrote %s\n", output ? output : fallback);
     free(fallback);
     return st < 0 ? cli_error(st) : CLI_OK;

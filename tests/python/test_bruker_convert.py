@@ -86,7 +86,7 @@ def expected_rows(fr, offx, offy, n_x):
 @pytest.fixture(scope="module")
 def tsf_store(build_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("bruker") / "tsf.zarr"
-    proc = convert(build_dir, TSF, out, "-v", "info")
+    proc = convert(build_dir, TSF, out, "-v")
     return out, proc.stderr
 
 

@@ -39,6 +39,10 @@ TABLE = [
     (["dump", "--index", "x1", SIMPLE], 2, [], ["--index needs a non-negative integer, not 'x1'"]),
     (["dump", "--index", "-1", SIMPLE], 2, [], ["--index needs a non-negative integer"]),
     (["dump", "--help"], 0, ["usage: msizarr dump FILE [--index K]"], []),
+    (["info", "--help"], 0, ["-v, --verbose", "--log-level LEVEL"], []),
+    (["dump", "--help"], 0, ["-v, --verbose", "--log-level LEVEL"], []),
+    (["convert", "--help"], 0, ["-v, --verbose", "--log-level LEVEL"], []),
+    (["report", "--help"], 0, ["-v, --verbose", "--log-level LEVEL"], []),
     (["dump", SIMPLE], 0, ["index\tx\ty\tz\tmz\tintensity\n0\t1\t1\t1\t1\t280547.90625\n",
                            "4\t2\t3\t1\t"], ["has no unit"]),
     (["dump", "--index", "2", SIMPLE], 0, ["index\tx\ty\tz\tmz\tintensity\n2\t2\t1\t1\t1\t708434.5\n"],
@@ -88,3 +92,53 @@ def test_dump_full_write_error(build_dir):
                               stderr=subprocess.PIPE, text=True)
     assert proc.returncode == 1
     assert "msizarr: error: writing the output failed" in proc.stderr
+
+
+# -v / --verbose and --log-level mean the same in every subcommand (issue 10 item 1).
+COMMANDS = {"info": ["info", SIMPLE], "dump": ["dump", "--index", "0", SIMPLE],
+            "convert": ["convert", SIMPLE, "OUT", "--pixel-size", "25"]}
+
+
+def run_cli(build_dir, tmp_path, argv, *extra):
+    argv = [str(tmp_path / "out.zarr") if a == "OUT" else str(a) for a in argv]
+    return subprocess.run([str(build_dir / "msizarr"), *argv, *extra], capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("options,warnings,info,debug", [
+    ([], True, False, False),
+    (["-v"], True, True, False),
+    (["--verbose"], True, True, False),
+    (["-vv"], True, True, True),
+    (["-v", "-v"], True, True, True),
+    (["--log-level", "info"], True, True, False),
+    (["--log-level", "DEBUG"], True, True, True),
+    (["--log-level", "error"], False, False, False),
+    (["--log-level", "error", "-v"], True, False, False),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_log_options_same_in_every_command(build_dir, tmp_path, command, options, warnings, info,
+                                           debug):
+    proc = run_cli(build_dir, tmp_path, COMMANDS[command], *options)
+    assert proc.returncode == 0, proc.stderr
+    assert ("msizarr: warning: " in proc.stderr) == warnings, proc.stderr
+    assert "msizarr: info: " not in proc.stderr or info, proc.stderr
+    assert "msizarr: debug: " not in proc.stderr or debug, proc.stderr
+    if command == "convert":  # info and debug messages that convert always has: plan, memory
+        assert ("msizarr: info: resampling: " in proc.stderr) == info, proc.stderr
+        assert ("msizarr: debug: memory: " in proc.stderr) == debug, proc.stderr
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS) + ["report"])
+@pytest.mark.parametrize("options,fragment", [
+    (["-v", "DEBUG"], "(-v takes no value: use --log-level LEVEL)"),
+    (["--log-level", "loud"], "--log-level: unknown value 'loud'"),
+    (["--log-level"], "requires an argument"),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_log_option_errors(build_dir, tmp_path, command, options, fragment):
+    argv = COMMANDS.get(command, ["report", "OUT"])  # parse errors come before the store is read
+    proc = run_cli(build_dir, tmp_path, argv, *options)
+    assert proc.returncode == 2, proc.stderr
+    assert fragment in proc.stderr, proc.stderr
+    assert f"Try 'msizarr {command} --help'" in proc.stderr
+    assert not (tmp_path / "out.zarr").exists()

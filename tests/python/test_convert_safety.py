@@ -184,7 +184,7 @@ CLI_TABLE = [
     ([IN, OUT, "--duplicates", "last"], 2, "--duplicates: unknown value 'last'"),
     ([IN, OUT, "--compression", "lz5"], 2, "--compression"),
     ([IN, OUT, "--threads", "-1"], 2, "--threads"),
-    ([IN, OUT, "--threads", "1000"], 2, "--threads: at most 256"),
+    ([IN, OUT, "--threads", "1000"], 2, "--threads must be 0..256 (got 1000)"),
     ([IN, OUT, "--chunk-size", "0"], 2, "--chunk-size must be > 0"),
     ([IN, OUT, "--chunk-size", "x"], 2, "--chunk-size"),
     ([IN, OUT, "--resample-bins", "0"], 2, "--resample-bins must be > 0"),
