@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # The main job on a bundled example: installs what is needed, builds msizarr, converts the
 # bundled imzML example and the bundled Bruker timsTOF run to SpatialData stores, and prints what
-# spatialdata reads back.
+# spatialdata reads back. The stores go to demo-output/ (or $MSIZ_DEMO_OUTPUT). The test suite
+# runs this script (tests/python/test_demo.py), with MSIZ_DEPS=check so that it installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 ./scripts/build.sh
-mkdir -p demo-output
+out=${MSIZ_DEMO_OUTPUT:-demo-output}
+mkdir -p "$out"
 for input in tests/data/imzml-org_examples/Example_Processed.imzML \
              tests/data/imzy_example_tsf/example_tsf.d; do
   name=$(basename "${input%.*}")
-  echo "== msizarr convert $input demo-output/$name.zarr"
-  build/msizarr convert "$input" "demo-output/$name.zarr" --overwrite -v
+  echo "== msizarr convert $input $out/$name.zarr -v"
+  build/msizarr convert "$input" "$out/$name.zarr" --overwrite -v
   echo "== what spatialdata reads back"
-  .venv/bin/python - "demo-output/$name.zarr" <<'PY'
+  .venv/bin/python - "$out/$name.zarr" <<'PY'
 import sys
 import warnings
 
