@@ -40,6 +40,7 @@ int main(int argc, char **argv)
         return 1;
     }
     (void)argc;
+    msiz_tune_allocator(); /* every MSIZ_API function links (tests/check_exports.sh checks all) */
     msiz_convert_opts o;
     msiz_convert_opts_init(&o);
     o.threads = 1;
