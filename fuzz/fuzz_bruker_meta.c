@@ -16,6 +16,8 @@
 #include "io/fs.h"
 #include "msizarr/source.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 static char g_dir[512]; /* <tmp>/msiz_fuzz_XXXXXX */
 
 static void remove_dir(void)

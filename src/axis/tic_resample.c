@@ -83,8 +83,9 @@ msiz_status msiz_tic_resampler_set_range(msiz_tic_resampler *r, double mz_min, d
 
 static msiz_status grow(void *buf, size_t *cap, size_t need, size_t elem)
 {
-    if (msiz_grow((void **)buf, cap, need ? need : 1, elem, TIC_MAX_PEAKS) < 0)
-        return msiz_fail(MSIZ_E_NOMEM, "tic resampler: no memory for a %zu-peak spectrum", need);
+    msiz_status status = msiz_grow((void **)buf, cap, need ? need : 1, elem, TIC_MAX_PEAKS);
+    if (status < 0)
+        return msiz_fail_context(status, "tic resampler: peaks of a %zu-peak spectrum", need);
     return MSIZ_OK;
 }
 

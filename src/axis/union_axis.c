@@ -175,10 +175,11 @@ static void compact(msiz_union_axis *u)
 /* Takes over `file` (closed and deleted on failure). */
 static msiz_status add_run(msiz_union_axis *u, msiz_spill_file *file, uint64_t count)
 {
-    if (msiz_grow((void **)&u->runs, &u->runs_cap, u->n_runs + 1, sizeof *u->runs,
-                  (size_t)1 << 24) < 0) {
+    msiz_status status =
+        msiz_grow((void **)&u->runs, &u->runs_cap, u->n_runs + 1, sizeof *u->runs, (size_t)1 << 24);
+    if (status < 0) {
         msiz_spill_file_close(file);
-        return msiz_fail(MSIZ_E_NOMEM, "union axis: too many runs");
+        return msiz_fail_context(status, "union axis: spill runs");
     }
     u->runs[u->n_runs].file = file;
     u->runs[u->n_runs++].count = count;

@@ -31,9 +31,8 @@ static msiz_status reserve_bytes(msiz_bruker_scratch *s, size_t n)
     if (n > s->max_bytes)
         return msiz_fail(MSIZ_E_LIMIT, "decoded block of %zu bytes exceeds the cap of %zu bytes", n,
                          s->max_bytes);
-    if (msiz_grow((void **)&s->buf, &s->cap, n ? n : 1, 1, s->max_bytes) != 0)
-        return msiz_fail(MSIZ_E_NOMEM, "out of memory for a decoded block of %zu bytes", n);
-    return MSIZ_OK;
+    msiz_status status = msiz_grow((void **)&s->buf, &s->cap, n ? n : 1, 1, s->max_bytes);
+    return status < 0 ? msiz_fail_context(status, "decoded block bytes") : MSIZ_OK;
 }
 
 msiz_status msiz_bruker_scratch_words(msiz_bruker_scratch *s, size_t n)
@@ -42,9 +41,8 @@ msiz_status msiz_bruker_scratch_words(msiz_bruker_scratch *s, size_t n)
     if (n > cap_words)
         return msiz_fail(MSIZ_E_LIMIT, "block of %zu words exceeds the cap of %zu words", n,
                          cap_words);
-    if (msiz_grow((void **)&s->words, &s->words_cap, n ? n : 1, 4, cap_words) != 0)
-        return msiz_fail(MSIZ_E_NOMEM, "out of memory for %zu words", n);
-    return MSIZ_OK;
+    msiz_status status = msiz_grow((void **)&s->words, &s->words_cap, n ? n : 1, 4, cap_words);
+    return status < 0 ? msiz_fail_context(status, "block words") : MSIZ_OK;
 }
 
 msiz_status msiz_bruker_zstd_exact(msiz_bruker_scratch *s, const uint8_t *src, size_t n,

@@ -47,9 +47,10 @@ static msiz_status grow_rows(const msiz_bruker_db *db, const char *table, void *
     if (n >= max)
         return msiz_fail(MSIZ_E_LIMIT, "%s: table %s has more than %zu rows (the reader's limit)",
                          db->sqlite_path, table, max);
-    if (msiz_grow((void **)rows, cap, n + 1, elem, max))
-        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory reading row %zu of table %s", db->d_path,
-                         n + 1, table);
+    msiz_status status = msiz_grow((void **)rows, cap, n + 1, elem, max);
+    if (status < 0)
+        return msiz_fail_context(status, "%s: reading row %zu of table %s", db->d_path, n + 1,
+                                 table);
     return MSIZ_OK;
 }
 
@@ -552,9 +553,10 @@ msiz_status msiz_bruker_regions(const msiz_bruker_db *db, msiz_bruker_region **o
         while (j < count && r[j].number != db->frames[i].region)
             j++;
         if (j == count) {
-            if (msiz_grow((void **)&r, &cap, count + 1, sizeof *r, MAX_ROWS) != 0) {
+            msiz_status status = msiz_grow((void **)&r, &cap, count + 1, sizeof *r, MAX_ROWS);
+            if (status < 0) {
                 msiz_free(r);
-                return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory (regions)", db->d_path);
+                return msiz_fail_context(status, "%s: regions", db->d_path);
             }
             r[count++] = (msiz_bruker_region){db->frames[i].region, 0};
         }

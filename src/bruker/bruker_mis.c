@@ -22,7 +22,7 @@ typedef struct mis_parse {
     char raster[128];
     size_t raster_len;
     size_t areas_cap;
-    int nomem;
+    msiz_status failed; /* first allocation failure (message set) */
 } mis_parse;
 
 static void XMLCALL on_start(void *user, const XML_Char *name, const XML_Char **attrs)
@@ -40,13 +40,14 @@ static void XMLCALL on_start(void *user, const XML_Char *name, const XML_Char **
         if (strcmp(attrs[i], "Name") == 0)
             area = attrs[i + 1];
     msiz_bruker_mis *mis = p->mis;
-    if (msiz_grow((void **)&mis->area_names, &p->areas_cap, mis->n_areas + 1,
-                  sizeof *mis->area_names, MIS_MAX_AREAS) != 0) {
-        p->nomem = 1;
+    if (p->failed < 0)
         return;
-    }
+    p->failed = msiz_grow((void **)&mis->area_names, &p->areas_cap, mis->n_areas + 1,
+                          sizeof *mis->area_names, MIS_MAX_AREAS);
+    if (p->failed < 0)
+        return;
     if (!(mis->area_names[mis->n_areas] = msiz_strdup(area)))
-        p->nomem = 1;
+        p->failed = msiz_fail(MSIZ_E_NOMEM, "out of memory");
     else
         mis->n_areas++;
 }
@@ -95,8 +96,8 @@ msiz_status msiz_bruker_mis_parse(msiz_bruker_mis *mis, const char *text, size_t
         status = msiz_fail(MSIZ_E_FORMAT, "%s: line %lu: %s", name,
                            (unsigned long)XML_GetCurrentLineNumber(xp),
                            XML_ErrorString(XML_GetErrorCode(xp)));
-    else if (p.nomem)
-        status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", name);
+    else if (p.failed < 0)
+        status = msiz_fail_context(p.failed, "%s: areas", name);
     XML_ParserFree(xp);
     return status;
 }

@@ -78,9 +78,10 @@ static msiz_status read_block(bruker_src *b, const msiz_bruker_frame *f, size_t 
                          "(%llu bytes; truncated?)",
                          b->db.d_path, (long long)f->id, size, (unsigned long long)f->tims_id, bin,
                          (unsigned long long)b->bin_size);
-    if (msiz_grow((void **)&b->block, &b->block_cap, size, 1, MAX_BLOCK_BYTES) != 0)
-        return msiz_fail(MSIZ_E_NOMEM, "%s: frame %lld: out of memory for a %zu-byte block",
-                         b->db.d_path, (long long)f->id, size);
+    status = msiz_grow((void **)&b->block, &b->block_cap, size, 1, MAX_BLOCK_BYTES);
+    if (status < 0)
+        return msiz_fail_context(status, "%s: frame %lld: block bytes", b->db.d_path,
+                                 (long long)f->id);
     *len = size;
     return msiz_pread_full(b->fd, bin, b->block, size, f->tims_id);
 }
@@ -99,9 +100,8 @@ static const msiz_bruker_mzconv *converter(bruker_src *b, const msiz_bruker_fram
 
 static msiz_status grow_u32(uint32_t **buf, size_t *cap, size_t n, size_t limit)
 {
-    if (msiz_grow((void **)buf, cap, n ? n : 1, sizeof **buf, limit) != 0)
-        return msiz_fail(MSIZ_E_NOMEM, "out of memory for %zu values", n);
-    return MSIZ_OK;
+    msiz_status status = msiz_grow((void **)buf, cap, n ? n : 1, sizeof **buf, limit);
+    return status < 0 ? msiz_fail_context(status, "values of a frame") : MSIZ_OK;
 }
 
 static msiz_status decode_frame(bruker_src *b, const msiz_bruker_frame *f, size_t len,

@@ -105,8 +105,10 @@ msiz_status msiz_bruker_tdf_merge(msiz_bruker_scratch *s, const msiz_bruker_tdf_
     *n_out = 0;
     if (n == 0)
         return MSIZ_OK;
-    if (msiz_grow((void **)&s->keys, &s->keys_cap, n, sizeof *s->keys, s->max_bytes / 8) != 0)
-        return msiz_fail(MSIZ_E_NOMEM, "out of memory merging %zu peaks", n);
+    msiz_status status =
+        msiz_grow((void **)&s->keys, &s->keys_cap, n, sizeof *s->keys, s->max_bytes / 8);
+    if (status < 0)
+        return msiz_fail_context(status, "merging the peaks of a frame");
     for (size_t i = 0; i < n; i++)
         s->keys[i] = (uint64_t)peaks->tof[i] << 32 | peaks->intensity[i];
     qsort(s->keys, n, sizeof *s->keys, cmp_u64);

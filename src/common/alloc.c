@@ -1,4 +1,5 @@
 #include "common/alloc.h"
+#include "common/error.h"
 #include "msizarr/msizarr.h" /* msiz_tune_allocator: exported (MSIZ_API) */
 
 #include <stdatomic.h>
@@ -57,23 +58,28 @@ char *msiz_strdup(const char *s)
     return copy;
 }
 
-int msiz_grow(void **buf, size_t *capacity, size_t need, size_t elem, size_t cap_elems)
+msiz_status msiz_grow(void **buf, size_t *capacity, size_t need, size_t elem, size_t cap_elems)
 {
     if (need <= *capacity)
-        return 0;
-    if (need > cap_elems || elem == 0)
-        return -1;
+        return MSIZ_OK;
+    if (elem == 0)
+        return msiz_fail(MSIZ_E_ARG, "msiz_grow: element size 0");
+    if (need > cap_elems)
+        return msiz_fail(MSIZ_E_LIMIT, "%zu items exceed the cap of %zu", need, cap_elems);
+    if (need > SIZE_MAX / elem)
+        return msiz_fail(MSIZ_E_LIMIT, "%zu items of %zu bytes exceed the address space", need,
+                         elem);
     size_t cap = *capacity ? *capacity : 16;
     while (cap < need)
         cap = cap > cap_elems / 2 ? cap_elems : cap * 2;
-    if (cap > SIZE_MAX / elem)
-        return -1;
+    if (cap > SIZE_MAX / elem) /* doubling overshot: exactly what is needed still fits */
+        cap = need;
     void *grown = msiz_realloc(*buf, cap * elem);
     if (!grown)
-        return -1;
+        return msiz_fail(MSIZ_E_NOMEM, "out of memory for %zu items of %zu bytes", cap, elem);
     *buf = grown;
     *capacity = cap;
-    return 0;
+    return MSIZ_OK;
 }
 
 /* glibc raises its mmap threshold (up to 32 MiB) whenever a large block is freed; from then on

@@ -46,10 +46,10 @@ static msiz_status begin_table(msiz_conv *c, plane *p, uint64_t n_obs, uint64_t 
 
 static msiz_status push_row(msiz_conv *c, int64_t key)
 {
-    if (msiz_grow((void **)&c->row_keys, &c->rows_cap, c->n_rows + 1, sizeof *c->row_keys,
-                  (size_t)INT32_MAX) < 0)
-        return msiz_fail(MSIZ_E_NOMEM, "out of memory for %llu rows",
-                         (unsigned long long)c->n_rows + 1);
+    msiz_status status = msiz_grow((void **)&c->row_keys, &c->rows_cap, c->n_rows + 1,
+                                   sizeof *c->row_keys, (size_t)INT32_MAX);
+    if (status < 0)
+        return msiz_fail_context(status, "%s: table rows", c->input);
     c->row_keys[c->n_rows++] = key;
     return MSIZ_OK;
 }
@@ -58,10 +58,10 @@ static msiz_status push_row(msiz_conv *c, int64_t key)
 static msiz_status add_to_region(msiz_conv *c, const msiz_batch_slot *s)
 {
     size_t k = s->n;
-    if (msiz_grow((void **)&c->row_region, &c->region_cap, c->n_rows + 1, sizeof *c->row_region,
-                  (size_t)INT32_MAX) < 0)
-        return msiz_fail(MSIZ_E_NOMEM, "out of memory for %llu rows",
-                         (unsigned long long)c->n_rows + 1);
+    msiz_status status = msiz_grow((void **)&c->row_region, &c->region_cap, c->n_rows + 1,
+                                   sizeof *c->row_region, (size_t)INT32_MAX);
+    if (status < 0)
+        return msiz_fail_context(status, "%s: region of each table row", c->input);
     size_t r = 0;
     while (r < c->n_regions && c->region_ids[r] != s->sp.region)
         r++;

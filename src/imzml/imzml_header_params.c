@@ -128,13 +128,17 @@ static const char *param_name(const imzml_attrs *a)
     return a->name && *a->name ? a->name : a->accession;
 }
 
+/* 1 added, 0 dropped at the IMZ_MAX_KV cap (counted, one warning later), -1 out of memory. */
 static int add_row(imzml_header *h, imzml_kv **rows, size_t *n, size_t *cap, const imzml_attrs *a,
                    const char *section, int rank)
 {
-    if (msiz_grow((void **)rows, cap, *n + 1, sizeof **rows, IMZ_MAX_KV) != 0) {
+    msiz_status status = msiz_grow((void **)rows, cap, *n + 1, sizeof **rows, IMZ_MAX_KV);
+    if (status == MSIZ_E_LIMIT) {
         h->header_params_dropped++;
         return 0;
     }
+    if (status < 0)
+        return -1;
     imzml_kv *kv = &(*rows)[*n];
     memset(kv, 0, sizeof *kv);
     kv->section = dup_cut(section);
@@ -149,8 +153,7 @@ static int add_row(imzml_header *h, imzml_kv **rows, size_t *n, size_t *cap, con
     if (!kv->section || !kv->accession || !kv->name || !kv->value || !kv->unit_accession ||
         !kv->unit_name || !kv->type) {
         msiz_imzml_kv_clear(kv);
-        h->header_params_dropped++;
-        return 0;
+        return -1;
     }
     (*n)++;
     return 1;
@@ -174,7 +177,9 @@ void msiz_imzml_header_param(imzml_parser *p, const imzml_attrs *a)
         return;
     if (!a->user && (p->settings_list_depth || p->instrument_list_depth))
         dict_term(p, a);
-    add_row(h, &h->header_params, &h->n_header_params, &h->cap_header_params, a, p->section, 0);
+    if (add_row(h, &h->header_params, &h->n_header_params, &h->cap_header_params, a, p->section,
+                0) < 0)
+        msiz_imzml_parser_fail(p, MSIZ_E_NOMEM, "%s: out of memory for header params", h->path);
 }
 
 void msiz_imzml_file_param(imzml_parser *p, const imzml_attrs *a)
@@ -184,8 +189,9 @@ void msiz_imzml_file_param(imzml_parser *p, const imzml_attrs *a)
      * from the last reference to the first, each group's cvParams before its userParams */
     int rank = !p->applying_group ? (a->user ? 0 : 1)
                                   : 2 + 2 * (IMZ_MAX_FILE_REFS - p->applying_group) + a->user;
-    add_row(h, &h->file_params, &h->n_file_params, &h->cap_file_params, a,
-            "fileDescription/fileContent", rank);
+    if (add_row(h, &h->file_params, &h->n_file_params, &h->cap_file_params, a,
+                "fileDescription/fileContent", rank) < 0)
+        msiz_imzml_parser_fail(p, MSIZ_E_NOMEM, "%s: out of memory for file params", h->path);
 }
 
 void msiz_imzml_file_ref(imzml_parser *p, const char *ref)

@@ -303,9 +303,10 @@ void msiz_imzml_group_begin(imzml_parser *p, const char *id)
                                p->h->path, IMZ_MAX_GROUPS);
         return;
     }
-    if (msiz_grow((void **)&p->groups, &p->cap_groups, p->n_groups + 1, sizeof *p->groups,
-                  IMZ_MAX_GROUPS) != 0) {
-        msiz_imzml_parser_fail(p, MSIZ_E_NOMEM, "%s: out of memory for param groups", p->h->path);
+    msiz_status status = msiz_grow((void **)&p->groups, &p->cap_groups, p->n_groups + 1,
+                                   sizeof *p->groups, IMZ_MAX_GROUPS);
+    if (status < 0) {
+        msiz_imzml_parser_grow_failed(p, status, "param groups");
         return;
     }
     imzml_group *g = &p->groups[p->n_groups];
@@ -329,14 +330,12 @@ void msiz_imzml_group_add(imzml_parser *p, const imzml_cv *cv, const imzml_attrs
     imzml_group *g = p->cur_group;
     if (!g)
         return;
-    if (msiz_grow((void **)&g->params, &g->cap, g->n + 1, sizeof *g->params,
-                  IMZ_MAX_GROUP_PARAMS) != 0) {
-        if (g->n + 1 > IMZ_MAX_GROUP_PARAMS)
-            msiz_imzml_parser_fail(p, MSIZ_E_LIMIT, "%s: param group \"%.60s\" too large",
-                                   p->h->path, g->id);
-        else
-            msiz_imzml_parser_fail(p, MSIZ_E_NOMEM, "%s: out of memory for param groups",
-                                   p->h->path);
+    msiz_status status =
+        msiz_grow((void **)&g->params, &g->cap, g->n + 1, sizeof *g->params, IMZ_MAX_GROUP_PARAMS);
+    if (status < 0) {
+        char what[96];
+        snprintf(what, sizeof what, "params of group \"%.60s\"", g->id);
+        msiz_imzml_parser_grow_failed(p, status, what);
         return;
     }
     imzml_param *prm = &g->params[g->n];

@@ -108,6 +108,10 @@ typedef struct imzml_attrs {
 void msiz_imzml_parser_fail(imzml_parser *p, msiz_status code, const char *fmt, ...)
     MSIZ_PRINTF(3, 4);
 
+/* Stops the parse after a failed msiz_grow: the message becomes "PATH: WHAT: <msiz_grow's
+ * message>" (which names the cap when one was reached). */
+void msiz_imzml_parser_grow_failed(imzml_parser *p, msiz_status code, const char *what);
+
 /* Resolves a cvParam's term (accession first, then name with a recorded warning). */
 const imzml_cv *msiz_imzml_resolve_term(imzml_parser *p, const imzml_attrs *a);
 /* Applies one cvParam to the current target. */

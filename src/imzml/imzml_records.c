@@ -216,10 +216,10 @@ void msiz_imzml_spectrum_end(imzml_parser *p)
     if (!repair(p, &h->fix_mz, &sp->mz, "m/z", &r.mz_off) ||
         !repair(p, &h->fix_int, &sp->in, "intensity", &r.int_off))
         return;
-    if (msiz_grow((void **)&h->recs, &h->cap_recs, h->n_recs + 1, sizeof *h->recs,
-                  IMZ_MAX_SPECTRA) != 0) {
-        msiz_imzml_parser_fail(p, MSIZ_E_NOMEM, "%s: out of memory for %zu spectrum records",
-                               h->path, h->n_recs + 1);
+    msiz_status status =
+        msiz_grow((void **)&h->recs, &h->cap_recs, h->n_recs + 1, sizeof *h->recs, IMZ_MAX_SPECTRA);
+    if (status < 0) {
+        msiz_imzml_parser_grow_failed(p, status, "spectrum records");
         return;
     }
     r.len = (uint32_t)sp->mz.len;

@@ -24,6 +24,14 @@ void msiz_imzml_parser_fail(imzml_parser *p, msiz_status code, const char *fmt, 
     XML_StopParser(p->xml, XML_FALSE);
 }
 
+void msiz_imzml_parser_grow_failed(imzml_parser *p, msiz_status code, const char *what)
+{
+    if (p->status < 0)
+        return;
+    p->status = msiz_fail_context(code, "%s: %s", p->h->path, what);
+    XML_StopParser(p->xml, XML_FALSE);
+}
+
 /* Element names are matched without their namespace prefix (a root without the mzML namespace
  * or with a prefix is fine, imzml.md §10). */
 static const char *local_name(const char *name)
@@ -135,10 +143,11 @@ static void begin_spectrum_list(imzml_parser *p, const char **atts)
     p->h->has_declared_count = 1;
     /* A capacity hint only (it can be wrong, imzml.md §10): bounded, grown later if needed. */
     size_t hint = n < (1u << 22) ? (size_t)n : (1u << 22);
-    if (hint > p->h->cap_recs &&
-        msiz_grow((void **)&p->h->recs, &p->h->cap_recs, hint, sizeof *p->h->recs, hint) != 0)
-        msiz_imzml_parser_fail(p, MSIZ_E_NOMEM, "%s: out of memory for %zu spectrum records",
-                               p->h->path, hint);
+    msiz_status status = MSIZ_OK;
+    if (hint > p->h->cap_recs)
+        status = msiz_grow((void **)&p->h->recs, &p->h->cap_recs, hint, sizeof *p->h->recs, hint);
+    if (status < 0)
+        msiz_imzml_parser_grow_failed(p, status, "spectrum records");
 }
 
 static void begin_named(imzml_parser *p, const char *name, const char **atts)

@@ -154,8 +154,9 @@ static msiz_status compress_page(msiz_pq_writer *w, size_t *clen)
         return MSIZ_OK;
     }
     size_t bound = msiz_pq_compress_bound(&w->comp, w->page_len);
-    if (msiz_grow((void **)&w->zbuf, &w->zbuf_cap, bound, 1, SIZE_MAX) != 0)
-        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory for a %zu-byte page", w->path, bound);
+    msiz_status status = msiz_grow((void **)&w->zbuf, &w->zbuf_cap, bound, 1, SIZE_MAX);
+    if (status < 0)
+        return msiz_fail_context(status, "%s: compressed page bytes", w->path);
     return msiz_pq_compress(&w->comp, w->page, w->page_len, w->zbuf, w->zbuf_cap, clen);
 }
 
@@ -200,9 +201,10 @@ msiz_status msiz_pq_append(msiz_pq_writer *w, const void *data, size_t len)
         if (status < 0)
             return stick(w, status);
     }
-    if (msiz_grow((void **)&w->page, &w->page_cap, w->page_len + 4 + len, 1,
-                  w->page_bytes + 4 + MSIZ_PQ_MAX_VALUE_BYTES) != 0)
-        return stick(w, msiz_fail(MSIZ_E_NOMEM, "%s: out of memory for a page", w->path));
+    msiz_status grown = msiz_grow((void **)&w->page, &w->page_cap, w->page_len + 4 + len, 1,
+                                  w->page_bytes + 4 + MSIZ_PQ_MAX_VALUE_BYTES);
+    if (grown < 0)
+        return stick(w, msiz_fail_context(grown, "%s: page bytes", w->path));
     msiz_store_le32(w->page + w->page_len, (uint32_t)len);
     if (len > 0)
         memcpy(w->page + w->page_len + 4, data, len);

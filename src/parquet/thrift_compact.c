@@ -55,8 +55,9 @@ static void put(msiz_tc_writer *w, const void *data, size_t n)
         set_error(w, MSIZ_E_LIMIT);
         return;
     }
-    if (msiz_grow((void **)&w->buf, &w->cap, w->len + n, 1, w->max_bytes) != 0) {
-        set_error(w, MSIZ_E_NOMEM);
+    msiz_status status = msiz_grow((void **)&w->buf, &w->cap, w->len + n, 1, w->max_bytes);
+    if (status < 0) {
+        set_error(w, status);
         return;
     }
     if (n > 0)

@@ -133,9 +133,10 @@ static msiz_status spill(msiz_transpose *t)
     msiz_status status = MSIZ_OK;
     if (!t->file)
         MSIZ_TRY(open_spill(t));
-    if (msiz_grow((void **)&t->runs, &t->runs_capacity, t->n_runs + 1, sizeof *t->runs,
-                  (size_t)1 << 30) < 0)
-        return msiz_fail(MSIZ_E_NOMEM, "out of memory for spill runs");
+    status = msiz_grow((void **)&t->runs, &t->runs_capacity, t->n_runs + 1, sizeof *t->runs,
+                       (size_t)1 << 30);
+    if (status < 0)
+        return msiz_fail_context(status, "transpose: spill runs");
     sort_buffer(t);
     size_t n = t->n_buf;
     MSIZ_TRY(msiz_spill_file_write(t->file, t->prefix, (t->n_cols + 1) * sizeof *t->prefix));
@@ -152,10 +153,12 @@ static msiz_status buffer_room(msiz_transpose *t)
 {
     if (t->n_buf < t->buf_capacity)
         return MSIZ_OK;
-    if (msiz_grow((void **)&t->buf, &t->buf_capacity, t->n_buf + 1, sizeof *t->buf, t->cap) == 0)
+    msiz_status status =
+        msiz_grow((void **)&t->buf, &t->buf_capacity, t->n_buf + 1, sizeof *t->buf, t->cap);
+    if (status == MSIZ_OK)
         return MSIZ_OK;
-    if (t->buf_capacity < t->cap)
-        return msiz_fail(MSIZ_E_NOMEM, "out of memory for the transpose buffer");
+    if (status != MSIZ_E_LIMIT) /* at the cap the buffer spills; below it memory ran out */
+        return msiz_fail_context(status, "transpose buffer");
     return t->run_mode ? spill(t) : msiz_transpose_spill_raw(t);
 }
 

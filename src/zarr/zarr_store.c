@@ -93,8 +93,10 @@ static msiz_status check_new_node(msiz_zarr *z, const char *path)
 static msiz_status add_node(msiz_zarr *z, const char *path, int is_array, json_t *attrs)
 {
     void *nodes = z->nodes;
-    if (msiz_grow(&nodes, &z->cap_nodes, z->n_nodes + 1, sizeof *z->nodes, 1u << 24) != 0)
-        return msiz_fail(MSIZ_E_NOMEM, "%s: cannot register the node", path);
+    msiz_status status =
+        msiz_grow(&nodes, &z->cap_nodes, z->n_nodes + 1, sizeof *z->nodes, 1u << 24);
+    if (status < 0)
+        return msiz_fail_context(status, "%s: nodes of the store", path);
     z->nodes = nodes;
     zarr_node *n = &z->nodes[z->n_nodes];
     memset(n, 0, sizeof *n);
@@ -127,8 +129,9 @@ msiz_status msiz_zarr_store_add_array(msiz_zarr *z, msiz_zarr_array *a)
     if (status < 0)
         return status;
     void *live = z->live;
-    if (msiz_grow(&live, &z->cap_live, z->n_live + 1, sizeof *z->live, 1u << 24) != 0)
-        return msiz_fail(MSIZ_E_NOMEM, "%s: cannot register the array", a->path);
+    status = msiz_grow(&live, &z->cap_live, z->n_live + 1, sizeof *z->live, 1u << 24);
+    if (status < 0)
+        return msiz_fail_context(status, "%s: open arrays of the store", a->path);
     z->live = live;
     status = add_node(z, a->path, 1, a->attrs);
     if (status == MSIZ_OK)

@@ -11,9 +11,9 @@ static msiz_status reserve(zarr_buf *b, size_t extra, const char *array_path)
         return msiz_fail(MSIZ_E_LIMIT, "%s: string chunk exceeds %zu bytes", array_path,
                          (size_t)ZARR_MAX_CHUNK_BYTES);
     void *data = b->data;
-    if (msiz_grow(&data, &b->cap, b->len + extra, 1, ZARR_MAX_CHUNK_BYTES) != 0)
-        return msiz_fail(MSIZ_E_NOMEM, "%s: cannot grow a string chunk to %zu bytes", array_path,
-                         b->len + extra);
+    msiz_status status = msiz_grow(&data, &b->cap, b->len + extra, 1, ZARR_MAX_CHUNK_BYTES);
+    if (status < 0)
+        return msiz_fail_context(status, "%s: string chunk bytes", array_path);
     b->data = data;
     return MSIZ_OK;
 }

@@ -1060,6 +1060,25 @@ static void test_decoder_bounds(void **state)
     assert_int_equal(msiz_bruker_tsf_line(&s, blk, 16, (size_t)1 << 30, t, v), MSIZ_E_FORMAT);
     blk[4] = 8;
     assert_int_equal(msiz_bruker_tsf_line(&s, blk, 16, (size_t)1 << 30, t, v), MSIZ_E_LIMIT);
+    /* merging more peaks than the scratch cap allows: a limit naming the cap, not "out of
+     * memory"; a failed allocation below the cap: out of memory */
+    msiz_bruker_scratch small;
+    assert_int_equal(msiz_bruker_scratch_init(&small, 64), MSIZ_OK); /* 8 keys */
+    uint32_t mt[9] = {9, 8, 7, 6, 5, 4, 3, 2, 1}, mi[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+    double mtof[9], mval[9];
+    size_t mn;
+    msiz_bruker_tdf_peaks many = {9, NULL, mt, mi};
+    assert_int_equal(msiz_bruker_tdf_merge(&small, &many, 1.0, mtof, mval, &mn), MSIZ_E_LIMIT);
+    assert_string_equal(msiz_last_error(),
+                        "merging the peaks of a frame: 9 items exceed the cap of 8");
+    msiz_bruker_tdf_peaks fewer = {8, NULL, mt, mi};
+    msiz_alloc_fail_after(0);
+    assert_int_equal(msiz_bruker_tdf_merge(&small, &fewer, 1.0, mtof, mval, &mn), MSIZ_E_NOMEM);
+    msiz_alloc_fail_after(-1);
+    assert_non_null(strstr(msiz_last_error(), "merging the peaks of a frame: out of memory"));
+    assert_int_equal(msiz_bruker_tdf_merge(&small, &fewer, 1.0, mtof, mval, &mn), MSIZ_OK);
+    assert_int_equal(mn, 8);
+    msiz_bruker_scratch_destroy(&small);
     /* TDF: header scan count must match */
     uint8_t tb[16] = {16, 0, 0, 0, 3, 0, 0, 0};
     const uint32_t *w;

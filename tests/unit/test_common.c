@@ -36,7 +36,35 @@ static void test_grow_respects_cap(void **state)
     assert_true(cap >= 10 && cap <= 100);
     assert_int_equal(msiz_grow((void **)&buf, &cap, 100, sizeof *buf, 100), 0);
     assert_int_equal(cap, 100);
-    assert_int_equal(msiz_grow((void **)&buf, &cap, 101, sizeof *buf, 100), -1);
+    int *before = buf;
+    assert_int_equal(msiz_grow((void **)&buf, &cap, 101, sizeof *buf, 100), MSIZ_E_LIMIT);
+    assert_string_equal(msiz_last_error(), "101 items exceed the cap of 100");
+    assert_true(buf == before && cap == 100); /* unchanged on failure */
+    /* more items than the address space holds: a limit too, not an allocation attempt */
+    assert_int_equal(msiz_grow((void **)&buf, &cap, SIZE_MAX / 2, 8, SIZE_MAX), MSIZ_E_LIMIT);
+    assert_non_null(strstr(msiz_last_error(), "exceed the address space"));
+    assert_int_equal(msiz_grow((void **)&buf, &cap, 200, 0, 1000), MSIZ_E_ARG);
+    msiz_free(buf);
+}
+
+/* Out of memory below the cap is MSIZ_E_NOMEM, told apart from the cap (issue 10 item 6). */
+static void test_grow_out_of_memory(void **state)
+{
+    (void)state;
+    int *buf = NULL;
+    size_t cap = 0;
+    assert_int_equal(msiz_grow((void **)&buf, &cap, 10, sizeof *buf, 100), MSIZ_OK);
+    int *before = buf;
+    size_t cap_before = cap;
+    msiz_alloc_fail_after(0);
+    msiz_status status = msiz_grow((void **)&buf, &cap, 50, sizeof *buf, 100);
+    msiz_alloc_fail_after(-1);
+    assert_int_equal(status, MSIZ_E_NOMEM);
+    assert_non_null(strstr(msiz_last_error(), "out of memory"));
+    assert_true(buf == before && cap == cap_before);
+    /* a caller adds what the items are */
+    msiz_fail_context(status, "%s: spectrum records", "a.imzML");
+    assert_non_null(strstr(msiz_last_error(), "a.imzML: spectrum records: out of memory"));
     msiz_free(buf);
 }
 
@@ -126,9 +154,13 @@ static void test_utf8(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fail_sets_message),       cmocka_unit_test(test_grow_respects_cap),
-        cmocka_unit_test(test_alloc_failure_injection), cmocka_unit_test(test_temp_and_commit),
-        cmocka_unit_test(test_pread_short_file),        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_fail_sets_message),
+        cmocka_unit_test(test_grow_respects_cap),
+        cmocka_unit_test(test_grow_out_of_memory),
+        cmocka_unit_test(test_alloc_failure_injection),
+        cmocka_unit_test(test_temp_and_commit),
+        cmocka_unit_test(test_pread_short_file),
+        cmocka_unit_test(test_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
