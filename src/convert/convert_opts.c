@@ -105,6 +105,10 @@ msiz_status msiz_convert_opts_check(const msiz_convert_opts *opts)
     if (o->threads < 0 || o->threads > MSIZ_MAX_THREADS)
         return msiz_fail(MSIZ_E_ARG, "--threads must be 0..%d (got %d)", MSIZ_MAX_THREADS,
                          o->threads);
+    if (o->request.bins > MSIZ_AXIS_MAX_BINS)
+        return msiz_fail(MSIZ_E_ARG, "--resample-bins must be at most %llu (got %llu)",
+                         (unsigned long long)MSIZ_AXIS_MAX_BINS,
+                         (unsigned long long)o->request.bins);
     if (o->chunk_size == 0)
         return msiz_fail(MSIZ_E_ARG, "--chunk-size must be > 0");
     if (o->has_pixel_size && !(o->pixel_size_um > 0))

@@ -54,6 +54,9 @@ static void test_checks(void **state)
     expect_refused(&o, "--threads must be 0..256");
     o.threads = MSIZ_MAX_THREADS;
     assert_int_equal(msiz_convert_opts_check(&o), MSIZ_OK);
+    msiz_convert_opts_init(&o);
+    o.request.bins = 2147483648ULL; /* MSIZ_AXIS_MAX_BINS + 1 */
+    expect_refused(&o, "--resample-bins must be at most 2147483647");
 }
 
 static void test_sizes(void **state)
