@@ -12,6 +12,7 @@
 #include "bruker/bruker_sql.h"
 #include "common/alloc.h"
 #include "common/error.h"
+#include "common/json_text.h"
 #include "common/log.h"
 #include "io/fs.h"
 
@@ -403,16 +404,19 @@ static msiz_status load_laser(msiz_bruker_db *db, msiz_bruker_sql *sql)
     if (status < 0)
         return status;
     json_t *obj = json_object();
-    int rc = obj ? sqlite3_step(st) : SQLITE_NOMEM;
+    int rc = obj ? sqlite3_step(st) : SQLITE_NOMEM, bad = !obj; /* bad: out of memory */
     if (rc == SQLITE_ROW) {
-        for (int i = 0; i < sqlite3_column_count(st); i++) {
+        for (int i = 0; !bad && i < sqlite3_column_count(st); i++) {
             int type = sqlite3_column_type(st, i);
             json_t *v = type == SQLITE_INTEGER ? json_integer(sqlite3_column_int64(st, i))
-                        : type == SQLITE_FLOAT ? json_real(sqlite3_column_double(st, i))
+                        : type == SQLITE_FLOAT ? msiz_json_real(sqlite3_column_double(st, i))
                         : type == SQLITE_TEXT
-                            ? json_string((const char *)sqlite3_column_text(st, i))
+                            ? msiz_json_text((const char *)sqlite3_column_text(st, i))
                             : json_null();
-            json_object_set_new(obj, sqlite3_column_name(st, i), v);
+            const char *name = sqlite3_column_name(st, i); /* NULL: out of memory */
+            bad = msiz_json_set_text_key(obj, name ? name : "", name ? v : NULL) != 0;
+            if (!name)
+                json_decref(v);
         }
         db->beam_scan_x = col_double(st, col_index(st, "BeamScanSizeX"));
         db->beam_scan_y = col_double(st, col_index(st, "BeamScanSizeY"));
@@ -423,7 +427,7 @@ static msiz_status load_laser(msiz_bruker_db *db, msiz_bruker_sql *sql)
     }
     sqlite3_finalize(st);
     db->laser_json =
-        obj && status == MSIZ_OK ? json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        !bad && status == MSIZ_OK ? json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(obj);
     if (status == MSIZ_OK && !db->laser_json)
         return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory (MaldiFrameLaserInfo)", db->d_path);

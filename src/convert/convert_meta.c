@@ -10,32 +10,40 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "common/json_text.h"
 #include "convert/convert_internal.h"
 
 #define DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17))
 
+/* The reader's metadata as an object; NULL when out of memory (the reader wrote it: it parses). */
 static json_t *source_metadata(const msiz_conv *c)
 {
     json_error_t err;
     json_t *m = json_loads(c->info->metadata_json ? c->info->metadata_json : "{}", 0, &err);
-    return json_is_object(m) ? m : (json_decref(m), json_object());
+    if (m && !json_is_object(m)) {
+        json_decref(m);
+        m = json_object();
+    }
+    return m;
 }
 
-/* Copies m[key] into dst[as] when it is a non-empty object. */
-static void copy_section(json_t *dst, const char *as, json_t *m, const char *key)
+/* Copies m[key] into dst[as] when it is a non-empty object; -1 when out of memory. */
+static int copy_section(json_t *dst, const char *as, json_t *m, const char *key)
 {
     json_t *v = json_object_get(m, key);
     if (json_is_object(v) && json_object_size(v) > 0)
-        json_object_set(dst, as, v);
+        return json_object_set(dst, as, v);
+    return 0;
 }
 
 /* Copies the reader's sections into obj (renamed as as[i][0] from as[i][1]), dumps obj as text
- * and releases both objects. NULL on failure (obj NULL included). */
+ * and releases both objects. NULL on failure (obj or m NULL included). */
 static char *dump_with_sections(json_t *obj, json_t *m, const char *const (*as)[2], int n)
 {
-    for (int i = 0; obj && i < n; i++)
-        copy_section(obj, as[i][0], m, as[i][1]);
-    char *text = obj ? json_dumps(obj, DUMP_FLAGS) : NULL;
+    int failed = !obj || !m;
+    for (int i = 0; !failed && i < n; i++)
+        failed = copy_section(obj, as[i][0], m, as[i][1]) != 0;
+    char *text = failed ? NULL : json_dumps(obj, DUMP_FLAGS);
     json_decref(obj);
     json_decref(m);
     return text;
@@ -83,11 +91,13 @@ char *msiz_conv_root_attrs_json(const msiz_conv *c)
         "dataset_id", c->o->dataset_id, "total_grid_pixels",
         (json_int_t)((int64_t)c->n_x * c->n_y * c->n_z), "non_empty_pixels",
         (json_int_t)c->nonempty, "dimensions_xyz", c->n_x, c->n_y, c->n_z);
-    if (root && c->o->handle_3d) {
-        json_object_set_new(root, "z_spacing_um",
-                            json_real(c->o->has_z_spacing ? c->o->z_spacing_um : ps));
-        json_object_set_new(root, "z_spacing_source",
-                            json_string(c->o->has_z_spacing ? "manual" : "pixel_size"));
+    if (root && c->o->handle_3d &&
+        (json_object_set_new(root, "z_spacing_um",
+                             json_real(c->o->has_z_spacing ? c->o->z_spacing_um : ps)) != 0 ||
+         json_object_set_new(root, "z_spacing_source",
+                             json_string(c->o->has_z_spacing ? "manual" : "pixel_size")) != 0)) {
+        json_decref(root);
+        root = NULL;
     }
     static const char *const as[3][2] = {{"format_specific_metadata", "format_specific"},
                                          {"acquisition_parameters", "acquisition_params"},
@@ -117,6 +127,7 @@ msiz_status msiz_conv_regions(msiz_conv *c)
 {
     msiz_status status = MSIZ_OK;
     json_t *m = source_metadata(c);
+    MSIZ_FAIL_IF(!m, MSIZ_E_NOMEM, "%s: out of memory reading the metadata", c->input);
     json_t *fs = json_object_get(m, "format_specific");
     json_t *list = json_object_get(fs, "regions"), *sel = json_object_get(fs, "selected_region");
     size_t n = json_is_array(list) ? json_array_size(list) : 0;
@@ -155,9 +166,15 @@ static char *regions_text(const msiz_conv *c, json_t *m, uint64_t n_rows)
         json_t *o = json_pack("{s:O, s:O}", "region_number", json_object_get(r, "region_number"),
                               "n_spectra", json_object_get(r, "n_frames"));
         json_t *name = json_object_get(r, "name");
-        if (o && json_is_string(name) && json_string_length(name) > 0)
-            json_object_set(o, "name", name);
-        json_array_append_new(out, o);
+        if (o && json_is_string(name) && json_string_length(name) > 0 &&
+            json_object_set(o, "name", name) != 0) {
+            json_decref(o);
+            o = NULL;
+        }
+        if (json_array_append_new(out, o) != 0) { /* o or out NULL included; frees o */
+            json_decref(out);
+            out = NULL;
+        }
     }
     /* not compact: ", " and ": " separators, as json.dumps */
     char *text = out ? json_dumps(out, JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) : NULL;
@@ -168,13 +185,16 @@ static char *regions_text(const msiz_conv *c, json_t *m, uint64_t n_rows)
 char *msiz_conv_uns_json(const msiz_conv *c, uint64_t n_rows)
 {
     json_t *m = source_metadata(c);
-    char *regions = regions_text(c, m, n_rows);
-    json_t *em = json_pack("{s:s, s:[i, i, i], s:[f, f], s:s}", "source_path", c->input,
+    char *regions = m ? regions_text(c, m, n_rows) : NULL;
+    json_t *em = json_pack("{s:o, s:[i, i, i], s:[f, f], s:s}", "source_path",
+                           msiz_json_text(c->input), /* a path need not be UTF-8 */
                            "dimensions", c->n_x, c->n_y, c->n_z, "mass_range", c->data_mz_min,
                            c->data_mz_max, "msizarr_version", msiz_version());
     const char *st = spectrum_type_text(c);
-    if (em && st)
-        json_object_set_new(em, "spectrum_type", json_string(st));
+    if (em && st && json_object_set_new(em, "spectrum_type", json_string(st)) != 0) {
+        json_decref(em);
+        em = NULL; /* the pack below fails */
+    }
     json_t *uns = regions ? json_pack("{s:o, s:s}", "essential_metadata", em, "regions", regions)
                           : (json_decref(em), NULL);
     static const char *const as[4][2] = {{"format_specific", "format_specific"},

@@ -4,6 +4,7 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "common/json_text.h"
 #include "io/fs.h"
 #include "store/store_guard.h"
 #include "store/store_internal.h"
@@ -25,6 +26,11 @@ void msiz_store_opts_init(msiz_store_opts *opts)
 json_t *msiz_store_encoding(const char *type, const char *version)
 {
     return json_pack("{s:s, s:s}", "encoding-type", type, "encoding-version", version);
+}
+
+msiz_status msiz_store_need_attrs(const json_t *attrs, const char *path)
+{
+    return attrs ? MSIZ_OK : msiz_fail(MSIZ_E_NOMEM, "%s: out of memory for the attributes", path);
 }
 
 static void store_free(msiz_store *s)
@@ -107,15 +113,20 @@ msiz_status msiz_store_set_root_attrs_json(msiz_store *s, const char *json_objec
 {
     json_error_t err;
     json_t *obj = json_loads(json_object, 0, &err);
+    if (!obj && msiz_json_load_nomem(&err))
+        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory reading the root attributes",
+                         s->final_path);
     if (!obj || !json_is_object(obj)) {
         json_decref(obj);
         return msiz_fail(MSIZ_E_ARG, "%s: root attributes are not a JSON object: %s", s->final_path,
                          obj ? "not an object" : err.text);
     }
     json_object_del(obj, "spatialdata_attrs"); /* owned by the writer */
-    json_object_update(s->root_extra, obj);
+    int failed = json_object_update(s->root_extra, obj);
     json_decref(obj);
-    return MSIZ_OK;
+    return failed
+               ? msiz_fail(MSIZ_E_NOMEM, "%s: out of memory for the root attributes", s->final_path)
+               : MSIZ_OK;
 }
 
 msiz_status msiz_store_claim_element(msiz_store *s, const char *kind, const char *name, char *path,
@@ -150,9 +161,10 @@ static msiz_status write_root_attrs(msiz_store *s)
     const char *sd_version = s->opts.spatialdata_version ? s->opts.spatialdata_version : "0.8.0";
     json_t *attrs = json_pack("{s:{s:s, s:s}}", "spatialdata_attrs", "version", version,
                               "spatialdata_software_version", sd_version);
-    if (!attrs)
-        return msiz_fail(MSIZ_E_NOMEM, "out of memory");
-    json_object_update(attrs, s->root_extra);
+    if (!attrs || json_object_update(attrs, s->root_extra) != 0) {
+        json_decref(attrs);
+        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory for the root attributes", s->final_path);
+    }
     msiz_status status = msiz_zarr_set_attrs(s->z, "", attrs);
     json_decref(attrs);
     return status;

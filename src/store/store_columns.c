@@ -48,8 +48,9 @@ static msiz_status claim_column(msiz_table *t, msiz_axis_df axis, const char *na
             return msiz_fail(MSIZ_E_ARG, "%s/%s: column '%s' given twice", t->path, df_name(axis),
                              name);
     }
-    json_object_set_new(df->names, name, json_true());
-    json_array_append_new(df->columns, json_string(name));
+    if (json_object_set_new(df->names, name, json_true()) != 0 ||
+        json_array_append_new(df->columns, json_string(name)) != 0)
+        return msiz_fail(MSIZ_E_NOMEM, "%s/%s/%s: out of memory", t->path, df_name(axis), name);
     int len = snprintf(path, size, "%s/%s/%s", t->path, df_name(axis), name);
     if (len < 0 || (size_t)len >= size)
         return msiz_fail(MSIZ_E_LIMIT, "%s: column path too long", t->path);
@@ -85,8 +86,10 @@ msiz_status msiz_table_add_numeric(msiz_table *t, msiz_axis_df axis, const char 
     if (status < 0)
         return status;
     json_t *attrs = msiz_store_encoding("array", "0.2.0");
-    status = msiz_zarr_write_array1d(t->store->z, path, column_dtype(type), values, n,
-                                     column_chunk(n), attrs);
+    status = msiz_store_need_attrs(attrs, path);
+    if (status == MSIZ_OK)
+        status = msiz_zarr_write_array1d(t->store->z, path, column_dtype(type), values, n,
+                                         column_chunk(n), attrs);
     json_decref(attrs);
     return status;
 }
@@ -132,7 +135,9 @@ msiz_status msiz_table_add_strings_fn(msiz_table *t, msiz_axis_df axis, const ch
     if (status < 0)
         return status;
     json_t *attrs = msiz_store_encoding("string-array", "0.2.0");
-    status = msiz_store_write_string_column(t->store->z, path, n, fn, ctx, attrs);
+    status = msiz_store_need_attrs(attrs, path);
+    if (status == MSIZ_OK)
+        status = msiz_store_write_string_column(t->store->z, path, n, fn, ctx, attrs);
     json_decref(attrs);
     return status;
 }
@@ -189,7 +194,10 @@ static msiz_status write_codes(msiz_table *t, const char *path, size_t n_categor
             ((int32_t *)narrow)[i] = codes[i];
     }
     json_t *attrs = msiz_store_encoding("array", "0.2.0");
-    status = msiz_zarr_write_array1d(t->store->z, path, dtype, narrow, n, column_chunk(n), attrs);
+    status = msiz_store_need_attrs(attrs, path);
+    if (status == MSIZ_OK)
+        status =
+            msiz_zarr_write_array1d(t->store->z, path, dtype, narrow, n, column_chunk(n), attrs);
     json_decref(attrs);
 cleanup:
     msiz_free(narrow);
@@ -206,14 +214,18 @@ msiz_status msiz_table_add_categorical(msiz_table *t, msiz_axis_df axis, const c
         return status;
     json_t *attrs = json_pack("{s:b, s:s, s:s}", "ordered", ordered, "encoding-type", "categorical",
                               "encoding-version", "0.2.0");
-    status = msiz_zarr_group(t->store->z, path, attrs);
+    status = msiz_store_need_attrs(attrs, path);
+    if (status == MSIZ_OK)
+        status = msiz_zarr_group(t->store->z, path, attrs);
     json_decref(attrs);
     if (status < 0)
         return status;
     snprintf(sub, sizeof sub, "%s/categories", path);
     attrs = msiz_store_encoding("string-array", "0.2.0");
-    status = msiz_store_write_string_column(t->store->z, sub, n_categories, string_from_array,
-                                            (void *)categories, attrs);
+    status = msiz_store_need_attrs(attrs, sub);
+    if (status == MSIZ_OK)
+        status = msiz_store_write_string_column(t->store->z, sub, n_categories, string_from_array,
+                                                (void *)categories, attrs);
     json_decref(attrs);
     if (status < 0)
         return status;
@@ -263,6 +275,8 @@ static msiz_status finish_dataframe(msiz_table *t, msiz_axis_df axis)
         json_pack("{s:s, s:O, s:s, s:s}", "_index", df->index, "column-order", df->columns,
                   "encoding-type", "dataframe", "encoding-version", "0.2.0");
     msiz_status status = msiz_table_path(t, df_name(axis), path, sizeof path);
+    if (status == MSIZ_OK)
+        status = msiz_store_need_attrs(attrs, path);
     if (status == MSIZ_OK)
         status = msiz_zarr_set_attrs(t->store->z, path, attrs);
     json_decref(attrs);

@@ -12,19 +12,25 @@ static json_t *ngff_axes(int ndim)
 {
     const char *names = ndim == 3 ? "cyx" : "czyx";
     json_t *axes = json_array();
-    for (const char *a = names; *a; a++) {
+    for (const char *a = names; *a && axes; a++) {
         char n[2] = {*a, '\0'};
-        json_array_append_new(
-            axes, json_pack("{s:s, s:s}", "name", n, "type", *a == 'c' ? "channel" : "space"));
+        json_t *axis = json_pack("{s:s, s:s}", "name", n, "type", *a == 'c' ? "channel" : "space");
+        if (json_array_append_new(axes, axis) != 0) {
+            json_decref(axes);
+            axes = NULL;
+        }
     }
-    return axes;
+    return axes; /* NULL when out of memory */
 }
 
 static json_t *unit_scale(int ndim)
 {
     json_t *scale = json_array();
-    for (int i = 0; i < ndim; i++)
-        json_array_append_new(scale, json_real(1.0));
+    for (int i = 0; i < ndim && scale; i++)
+        if (json_array_append_new(scale, json_real(1.0)) != 0) {
+            json_decref(scale);
+            scale = NULL;
+        }
     return json_pack("[{s:s, s:o}]", "type", "scale", "scale", scale);
 }
 
@@ -39,7 +45,10 @@ static json_t *image_attrs(const msiz_store *s, const char *path, int ndim, json
                                 "0.5-dev-spatialdata", "multiscales", ms);
         return json_pack("{s:o, s:{s:s}}", "ome", ome, "spatialdata_attrs", "version", "0.3");
     }
-    json_object_set_new(ms, "version", json_string("0.4-dev-spatialdata"));
+    if (ms && json_object_set_new(ms, "version", json_string("0.4-dev-spatialdata")) != 0) {
+        json_decref(ms);
+        ms = NULL; /* the pack below fails and releases omero */
+    }
     return json_pack("{s:[o], s:o, s:{s:s}}", "multiscales", ms, "omero", omero,
                      "spatialdata_attrs", "version", "0.2");
 }

@@ -30,8 +30,13 @@ struct msiz_store {
 /* Frees an unfinished table (unlinking it from its store). */
 void msiz_store_drop_table(msiz_table *t);
 
-/* "encoding-type"/"encoding-version" attributes (a new object). */
+/* "encoding-type"/"encoding-version" attributes (a new object; NULL when out of memory). */
 json_t *msiz_store_encoding(const char *type, const char *version);
+
+/* MSIZ_OK, or MSIZ_E_NOMEM when `attrs` is NULL. Attributes come from jansson constructors,
+ * which return NULL when memory runs out, and the zarr writer takes NULL as "no attributes":
+ * every attribute object is checked with this before it is written. */
+msiz_status msiz_store_need_attrs(const json_t *attrs, const char *path);
 
 /* Creates "tables", "images" or "shapes" once, then registers `name` (unique, valid) in it
  * and writes `<kind>/<name>` into `path`. */

@@ -79,7 +79,9 @@ static msiz_status empty_dict(msiz_table *t, const char *rel)
     if (status < 0)
         return status;
     json_t *attrs = msiz_store_encoding("dict", "0.1.0");
-    status = msiz_zarr_group(t->store->z, path, attrs);
+    status = msiz_store_need_attrs(attrs, path);
+    if (status == MSIZ_OK)
+        status = msiz_zarr_group(t->store->z, path, attrs);
     json_decref(attrs);
     return status;
 }
@@ -92,7 +94,9 @@ static msiz_status write_table_group(msiz_table *t)
                   "encoding-version", "0.1.0", "spatialdata-encoding-type", "ngff:regions_table",
                   "region", o->region, "region_key", o->region_key, "instance_key", o->instance_key,
                   "version", t->store->opts.zarr_format == 3 ? "0.2" : "0.1");
-    msiz_status status = msiz_zarr_group(t->store->z, t->path, attrs);
+    msiz_status status = msiz_store_need_attrs(attrs, t->path);
+    if (status == MSIZ_OK)
+        status = msiz_zarr_group(t->store->z, t->path, attrs);
     json_decref(attrs);
     return status;
 }
@@ -104,6 +108,8 @@ static msiz_status write_uns_spatialdata_attrs(msiz_table *t)
                           t->opts.region_key, "instance_key", t->opts.instance_key);
     char path[MSIZ_STORE_PATH_MAX];
     msiz_status status = msiz_table_path(t, "uns/spatialdata_attrs", path, sizeof path);
+    if (status == MSIZ_OK)
+        status = msiz_store_need_attrs(v, path);
     if (status == MSIZ_OK)
         status = msiz_store_write_uns_value(t->store->z, path, v);
     json_decref(v);
@@ -120,6 +126,8 @@ static msiz_status create_x_array(msiz_table *t, const char *name, msiz_dtype dt
     ao.chunks[0] = chunk ? chunk : 1;
     ao.attrs = msiz_store_encoding("array", "0.2.0");
     msiz_status status = msiz_table_path(t, name, path, sizeof path);
+    if (status == MSIZ_OK)
+        status = msiz_store_need_attrs(ao.attrs, path);
     if (status == MSIZ_OK)
         status = msiz_zarr_array_create(t->store->z, path, &ao, out);
     json_decref(ao.attrs);
@@ -139,6 +147,8 @@ static msiz_status write_x_group(msiz_table *t)
     char path[MSIZ_STORE_PATH_MAX];
     json_t *attrs = t->rows_open ? NULL : x_attrs(t);
     msiz_status status = msiz_table_path(t, "X", path, sizeof path);
+    if (status == MSIZ_OK && !t->rows_open)
+        status = msiz_store_need_attrs(attrs, path);
     if (status == MSIZ_OK)
         status = msiz_zarr_group(t->store->z, path, attrs);
     json_decref(attrs);
@@ -155,6 +165,8 @@ msiz_status msiz_table_resolve_rows(msiz_table *t)
     char path[MSIZ_STORE_PATH_MAX];
     json_t *attrs = x_attrs(t);
     msiz_status status = msiz_table_path(t, "X", path, sizeof path);
+    if (status == MSIZ_OK)
+        status = msiz_store_need_attrs(attrs, path);
     if (status == MSIZ_OK)
         status = msiz_zarr_set_attrs(t->store->z, path, attrs);
     json_decref(attrs);

@@ -18,8 +18,11 @@ static json_t *system_json(const char *name, const char *axes)
 {
     json_t *list = json_array();
     for (const char *a = axes; *a && list; a++)
-        json_array_append_new(list, axis_json(*a));
-    return json_pack("{s:s, s:o}", "name", name, "axes", list);
+        if (json_array_append_new(list, axis_json(*a)) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    return json_pack("{s:s, s:o}", "name", name, "axes", list); /* NULL when list is */
 }
 
 static const char *axes_for(int ndim)
@@ -61,25 +64,31 @@ static msiz_status one_transform(const msiz_transform *t, int ndim, json_t **out
                          t->output ? t->output : "(null)");
     }
     const char *out_axes = in_axes;
+    int bad = 0; /* a failed constructor or set: out of memory */
     switch (t->type) {
-    case MSIZ_TRANSFORM_IDENTITY: json_object_set_new(obj, "type", json_string("identity")); break;
+    case MSIZ_TRANSFORM_IDENTITY:
+        bad = json_object_set_new(obj, "type", json_string("identity"));
+        break;
     case MSIZ_TRANSFORM_SCALE:
-        json_object_set_new(obj, "type", json_string("scale"));
-        json_object_set_new(obj, "scale", scale_values(t, ndim));
+        bad = json_object_set_new(obj, "type", json_string("scale")) ||
+              json_object_set_new(obj, "scale", scale_values(t, ndim));
         break;
     case MSIZ_TRANSFORM_AFFINE:
         if (ndim == 4) {
             json_decref(obj);
             return msiz_fail(MSIZ_E_UNSUPPORTED, "affine transformations of volumes");
         }
-        json_object_set_new(obj, "type", json_string("affine"));
-        json_object_set_new(obj, "affine", affine_values(t, ndim));
+        bad = json_object_set_new(obj, "type", json_string("affine")) ||
+              json_object_set_new(obj, "affine", affine_values(t, ndim));
         out_axes = ndim == 2 ? "xy" : "cxy";
         break;
     default: json_decref(obj); return msiz_fail(MSIZ_E_ARG, "unknown transformation type");
     }
-    json_object_set_new(obj, "input", system_json(in_axes, in_axes));
-    json_object_set_new(obj, "output", system_json(t->output, out_axes));
+    if (bad || json_object_set_new(obj, "input", system_json(in_axes, in_axes)) ||
+        json_object_set_new(obj, "output", system_json(t->output, out_axes))) {
+        json_decref(obj);
+        return msiz_fail(MSIZ_E_NOMEM, "out of memory for a coordinate transformation");
+    }
     *out = obj;
     return MSIZ_OK;
 }
@@ -100,7 +109,10 @@ msiz_status msiz_store_transforms_json(const msiz_transform *t, int n, int ndim,
             json_decref(list);
             return status;
         }
-        json_array_append_new(list, one);
+        if (json_array_append_new(list, one) != 0) {
+            json_decref(list);
+            return msiz_fail(MSIZ_E_NOMEM, "out of memory for coordinate transformations");
+        }
     }
     *out = list;
     return MSIZ_OK;

@@ -5,6 +5,7 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "common/json_text.h"
 #include "common/log.h"
 #include "store/store_internal.h"
 #include "store/store_table.h"
@@ -83,7 +84,8 @@ static msiz_status write_dict(msiz_zarr *z, const char *path, json_t *obj)
                   "back",
                   path, json_object_size(renamed),
                   json_string_value(json_object_get(renamed, first)), first);
-        json_object_set(attrs, "msizarr_original_keys", renamed);
+        if (json_object_set(attrs, "msizarr_original_keys", renamed) != 0)
+            status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", path);
     }
     if (status == MSIZ_OK)
         status = msiz_zarr_group(z, path, attrs);
@@ -110,8 +112,10 @@ static msiz_status write_dict(msiz_zarr *z, const char *path, json_t *obj)
 static msiz_status write_scalar(msiz_zarr *z, const char *path, json_t *v)
 {
     json_t *attrs = msiz_store_encoding("numeric-scalar", "0.2.0");
-    msiz_status status;
-    if (json_is_boolean(v)) {
+    msiz_status status = msiz_store_need_attrs(attrs, path);
+    if (status < 0) {
+        /* nothing to write */
+    } else if (json_is_boolean(v)) {
         uint8_t b = json_is_true(v);
         status = msiz_zarr_write_scalar(z, path, MSIZ_DT_BOOL, &b, attrs);
     } else if (json_is_integer(v)) {
@@ -131,7 +135,9 @@ static msiz_status write_json_text(msiz_zarr *z, const char *path, json_t *v)
     if (!text)
         return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", path);
     json_t *attrs = msiz_store_encoding("string", "0.2.0");
-    msiz_status status = msiz_zarr_write_scalar_string(z, path, text, attrs);
+    msiz_status status = msiz_store_need_attrs(attrs, path);
+    if (status == MSIZ_OK)
+        status = msiz_zarr_write_scalar_string(z, path, text, attrs);
     json_decref(attrs);
     free(text);
     return status;
@@ -174,9 +180,11 @@ static msiz_status write_number_array(msiz_zarr *z, const char *path, json_t *ar
             ((double *)buf)[i] = json_number_value(v);
     }
     json_t *attrs = msiz_store_encoding("array", "0.2.0");
-    msiz_status status = msiz_zarr_write_array1d(
-        z, path, all_int && n > 0 ? MSIZ_DT_INT64 : MSIZ_DT_FLOAT64, buf, n,
-        n ? (n < MSIZ_STORE_COLUMN_CHUNK ? n : MSIZ_STORE_COLUMN_CHUNK) : 1, attrs);
+    msiz_status status = msiz_store_need_attrs(attrs, path);
+    if (status == MSIZ_OK)
+        status = msiz_zarr_write_array1d(
+            z, path, all_int && n > 0 ? MSIZ_DT_INT64 : MSIZ_DT_FLOAT64, buf, n,
+            n ? (n < MSIZ_STORE_COLUMN_CHUNK ? n : MSIZ_STORE_COLUMN_CHUNK) : 1, attrs);
     json_decref(attrs);
     msiz_free(buf);
     return status;
@@ -273,7 +281,14 @@ static msiz_status write_dataframe(msiz_zarr *z, const char *path, json_t *rows)
     msiz_status status = keys && names && renamed && order && attrs
                              ? MSIZ_OK
                              : msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", path);
-    json_array_foreach(rows, i, row) json_object_foreach(row, key, v) json_object_set(keys, key, v);
+    json_array_foreach(rows, i, row)
+    {
+        json_object_foreach(row, key, v)
+        {
+            if (status == MSIZ_OK && json_object_set(keys, key, v) != 0)
+                status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", path);
+        }
+    }
     json_t *used = json_pack("{s:b}", "_index", 1);
     json_object_foreach(keys, key, v)
     {
@@ -281,21 +296,20 @@ static msiz_status write_dataframe(msiz_zarr *z, const char *path, json_t *rows)
         if (status == MSIZ_OK)
             status = used ? unique_name(path, key, used, name, sizeof name)
                           : msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", path);
-        if (status == MSIZ_OK) {
-            json_object_set_new(names, key, json_string(name));
-            json_array_append_new(order, json_string(name));
-            if (strcmp(name, key) != 0)
-                json_object_set_new(renamed, name, json_string(key));
-        }
+        if (status == MSIZ_OK &&
+            (json_object_set_new(names, key, json_string(name)) != 0 ||
+             json_array_append_new(order, json_string(name)) != 0 ||
+             (strcmp(name, key) != 0 && json_object_set_new(renamed, name, json_string(key)) != 0)))
+            status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", path);
     }
     json_decref(used);
-    if (status == MSIZ_OK) {
-        json_object_set_new(attrs, "_index", json_string("_index"));
-        json_object_set(attrs, "column-order", order);
-        if (json_object_size(renamed) > 0)
-            json_object_set(attrs, "msizarr_original_keys", renamed);
+    if (status == MSIZ_OK && (json_object_set_new(attrs, "_index", json_string("_index")) != 0 ||
+                              json_object_set(attrs, "column-order", order) != 0 ||
+                              (json_object_size(renamed) > 0 &&
+                               json_object_set(attrs, "msizarr_original_keys", renamed) != 0)))
+        status = msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", path);
+    if (status == MSIZ_OK)
         status = msiz_zarr_group(z, path, attrs);
-    }
     if (status == MSIZ_OK)
         status = write_frame_index(z, path, json_array_size(rows));
     json_object_foreach(keys, key, v)
@@ -321,7 +335,9 @@ msiz_status msiz_store_write_uns_value(msiz_zarr *z, const char *path, json_t *v
         return write_dict(z, path, v);
     if (json_is_string(v)) {
         json_t *attrs = msiz_store_encoding("string", "0.2.0");
-        msiz_status status = msiz_zarr_write_scalar_string(z, path, json_string_value(v), attrs);
+        msiz_status status = msiz_store_need_attrs(attrs, path);
+        if (status == MSIZ_OK)
+            status = msiz_zarr_write_scalar_string(z, path, json_string_value(v), attrs);
         json_decref(attrs);
         return status;
     }
@@ -358,11 +374,14 @@ static msiz_status ensure_uns_parents(msiz_table *t, const char *rel)
         msiz_status status = msiz_table_path(t, uns_rel, path, sizeof path);
         json_t *attrs = msiz_store_encoding("dict", "0.1.0");
         if (status == MSIZ_OK)
+            status = msiz_store_need_attrs(attrs, path);
+        if (status == MSIZ_OK)
             status = msiz_zarr_group(t->store->z, path, attrs);
         json_decref(attrs);
         if (status < 0)
             return status;
-        json_object_set_new(t->uns_dicts, prefix, json_true());
+        if (json_object_set_new(t->uns_dicts, prefix, json_true()) != 0)
+            return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory", path);
     }
     return MSIZ_OK;
 }
@@ -392,6 +411,8 @@ msiz_status msiz_table_uns_json(msiz_table *t, const char *json_object)
     json_error_t err;
     json_t *obj = json_loads(json_object, 0, &err);
     msiz_status status = MSIZ_OK;
+    if (!obj && msiz_json_load_nomem(&err))
+        return msiz_fail(MSIZ_E_NOMEM, "%s/uns: out of memory reading the JSON", t->path);
     if (!obj || !json_is_object(obj)) {
         json_decref(obj);
         return msiz_fail(MSIZ_E_ARG, "%s/uns: not a JSON object: %s", t->path,
@@ -410,8 +431,8 @@ msiz_status msiz_table_uns_json(msiz_table *t, const char *json_object)
         snprintf(rel, sizeof rel, "uns/%s", key);
         MSIZ_TRY(msiz_table_path(t, rel, path, sizeof path));
         MSIZ_TRY(msiz_store_write_uns_value(t->store->z, path, v));
-        if (json_is_object(v))
-            json_object_set_new(t->uns_dicts, key, json_true());
+        MSIZ_FAIL_IF(json_is_object(v) && json_object_set_new(t->uns_dicts, key, json_true()) != 0,
+                     MSIZ_E_NOMEM, "%s: out of memory", path);
     }
 cleanup:
     json_decref(obj);
@@ -433,7 +454,10 @@ msiz_status msiz_table_uns_f64(msiz_table *t, const char *rel_path, const double
         return status;
     json_t *attrs = msiz_store_encoding("array", "0.2.0");
     uint64_t chunk = n == 0 ? 1 : n < MSIZ_STORE_COLUMN_CHUNK ? n : MSIZ_STORE_COLUMN_CHUNK;
-    status = msiz_zarr_write_array1d(t->store->z, path, MSIZ_DT_FLOAT64, values, n, chunk, attrs);
+    status = msiz_store_need_attrs(attrs, path);
+    if (status == MSIZ_OK)
+        status =
+            msiz_zarr_write_array1d(t->store->z, path, MSIZ_DT_FLOAT64, values, n, chunk, attrs);
     json_decref(attrs);
     return status;
 }

@@ -182,6 +182,8 @@ static char *dump_shortest(json_t *doc)
         if (same)
             return text;
         free(text);
+        if (!back) /* our own text always parses: out of memory, not a precision question */
+            return NULL;
     }
     return NULL;
 }

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "common/json_text.h"
 #include "common/utf8.h"
 #include "io/fs.h"
 
@@ -66,6 +68,42 @@ static void test_grow_out_of_memory(void **state)
     msiz_fail_context(status, "%s: spectrum records", "a.imzML");
     assert_non_null(strstr(msiz_last_error(), "a.imzML: spectrum records: out of memory"));
     msiz_free(buf);
+}
+
+/* Text from paths and databases becomes a JSON string whatever its bytes (ill-formed UTF-8 kept
+ * as "\xNN", as msiz_utf8_escape writes it); NULL from these helpers means out of memory only
+ * (jansson's own constructors also return NULL for text that is not UTF-8 and for NaN). */
+static void test_json_text(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"plain", "plain"},
+        {"caf\xc3\xa9 \xe2\x82\xac", "caf\xc3\xa9 \xe2\x82\xac"},
+        {"caf\xe9.imzML", "caf\\xe9.imzML"}, /* Latin-1 */
+        {"a\xe2\x82", "a\\xe2\\x82"},        /* cut short */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *v = msiz_json_text(cases[i].in);
+        assert_non_null(v);
+        assert_string_equal(json_string_value(v), cases[i].out);
+        json_decref(v);
+    }
+    assert_true(json_is_null(msiz_json_text(NULL)));
+    assert_true(json_is_null(msiz_json_real(NAN)));
+    assert_true(json_is_null(msiz_json_real(-INFINITY)));
+    json_t *r = msiz_json_real(0.25);
+    assert_true(json_real_value(r) == 0.25);
+    json_decref(r);
+    json_t *o = json_object();
+    assert_int_equal(msiz_json_set_text_key(o, "k\xff", json_integer(1)), 0);
+    assert_non_null(json_object_get(o, "k\\xff"));
+    assert_int_equal(msiz_json_set_text_key(o, "k", NULL), -1);
+    json_decref(o);
+    json_error_t err;
+    assert_null(json_loads("{\"a\": ", 0, &err));
+    assert_false(msiz_json_load_nomem(&err)); /* a syntax error is not out of memory */
 }
 
 static void test_alloc_failure_injection(void **state)
@@ -161,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_temp_and_commit),
         cmocka_unit_test(test_pread_short_file),
         cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_json_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
