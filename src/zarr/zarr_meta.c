@@ -134,18 +134,16 @@ json_t *msiz_zarr_meta_array_v3(const zarr_array_desc *d, json_t *attrs)
 
 json_t *msiz_zarr_meta_array_v2(const zarr_array_desc *d)
 {
-    json_t *filters =
-        d->dtype == MSIZ_DT_STRING ? json_pack("[{s:s}]", "id", "vlen-utf8") : json_null();
     json_t *o = json_object();
-    if (!o) {
-        json_decref(filters);
+    if (!o)
         return NULL;
-    }
+    /* each value is built where it is put: put() releases it, or o, on failure */
     if (put(o, "shape", u64_array(d->shape, d->ndim)) ||
         put(o, "chunks", u64_array(d->chunks, d->ndim)) ||
         put(o, "dtype", json_string(g_dtypes[d->dtype].v2)) ||
         put(o, "fill_value", fill_value(d->dtype)) || put(o, "order", json_string("C")) ||
-        put(o, "filters", filters) ||
+        put(o, "filters",
+            d->dtype == MSIZ_DT_STRING ? json_pack("[{s:s}]", "id", "vlen-utf8") : json_null()) ||
         put(o, "dimension_separator", json_string(d->slash_v2 ? "/" : ".")) ||
         put(o, "compressor", msiz_zarr_codec_json_v2(&d->comp)) ||
         put(o, "zarr_format", json_integer(2)))
