@@ -76,7 +76,7 @@ static json_t *codecs_v3(const zarr_array_desc *d)
     else
         first = json_pack("{s:s, s:{s:s}}", "name", "bytes", "configuration", "endian", "little");
     json_t *list = json_array();
-    if (!first || !list || json_array_append_new(list, first) != 0) {
+    if (json_array_append_new(list, first) != 0) { /* list or first NULL: releases first */
         json_decref(list);
         return NULL;
     }
