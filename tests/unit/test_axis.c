@@ -463,7 +463,8 @@ static size_t count_files(const char *dir)
         char path[4200];
         if (e->d_name[0] == '.')
             continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        int len = snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        assert_true(len > 0 && (size_t)len < sizeof path);
         n += e->d_type == DT_DIR ? count_files(path) : 1;
     }
     closedir(d);
