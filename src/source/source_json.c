@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "common/error.h"
+#include "common/json_text.h"
 #include "source/source_internal.h"
 
 static const char *format_name(msiz_source_format f)
@@ -48,7 +49,7 @@ static int put(json_t *o, const char *key, json_t *value)
 
 static json_t *pair_or_null(int has, double a, double b)
 {
-    return has ? json_pack("[ff]", a, b) : json_null();
+    return has ? json_pack("[oo]", msiz_json_real(a), msiz_json_real(b)) : json_null();
 }
 
 /* Every member in the order the CLI has always printed them; NULL when out of memory. */
@@ -57,7 +58,7 @@ static json_t *build(const msiz_source_info *info, json_t *meta)
     json_t *o = json_object();
     json_t *checks = json_object_get(json_object_get(meta, "format_specific"), "checks");
     int bad = !o;
-    bad = bad || put(o, "path", json_string(info->path));
+    bad = bad || put(o, "path", msiz_json_text(info->path)); /* a path need not be UTF-8 */
     bad = bad || put(o, "format", json_string(format_name(info->format)));
     bad = bad || put(o, "mode", json_string(mode_of(info, meta)));
     bad = bad || put(o, "n_spectra", json_integer((json_int_t)info->n_spectra));
@@ -88,7 +89,7 @@ msiz_status msiz_source_info_json(msiz_source *src, const char **json)
     if (!src->info_json) {
         const msiz_source_info *info = &src->info;
         json_t *meta = json_loads(info->metadata_json ? info->metadata_json : "{}", 0, NULL);
-        if (!json_is_object(meta)) { /* the readers write an object; keep going without it */
+        if (meta && !json_is_object(meta)) { /* the readers write an object; NULL: no memory */
             json_decref(meta);
             meta = json_object();
         }

@@ -1,9 +1,11 @@
 """Say what failed (issue 10 item 6): a cap reached reads as the cap, not "out of memory"; a
 file name that is not UTF-8 is neither "out of memory" nor a dropped metadata key. (Failed JSON
 allocations: tests/unit/test_convert_alloc.c; msiz_grow: tests/unit/test_common.c.)"""
+import json
 import os
 import pathlib
 import shutil
+import subprocess
 
 import anndata as ad
 import spatialdata as sd
@@ -51,3 +53,17 @@ def test_file_name_not_utf8(build_dir, tmp_path):
     ibd = table.uns["format_specific"]["ibd_file"]
     assert ibd.endswith("caf\\xe9.ibd"), ibd
     assert ad.read_zarr(out / "tables" / "msi_dataset_z0").n_obs == 9
+
+
+def test_info_json_file_name_not_utf8(build_dir, tmp_path):
+    """`info --json` on a Latin-1 file name: the summary, its path with the text "\\xe9" (it
+    once failed with "out of memory for the summary")."""
+    stem = os.fsencode(tmp_path) + b"/caf\xe9"
+    shutil.copyfile(PROC, stem + b".imzML")
+    shutil.copyfile(PROC.with_suffix(".ibd"), stem + b".ibd")
+    proc = subprocess.run([str(build_dir / "msizarr"), "info", "--json",
+                           os.fsdecode(stem + b".imzML")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads(proc.stdout)
+    assert info["path"].endswith("caf\\xe9.imzML"), info["path"]
+    assert info["n_spectra"] == 9
