@@ -430,6 +430,8 @@ static struct PyModuleDef core_module = {PyModuleDef_HEAD_INIT,
                                          NULL,
                                          NULL};
 
+PyMODINIT_FUNC PyInit__core(void); /* the module's one exported symbol */
+
 PyMODINIT_FUNC PyInit__core(void)
 {
     PyObject *m = PyModule_Create(&core_module);
