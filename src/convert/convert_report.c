@@ -215,22 +215,27 @@ msiz_status msiz_conv_report_write(msiz_conv *c)
     if (!c->report)
         return MSIZ_OK;
     msiz_report *r = c->report;
+    /* both texts were written by msizarr: a NULL on the way is out of memory, not a page
+     * without the summary or the root attributes */
     json_t *meta = json_loads(c->info->metadata_json ? c->info->metadata_json : "{}", 0, NULL);
-    summary(c, r, meta);
-    checks(r, meta);
-    char *root = msiz_conv_root_attrs_json(c);
+    char *root = meta ? msiz_conv_root_attrs_json(c) : NULL;
     json_t *pretty_root = root ? json_loads(root, 0, NULL) : NULL;
     char *text = pretty_root ? json_dumps(pretty_root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
                                                            JSON_REAL_PRECISION(17))
                              : NULL;
-    if (text)
+    msiz_status status =
+        text ? MSIZ_OK : msiz_fail(MSIZ_E_NOMEM, "%s: out of memory for the report", c->input);
+    if (text) {
+        summary(c, r, meta);
+        checks(r, meta);
         msiz_report_metadata(r, "Root attributes of the store", text);
+    }
     free(text);
     free(root);
     json_decref(pretty_root);
     json_decref(meta);
     msiz_log_tap(NULL, NULL); /* the warnings end here */
-    return msiz_report_write(r);
+    return status < 0 ? status : msiz_report_write(r);
 }
 
 msiz_status msiz_conv_report_commit(msiz_conv *c)

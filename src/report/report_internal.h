@@ -30,7 +30,8 @@ extern const unsigned char msiz_viridis[256][3];
 
 /* ---- text (report_text.c) ---- */
 
-/* A growable string; after a failed allocation every call is a no-op and `failed` stays set. */
+/* A growable string; after a failed allocation every call is a no-op and `failed` stays set
+ * (MSIZ_E_LIMIT when the text reached its cap, any other non-zero value: out of memory). */
 typedef struct msiz_text {
     char *data;
     size_t len, cap;
@@ -45,7 +46,7 @@ void msiz_text_printf(msiz_text *t, const char *fmt, ...) MSIZ_PRINTF(2, 3);
 void msiz_text_escape(msiz_text *t, const char *s);
 /* Appends the base64 (RFC 4648, padded) of n bytes. */
 void msiz_text_base64(msiz_text *t, const unsigned char *data, size_t n);
-/* MSIZ_E_NOMEM (with a message) when the text failed, else MSIZ_OK. */
+/* MSIZ_E_LIMIT or MSIZ_E_NOMEM (with a message) when the text failed, else MSIZ_OK. */
 msiz_status msiz_text_status(const msiz_text *t);
 
 /* A number for people: %.*g with `digits` significant digits, "-" for NaN. */

@@ -21,14 +21,16 @@ static int reserve(msiz_text *t, size_t extra)
 {
     if (t->failed)
         return 0;
+    msiz_status status = MSIZ_E_LIMIT;
     if (extra < TEXT_CAP - t->len) {
         void *p = t->data;
-        if (msiz_grow(&p, &t->cap, t->len + extra + 1, 1, TEXT_CAP) == 0) {
+        status = msiz_grow(&p, &t->cap, t->len + extra + 1, 1, TEXT_CAP);
+        if (status == MSIZ_OK) {
             t->data = p;
             return 1;
         }
     }
-    t->failed = 1;
+    t->failed = status == MSIZ_E_LIMIT ? MSIZ_E_LIMIT : 1;
     return 0;
 }
 
@@ -145,6 +147,9 @@ void msiz_text_base64(msiz_text *t, const unsigned char *data, size_t n)
 
 msiz_status msiz_text_status(const msiz_text *t)
 {
+    if (t->failed == MSIZ_E_LIMIT)
+        return msiz_fail(MSIZ_E_LIMIT, "report: the page text exceeds the cap of %zu bytes",
+                         TEXT_CAP);
     return t->failed ? msiz_fail(MSIZ_E_NOMEM, "report: out of memory for the page text") : MSIZ_OK;
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/json_text.h"
 #include "io/fs.h"
 #include "zarr/zarr_read_internal.h"
 
@@ -66,6 +67,8 @@ static msiz_status load_json(const char *file, json_t **out)
     json_error_t err;
     *out = json_loadb((const char *)text, len, JSON_DECODE_ANY, &err);
     msiz_free(text);
+    if (!*out && msiz_json_load_nomem(&err))
+        return msiz_fail(MSIZ_E_NOMEM, "%s: out of memory reading the JSON", file);
     if (!*out)
         return msiz_fail(MSIZ_E_FORMAT, "%s: invalid JSON at line %d: %s", file, err.line,
                          err.text);

@@ -216,7 +216,8 @@ static long *indices_to_fail(long n_allocs, long *n_out)
     return out;
 }
 
-static void run_failures(const char *input, const msiz_convert_opts *o)
+/* With `report` set, the QC page goes to a file beside the stores: then 2 entries there. */
+static void run_failures(const char *input, const msiz_convert_opts *o, int report)
 {
     /* a memory file system when there is one: hundreds of small stores are written */
     char base[64];
@@ -226,8 +227,12 @@ static void run_failures(const char *input, const msiz_convert_opts *o)
     char ref[128], out[128];
     snprintf(ref, sizeof ref, "%s/ref.zarr", base);
     snprintf(out, sizeof out, "%s/out.zarr", base);
+    char page[128];
+    snprintf(page, sizeof page, "%s/qc.html", base);
     msiz_convert_opts opts = *o;
     opts.temp_dir = base;
+    opts.report = report ? page : NULL;
+    opts.overwrite = report; /* the page is replaced by each run */
     msiz_convert_summary sum;
     msiz_convert_summary_init(&sum);
     g_site = calloc(MAX_ALLOCS, sizeof *g_site);
@@ -259,7 +264,7 @@ static void run_failures(const char *input, const msiz_convert_opts *o)
         } else {
             failed++;
         }
-        if (entries(base) != 1)
+        if (entries(base) != 1 + report)
             fail_msg("JSON allocation %ld failed: files were left beside the output", fail[k]);
     }
     print_message("%s: %ld JSON allocations, %ld of them failed in turn (%ld conversions "
@@ -294,7 +299,7 @@ static void test_imzml_json_failures(void **state)
     o.has_pixel_size = 1; /* the file's pixel size has no unit: a warning otherwise */
     o.pixel_size_um = 25;
     o.handle_3d = 1; /* z spacing in the root attributes */
-    run_failures(input, &o);
+    run_failures(input, &o, 0);
 }
 
 static void test_bruker_json_failures(void **state)
@@ -306,7 +311,7 @@ static void test_bruker_json_failures(void **state)
     small_opts(&o);
     o.sparse_format = MSIZ_SPARSE_CSR;
     o.zarr_format = 2;
-    run_failures(input, &o);
+    run_failures(input, &o, 1); /* and the QC page, built from JSON too */
 }
 
 int main(void)
