@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 jobs=$(nproc 2>/dev/null || echo 2)
 CC=${FUZZ_CC:-clang} cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DMSIZ_LIBFUZZER=ON -DMSIZ_BUILD_TESTS=OFF -DMSIZ_BUILD_TOOLS=OFF -DMSIZ_BUILD_SHARED=OFF \
+  -DMSIZ_LIBFUZZER=ON -DMSIZ_WERROR=ON -DMSIZ_BUILD_TESTS=OFF -DMSIZ_BUILD_TOOLS=OFF \
+  -DMSIZ_BUILD_SHARED=OFF \
   >/dev/null
 cmake --build build-fuzz -j "$jobs"
 
