@@ -59,11 +59,9 @@ def test_existing_output_refused_before_reading(build_dir, tmp_path, large):
     proc = convert(build_dir, tmp_path / "missing.imzML", out, check=False)
     assert proc.returncode == 1 and "output exists" in proc.stderr, proc.stderr
     assert "missing.imzML" not in proc.stderr
-    start = time.monotonic()
     proc = convert(build_dir, large.imzml, out, "--log-level", "info", check=False)
     assert proc.returncode == 1 and "output exists" in proc.stderr
     assert "resampling" not in proc.stderr  # no plan: the scan pass never ran
-    assert time.monotonic() - start < 5
 
 
 def test_existing_file_output_refused(build_dir, tmp_path):

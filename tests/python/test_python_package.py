@@ -314,8 +314,8 @@ def test_other_threads_run(venv, tmp_path, large):
         print(sum(start < x < end for x in ticks), end - start)
         """
     inside, seconds = run_py(venv, code, large.imzml, tmp_path / "out.zarr").stdout.split()
-    # held GIL: no tick at all; released: one every few ms of a conversion of > 0.5 s
-    assert float(seconds) > 0.5, "conversion too short to tell"
+    # held GIL: a handful of ticks at most (when the waiting thread takes the GIL to check for
+    # signals); released: one every few ms of the conversion (hundreds)
     assert int(inside) >= 20, (inside, seconds)
 
 
