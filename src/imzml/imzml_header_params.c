@@ -166,8 +166,9 @@ static void dict_term(imzml_parser *p, const imzml_attrs *a)
     int lo = p->settings_list_depth ? 0 : IMZ_DICT_SETTINGS;
     int hi = p->instrument_list_depth ? IMZ_DICT_TERMS : IMZ_DICT_SETTINGS;
     for (int k = lo; a->accession && k < hi; k++)
-        if (!h->dict_value[k] && strcmp(msiz_imzml_dict_terms[k].accession, a->accession) == 0)
-            h->dict_value[k] = dup_cut(a->value);
+        if (!h->dict_value[k] && strcmp(msiz_imzml_dict_terms[k].accession, a->accession) == 0 &&
+            !(h->dict_value[k] = dup_cut(a->value)))
+            msiz_imzml_parser_fail(p, MSIZ_E_NOMEM, "%s: out of memory for header terms", h->path);
 }
 
 void msiz_imzml_header_param(imzml_parser *p, const imzml_attrs *a)

@@ -135,6 +135,10 @@ void msiz_report_fact(msiz_report *r, const char *label, const char *fmt, ...)
     tagged(&r->facts, "<td>", value, "</td></tr>\n");
 }
 
+/* Distinct warnings the page lists; the library emits one per kind of problem, so more means a
+ * flood (per-spectrum messages): the rest are counted in one line. */
+#define MAX_REPORT_WARNINGS 1000
+
 void msiz_report_warning(msiz_report *r, const char *message)
 {
     for (size_t i = 0; i < r->n_warnings; i++)
@@ -142,9 +146,14 @@ void msiz_report_warning(msiz_report *r, const char *message)
             r->warnings[i].count++;
             return;
         }
+    if (r->n_warnings >= MAX_REPORT_WARNINGS) {
+        r->more_warnings++;
+        return;
+    }
     void *p = r->warnings;
     char *copy = msiz_strdup(message);
-    if (!copy || msiz_grow(&p, &r->cap_warnings, r->n_warnings + 1, sizeof *r->warnings, 100000)) {
+    if (!copy || msiz_grow(&p, &r->cap_warnings, r->n_warnings + 1, sizeof *r->warnings,
+                           MAX_REPORT_WARNINGS) < 0) {
         msiz_free(copy);
         r->facts.failed = 1; /* reported as out of memory by write */
         return;

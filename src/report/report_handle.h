@@ -44,6 +44,7 @@ struct msiz_report {
     msiz_text facts, checks, notes, meta, toc;
     msiz_report_warning_item *warnings;
     size_t n_warnings, cap_warnings;
+    uint64_t more_warnings; /* beyond MAX_REPORT_WARNINGS distinct ones: counted, not listed */
     int n_tables;
     char first_table[256]; /* for the snippet */
     /* the open table */

@@ -84,6 +84,11 @@ static void summary(msiz_report *r, msiz_text *t)
             msiz_text_put(t, "</td></tr>\n");
         }
         msiz_text_put(t, "</table>\n");
+        if (r->more_warnings)
+            msiz_text_printf(t,
+                             "<p>And %llu more warnings, not listed (the page lists the first "
+                             "%zu distinct ones; the log has them all).</p>\n",
+                             (unsigned long long)r->more_warnings, r->n_warnings);
     }
     msiz_text_put(t, "<h2 id=\"checks\">Checks of the input</h2>\n");
     if (r->checks.len == 0)

@@ -400,7 +400,9 @@ static void synth_init(synth *s, int32_t n_x, int32_t n_y)
         s->mz[j] = 500 + j * 0.5, s->avg[j] = avg[j];
 }
 
-static msiz_status synth_report(const synth *s, const char *html, const char *store, size_t ions)
+/* `flood`: that many more distinct warnings, as a run logging one per spectrum would. */
+static msiz_status synth_report(const synth *s, const char *html, const char *store, size_t ions,
+                                size_t flood)
 {
     msiz_report_config cfg = {.ions = ions, .overwrite = 1};
     msiz_report *r = NULL;
@@ -421,6 +423,11 @@ static msiz_status synth_report(const synth *s, const char *html, const char *st
     msiz_report_fact(r, "input", "%s", "synthetic <table>");
     msiz_report_warning(r, "a warning");
     msiz_report_warning(r, "a warning");
+    for (size_t i = 0; i < flood; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "spectrum %zu: something", i);
+        msiz_report_warning(r, text);
+    }
     msiz_report_check(r, "passed", "grid", "fine");
     st = msiz_report_table_begin(r, &t);
     for (uint64_t i = 0; st == MSIZ_OK && i < s->rows; i++) {
@@ -513,7 +520,7 @@ static void test_page_small_and_large(void **state)
         char html[256], store[256];
         snprintf(html, sizeof html, "%s/page%zu.html", g_dir, i);
         snprintf(store, sizeof store, "%s/run.zarr", g_dir);
-        assert_int_equal(synth_report(&s, html, store, 12), MSIZ_OK);
+        assert_int_equal(synth_report(&s, html, store, 12, 0), MSIZ_OK);
         char *text = read_text(html);
         assert_non_null(strstr(text, "synthetic &lt;table&gt;"));
         assert_non_null(strstr(text, "<tr><td>2</td><td>a warning</td></tr>"));
@@ -534,6 +541,25 @@ static void test_page_small_and_large(void **state)
         free(text);
         synth_free(&s);
     }
+}
+
+/* A flood of distinct warnings is listed up to a cap and counted beyond it, never a failure. */
+static void test_page_warning_flood(void **state)
+{
+    (void)state;
+    synth s;
+    synth_init(&s, 3, 2);
+    char html[256], store[256];
+    snprintf(html, sizeof html, "%s/flood.html", g_dir);
+    snprintf(store, sizeof store, "%s/run.zarr", g_dir);
+    assert_int_equal(synth_report(&s, html, store, 0, 1004), MSIZ_OK);
+    char *text = read_text(html);
+    assert_non_null(strstr(text, "<tr><td>2</td><td>a warning</td></tr>"));
+    assert_non_null(strstr(text, "spectrum 998: something"));
+    assert_null(strstr(text, "spectrum 999: something"));
+    assert_non_null(strstr(text, "And 5 more warnings, not listed"));
+    free(text);
+    synth_free(&s);
 }
 
 static void test_page_paths(void **state)
@@ -563,7 +589,7 @@ static void test_page_paths(void **state)
     assert_int_equal(msiz_report_write(r), MSIZ_OK);
     msiz_report_free(r);
     assert_false(msiz_path_exists(html));
-    assert_int_equal(synth_report(&s, html, store, 0), MSIZ_OK); /* no ion images */
+    assert_int_equal(synth_report(&s, html, store, 0, 0), MSIZ_OK); /* no ion images */
     char *text = read_text(html);
     assert_null(strstr(text, "data-kind=\"ion\""));
     free(text);
@@ -577,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_text),          cmocka_unit_test(test_view_plan),
         cmocka_unit_test(test_scale),         cmocka_unit_test(test_peaks),
         cmocka_unit_test(test_spectrum_plot), cmocka_unit_test(test_page_small_and_large),
+        cmocka_unit_test(test_page_warning_flood),
         cmocka_unit_test(test_page_paths),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
