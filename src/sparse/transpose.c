@@ -1,8 +1,9 @@
 /*
  * External-memory transpose (see transpose.h).
  *
- * In memory: entries (row, col, value) are buffered in row order; at the end a stable counting
- * sort by column gives every column with its rows ascending.
+ * In memory: entries (row, col, value) are buffered by column group in row order
+ * (transpose_buffer.c); at the end a stable counting sort by column, group by group, gives every
+ * column with its rows ascending.
  *
  * Spilled: whenever the buffer is full it is counting-sorted by column and appended to one spill
  * file as a run: the run's column prefix sums (u64[n_cols + 1]), its row ids (u32[n]) and its
@@ -87,10 +88,13 @@ msiz_status msiz_transpose_new(uint64_t n_cols, size_t budget, msiz_spill *spill
     t->last_row = -1;
     t->counts = msiz_calloc(n_cols, sizeof *t->counts);
     t->prefix = msiz_calloc(n_cols + 1, sizeof *t->prefix);
-    if (!t->counts || !t->prefix) {
+    msiz_status status = t->counts && t->prefix
+                             ? msiz_tr_buffer_init(&t->buf, n_cols, t->cap)
+                             : msiz_fail(MSIZ_E_NOMEM, "out of memory for %llu column counters",
+                                         (unsigned long long)n_cols);
+    if (status < 0) {
         msiz_transpose_free(t);
-        return msiz_fail(MSIZ_E_NOMEM, "out of memory for %llu column counters",
-                         (unsigned long long)n_cols);
+        return status;
     }
     *out = t;
     return MSIZ_OK;
@@ -108,58 +112,34 @@ static msiz_status open_spill(msiz_transpose *t)
     return MSIZ_OK;
 }
 
-/* Sorts the buffer by column into run_rows/run_vals; prefix[c] = start of column c. */
-static void sort_buffer(msiz_transpose *t)
-{
-    uint64_t *p = t->prefix;
-    memset(p, 0, (t->n_cols + 1) * sizeof *p);
-    for (size_t i = 0; i < t->n_buf; i++)
-        p[t->buf[i].col + 1]++;
-    for (uint64_t c = 0; c < t->n_cols; c++)
-        p[c + 1] += p[c];
-    for (size_t i = 0; i < t->n_buf; i++) {
-        uint64_t slot = p[t->buf[i].col]++;
-        t->run_rows[slot] = (int32_t)t->buf[i].row;
-        t->run_vals[slot] = t->buf[i].val;
-    }
-    /* p[c] is now the end of column c: shift back to starts */
-    memmove(p + 1, p, t->n_cols * sizeof *p);
-    p[0] = 0;
-}
-
-/* Writes the buffer as one run: prefix sums, row ids, values. */
+/* Writes the buffer as one run: prefix sums, row ids, values (sorted group by group). */
 static msiz_status spill(msiz_transpose *t)
 {
     msiz_status status = MSIZ_OK;
     if (!t->file)
         MSIZ_TRY(open_spill(t));
-    status = msiz_grow((void **)&t->runs, &t->runs_capacity, t->n_runs + 1, sizeof *t->runs,
-                       (size_t)1 << 30);
-    if (status < 0)
-        return msiz_fail_context(status, "transpose: spill runs");
-    sort_buffer(t);
-    size_t n = t->n_buf;
+    if (msiz_grow((void **)&t->runs, &t->runs_capacity, t->n_runs + 1, sizeof *t->runs,
+                  (size_t)1 << 30) < 0)
+        return msiz_fail(MSIZ_E_NOMEM, "out of memory for spill runs");
+    size_t n = t->buf.n;
+    msiz_tr_buffer_sort(&t->buf, t->n_cols, t->prefix, t->run_rows, t->run_vals, t->counts);
     MSIZ_TRY(msiz_spill_file_write(t->file, t->prefix, (t->n_cols + 1) * sizeof *t->prefix));
     MSIZ_TRY(msiz_spill_file_write(t->file, t->run_rows, n * sizeof *t->run_rows));
     MSIZ_TRY(msiz_spill_file_write(t->file, t->run_vals, n * sizeof *t->run_vals));
     t->runs[t->n_runs++] = (run){t->spilled_bytes, n};
     t->spilled_bytes += (t->n_cols + 1) * sizeof *t->prefix + n * 12;
-    t->n_buf = 0;
+    msiz_tr_buffer_clear(&t->buf);
 cleanup:
     return status;
 }
 
-static msiz_status buffer_room(msiz_transpose *t)
+/* The buffer is full: spill it as a sorted run or as raw entries. */
+static msiz_status spill_buffer(msiz_transpose *t)
 {
-    if (t->n_buf < t->buf_capacity)
-        return MSIZ_OK;
-    msiz_status status =
-        msiz_grow((void **)&t->buf, &t->buf_capacity, t->n_buf + 1, sizeof *t->buf, t->cap);
-    if (status == MSIZ_OK)
-        return MSIZ_OK;
-    if (status != MSIZ_E_LIMIT) /* at the cap the buffer spills; below it memory ran out */
-        return msiz_fail_context(status, "transpose buffer");
-    return t->run_mode ? spill(t) : msiz_transpose_spill_raw(t);
+    if (t->run_mode)
+        return spill(t);
+    msiz_tr_buffer_count(&t->buf, t->counts);
+    return msiz_transpose_spill_raw(t);
 }
 
 msiz_status msiz_transpose_add_row(msiz_transpose *t, uint32_t row, const uint32_t *cols,
@@ -172,11 +152,11 @@ msiz_status msiz_transpose_add_row(msiz_transpose *t, uint32_t row, const uint32
     for (size_t i = 0; i < n; i++) {
         if (cols[i] >= t->n_cols)
             return msiz_fail(MSIZ_E_ARG, "transpose: column %u out of range", cols[i]);
-        msiz_status status = buffer_room(t);
+        msiz_status status = msiz_tr_buffer_push(&t->buf, row, cols[i], vals[i]);
+        if (status == MSIZ_END && (status = spill_buffer(t)) == MSIZ_OK)
+            status = msiz_tr_buffer_push(&t->buf, row, cols[i], vals[i]);
         if (status < 0)
             return status;
-        t->buf[t->n_buf++] = (entry){row, cols[i], vals[i]};
-        t->counts[cols[i]]++;
     }
     t->nnz += n;
     return MSIZ_OK;
@@ -187,11 +167,14 @@ msiz_status msiz_transpose_add_row(msiz_transpose *t, uint32_t row, const uint32
 static msiz_status emit_in_memory(msiz_transpose *t, msiz_column_fn fn, void *ctx)
 {
     sorter so = {0};
-    msiz_status status = msiz_sorter_init(t, &so, t->n_buf, 0, t->n_cols);
-    for (size_t i = 0; status == MSIZ_OK && i < t->n_buf; i++)
-        msiz_sorter_put(&so, t->buf[i].col, (int32_t)t->buf[i].row, t->buf[i].val);
-    if (status == MSIZ_OK)
+    size_t n = t->buf.n;
+    msiz_tr_buffer_count(&t->buf, t->counts);
+    msiz_status status = msiz_sorter_init(t, &so, n, 0, t->n_cols);
+    if (status == MSIZ_OK) {
+        msiz_tr_buffer_sort(&t->buf, t->n_cols, t->prefix, so.rows, so.vals, NULL);
+        msiz_tr_buffer_release(&t->buf);
         status = msiz_sorter_emit(t, &so, fn, ctx);
+    }
     msiz_sorter_free(&so);
     return status;
 }
@@ -265,15 +248,13 @@ msiz_status msiz_transpose_finish(msiz_transpose *t, msiz_column_fn fn, void *ct
         return emit_in_memory(t, fn, ctx);
     if (!t->run_mode)
         return msiz_transpose_emit_raw(t, fn, ctx);
-    msiz_status status = t->n_buf ? spill(t) : MSIZ_OK;
+    msiz_status status = t->buf.n ? spill(t) : MSIZ_OK;
     /* give the buffers back before the blocks take their share of the budget */
-    msiz_free(t->buf);
+    msiz_tr_buffer_release(&t->buf);
     msiz_free(t->run_rows);
     msiz_free(t->run_vals);
-    t->buf = NULL;
     t->run_rows = NULL;
     t->run_vals = NULL;
-    t->n_buf = t->buf_capacity = 0;
     return status < 0 ? status : emit_runs(t, fn, ctx);
 }
 
@@ -297,7 +278,7 @@ void msiz_transpose_free(msiz_transpose *t)
     if (!t)
         return;
     msiz_spill_file_close(t->file);
-    msiz_free(t->buf);
+    msiz_tr_buffer_destroy(&t->buf);
     msiz_free(t->run_rows);
     msiz_free(t->run_vals);
     msiz_free(t->prefix);

@@ -44,7 +44,8 @@ MSIZ_NODISCARD msiz_status msiz_transpose_finish(msiz_transpose *t, msiz_column_
 uint64_t msiz_transpose_nnz(const msiz_transpose *t);
 uint64_t msiz_transpose_spilled_bytes(const msiz_transpose *t);
 
-/* Stored entries per column (valid after all rows were added; n_cols values). */
+/* Stored entries per column (n_cols values; valid from msiz_transpose_finish on: the column
+ * callbacks may read it). */
 const uint64_t *msiz_transpose_column_counts(const msiz_transpose *t);
 
 /* Frees memory and removes temporary files; NULL is fine. */
