@@ -29,7 +29,7 @@ msiz_status msiz_transpose_spill_raw(msiz_transpose *t)
         if (status < 0)
             return status;
     }
-    msiz_status status = msiz_tr_buffer_write(&t->buf, t->file);
+    msiz_status status = msiz_tr_buffer_write(&t->buf, t->file, t->counts);
     t->spilled_bytes += t->buf.n * sizeof(entry);
     msiz_tr_buffer_clear(&t->buf);
     return status;
@@ -164,7 +164,6 @@ static msiz_status process_range(msiz_transpose *t, spill_file *in, uint64_t lo,
 
 msiz_status msiz_transpose_emit_raw(msiz_transpose *t, msiz_column_fn fn, void *ctx)
 {
-    msiz_tr_buffer_count(&t->buf, t->counts);
     msiz_status status = t->buf.n ? msiz_transpose_spill_raw(t) : MSIZ_OK;
     msiz_tr_buffer_release(&t->buf); /* give the buffer back before the distribution passes */
     if (status == MSIZ_OK)
