@@ -6,9 +6,10 @@
  *       decodes the zstd chunks of a 1-D Zarr array (v3 keys c/0, c/1, ...; v2 keys 0, 1, ...)
  *       into RAW_FILE, each chunk whole (the last one with its fill), and prints
  *       "chunk_bytes=N chunks=K". Not timed: it only recovers the bytes to compress.
- *   bench_floor run [-t THREADS] [-l LEVEL] [-r INPUT]... RAW_FILE:CHUNK_BYTES...
+ *   bench_floor run [-t THREADS] [-l LEVEL] [-r INPUT]... RAW_FILE:CHUNK_BYTES[:LEVEL]...
  *       reads every INPUT once (4 MiB reads, one thread, as cat does), then compresses each
- *       CHUNK_BYTES chunk of the RAW_FILEs with ZSTD_compressCCtx(LEVEL) on THREADS threads
+ *       CHUNK_BYTES chunk of the RAW_FILEs with ZSTD_compressCCtx at the file's LEVEL (else
+ *       -l's, default 0) on THREADS threads
  *       (default: one per core), discarding the output; prints the seconds of both phases and
  *       the compressed size. Time it from outside (/usr/bin/time) like the converters.
  */
@@ -94,6 +95,7 @@ static int prepare(const char *dir, const char *raw_path)
 typedef struct job_list {
     int fds[16];
     size_t chunk[16];
+    int levels[16];
     uint64_t first[17]; /* first global chunk index of each raw file; first[n] = total */
     int n;
     int level;
@@ -120,7 +122,7 @@ static void *compress_worker(void *arg)
         size_t len = j->chunk[f];
         ssize_t got = pread(j->fds[f], src, len, (off_t)((k - j->first[f]) * len));
         size_t r = got > 0 ? ZSTD_compressCCtx(cctx, dst, ZSTD_compressBound(len), src, (size_t)got,
-                                               j->level)
+                                               j->levels[f])
                            : 0;
         if (got <= 0 || ZSTD_isError(r))
             atomic_store(&j->failed, 1);
@@ -171,11 +173,12 @@ static int run(int argc, char **argv)
             return 2;
     }
     for (int a = optind; a < argc && j.n < 16; a++, j.n++) {
-        char *colon = strrchr(argv[a], ':');
+        char *colon = strchr(argv[a], ':'), *end;
         if (!colon)
             return 2;
         *colon = '\0';
-        j.chunk[j.n] = (size_t)strtoull(colon + 1, NULL, 10);
+        j.chunk[j.n] = (size_t)strtoull(colon + 1, &end, 10);
+        j.levels[j.n] = *end == ':' ? (int)strtol(end + 1, NULL, 10) : j.level;
         j.fds[j.n] = open(argv[a], O_RDONLY);
         struct stat st;
         if (j.fds[j.n] < 0 || fstat(j.fds[j.n], &st) != 0 || j.chunk[j.n] == 0) {
@@ -214,6 +217,6 @@ int main(int argc, char **argv)
         return run(argc - 1, argv + 1);
     fprintf(stderr, "usage: bench_floor prepare ARRAY_DIR RAW_FILE\n"
                     "       bench_floor run [-t THREADS] [-l LEVEL] [-r INPUT]... "
-                    "RAW_FILE:CHUNK_BYTES...\n");
+                    "RAW_FILE:CHUNK_BYTES[:LEVEL]...\n");
     return 2;
 }

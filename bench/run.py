@@ -171,15 +171,15 @@ class Bench:
     def prepare_floor(self, name, store):
         """Decodes the output's X/data and X/indices into raw files; returns run arguments."""
         xd = x_dir(store)
-        args, level = [], 0
+        args = []
         for arr in ("data", "indices"):
             chunk, size, level = array_meta(xd / arr)
             raw = self.out / f"{name}.floor-{arr}.raw"
             proc = sh([self.floor, "prepare", xd / arr, raw])
             if proc.returncode != 0:
                 raise RuntimeError(proc.stderr)
-            args.append(f"{raw}:{chunk * size}")
-        return ["-l", str(level), *args]
+            args.append(f"{raw}:{chunk * size}:{level}")
+        return args
 
     def run_floor(self, inputs, floor_args):
         cmd = [self.floor, "run", "-t", str(os.cpu_count())]
