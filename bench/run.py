@@ -29,6 +29,7 @@ import platform
 import re
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -66,15 +67,23 @@ def sh(cmd, **kw):
     return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, **kw)
 
 
-def timed(cmd, limit_bytes=None):
-    """Runs cmd under /usr/bin/time. Returns dict(wall, cpu, rss_mib, rc, out, err)."""
+def timed(cmd, limit_bytes=None, timeout=None):
+    """Runs cmd under /usr/bin/time (in a session of its own, killed whole after `timeout`
+    seconds). Returns dict(wall, cpu, rss_mib, rc, out, err[, timed_out])."""
     def set_limit():
         if limit_bytes:
             resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
-    proc = subprocess.run(["/usr/bin/time", "-f", "TIME %e %U %S %M", *map(str, cmd)],
-                          capture_output=True, text=True, preexec_fn=set_limit)
-    m = re.search(r"TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)", proc.stderr)
-    r = dict(rc=proc.returncode, out=proc.stdout, err=proc.stderr)
+    proc = subprocess.Popen(["/usr/bin/time", "-f", "TIME %e %U %S %M", *map(str, cmd)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=set_limit, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        return dict(rc=-9, out=out, err=err, timed_out=True)
+    m = re.search(r"TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)", err)
+    r = dict(rc=proc.returncode, out=out, err=err)
     if m:
         r.update(wall=float(m.group(1)), cpu=float(m.group(2)) + float(m.group(3)),
                  rss_mib=int(m.group(4)) / 1024)
@@ -207,8 +216,10 @@ class Bench:
         extra = ["--streaming", "true"] if mode == "streaming" else []
         limit = int(min(0.8 * mem_available(), 20 * GiB))
         r = timed([self.thyra, imzml, store, "--log-level", "WARNING", *extra,
-                   *PRESETS[name]["args"]], limit_bytes=limit)
-        if r["rc"] != 0:
+                   *PRESETS[name]["args"]], limit_bytes=limit, timeout=self.args.thyra_timeout)
+        if r.get("timed_out"):
+            r["failure"] = f"stopped: not done after {self.args.thyra_timeout:.0f} s"
+        elif r["rc"] != 0:
             tail = [l for l in r["err"].strip().splitlines() if not l.startswith("TIME")]
             r["failure"] = (tail[-1][:160] if tail else f"exit {r['rc']}") + \
                 f" (address-space limit {limit / GiB:.1f} GiB)"
@@ -268,7 +279,8 @@ class Bench:
                     runs[key].append(r)
                     self.show(name, key, k, r)
                     if r["rc"] != 0:
-                        res["skipped"][key] = "failed: " + r["failure"]
+                        res["skipped"][key] = ("" if r.get("timed_out") else "failed: ") + \
+                            r["failure"]
                     elif name == "pea-like":
                         measured[mode] = r["rss_mib"] * MiB / PRESETS[name]["peaks"]
         finally:
@@ -357,7 +369,7 @@ def table(all_results):
             if r and m == "floor" and "read_s" in r:
                 notes = f"read {r['read_s']:.2f} s + compress {r['compress_s']:.2f} s"
             if skip:
-                notes = ("skipped: " if not skip.startswith("failed") else "") + skip
+                notes = ("" if skip.startswith(("failed", "stopped")) else "skipped: ") + skip
             cells = [head if first else "", label,
                      fmt(r and r["wall"], ".2f", "—"), fmt(r and r["cpu"], ".2f", "—"),
                      fmt(r and r["rss_mib"], ",.0f", "—"), str(r["n"]) if r else "0", notes]
@@ -476,10 +488,11 @@ def plot(all_results):
                     xs.append(j + (i - 1.5) * width)
                     ys.append(r[key])
                 elif m.startswith("thyra"):
-                    ax.text(j + (i - 1.5) * width, 1, "skipped" if m not in all_results[n]
-                            ["skipped"] or not all_results[n]["skipped"][m].startswith("failed")
-                            else "failed", rotation=90, ha="center", va="bottom", fontsize=7,
-                            color=color)
+                    why = all_results[n]["skipped"].get(m, "skipped")
+                    label = next((w for w in ("failed", "stopped") if why.startswith(w)),
+                                 "skipped")
+                    ax.text(j + (i - 1.5) * width, 1, label, rotation=90, ha="center",
+                            va="bottom", fontsize=7, color=color)
             if key == "rss_mib" and m == "floor":
                 continue  # the floor's memory is not a converter's
             ax.bar(xs, ys, width, label=name, color=color)
@@ -504,6 +517,8 @@ def main():
                     help="comma-separated presets (default: all)")
     ap.add_argument("--runs", type=int, default=3, help="rounds per preset (default 3)")
     ap.add_argument("--no-thyra", action="store_true")
+    ap.add_argument("--thyra-timeout", type=float, default=1800,
+                    help="seconds after which a Thyra run is stopped and recorded as such")
     ap.add_argument("--build", default=str(REPO / "build"))
     ap.add_argument("--out", default=str(REPO / "bench" / "out"))
     ap.add_argument("--keep-inputs", action="store_true", help="keep inputs over 1 GB")
