@@ -30,6 +30,7 @@ typedef struct cfg {
     int mz64, int64; /* float64 arrays (else float32) */
     double missing, zero_fraction, pixel_size;
     int shuffle, verbose_xml, quiet;
+    int walk;    /* processed: pool indices advance by random steps from the start */
     int profile; /* declared spectrum type: profile (else centroid) */
     int type_set;
     uint64_t seed;
@@ -333,6 +334,15 @@ static void processed_mz(const cfg *c, rng *r, double *mz, uint64_t count)
     }
     uint64_t m = (uint64_t)c->masses;
     double step = m > 1 ? span / (double)(m - 1) : 0.0;
+    if (c->walk) { /* steps of 1 .. masses / peaks: about the lower half of the pool is used */
+        uint64_t most = m / (uint64_t)c->peaks > 1 ? m / (uint64_t)c->peaks : 1, idx = 0;
+        for (uint64_t k = 0; k < count; k++) {
+            idx += k == 0 ? below(r, most) : 1 + below(r, most);
+            idx = idx < m ? idx : m - 1;
+            mz[k] = idx == m - 1 ? c->hi : c->lo + (double)idx * step;
+        }
+        return;
+    }
     for (uint64_t k = 0; k < count; k++) {
         uint64_t a = k * m / count, b = (k + 1) * m / count;
         uint64_t idx = b > a ? a + below(r, b - a) : (a < m ? a : m - 1);
@@ -485,6 +495,8 @@ static void usage(FILE *f)
                "(100)\n"
                "  --vary-peaks         processed: N/2..N peaks per spectrum\n"
                "  --masses M           processed: distinct m/z values (1000; 0 = all distinct)\n"
+               "  --mz-walk            processed: pool indices advance by random steps of 1 to\n"
+               "                       M/N from the start (peaks cover about the lower half)\n"
                "  --mz-range LO:HI     m/z range (100:1000)\n"
                "  --mz-dtype f32|f64   (f64)    --int-dtype f32|f64 (f32)\n"
                "  --missing FRAC       fraction of grid cells without a spectrum (0)\n"
@@ -562,22 +574,21 @@ static int parse_option(cfg *c, int opt, const char *arg)
     case 's': return parse_number(arg, &v) ? -1 : (c->seed = (uint64_t)v, 0);
     case 'f': c->manifest = arg; return 0;
     case 'q': c->quiet = 1; return 0;
+    case 'W': c->walk = 1; return 0;
     }
     return -1;
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option longs[] = {{"preset", 1, 0, 'P'},     {"continuous", 0, 0, 'C'},
-                                          {"grid", 1, 0, 'g'},       {"peaks", 1, 0, 'n'},
-                                          {"vary-peaks", 0, 0, 'V'}, {"masses", 1, 0, 'M'},
-                                          {"mz-range", 1, 0, 'r'},   {"mz-dtype", 1, 0, 'm'},
-                                          {"int-dtype", 1, 0, 'i'},  {"missing", 1, 0, 'x'},
-                                          {"shuffle", 0, 0, 'S'},    {"zero-fraction", 1, 0, 'z'},
-                                          {"pixel-size", 1, 0, 'p'}, {"spectrum-type", 1, 0, 't'},
-                                          {"xml", 1, 0, 'X'},        {"seed", 1, 0, 's'},
-                                          {"manifest", 1, 0, 'f'},   {"quiet", 0, 0, 'q'},
-                                          {"help", 0, 0, 'h'},       {0, 0, 0, 0}};
+    static const struct option longs[] = {
+        {"preset", 1, 0, 'P'},     {"continuous", 0, 0, 'C'},    {"grid", 1, 0, 'g'},
+        {"peaks", 1, 0, 'n'},      {"vary-peaks", 0, 0, 'V'},    {"masses", 1, 0, 'M'},
+        {"mz-range", 1, 0, 'r'},   {"mz-dtype", 1, 0, 'm'},      {"int-dtype", 1, 0, 'i'},
+        {"missing", 1, 0, 'x'},    {"shuffle", 0, 0, 'S'},       {"zero-fraction", 1, 0, 'z'},
+        {"pixel-size", 1, 0, 'p'}, {"spectrum-type", 1, 0, 't'}, {"xml", 1, 0, 'X'},
+        {"seed", 1, 0, 's'},       {"manifest", 1, 0, 'f'},      {"quiet", 0, 0, 'q'},
+        {"mz-walk", 0, 0, 'W'},    {"help", 0, 0, 'h'},          {0, 0, 0, 0}};
     cfg c;
     defaults(&c);
     int opt;

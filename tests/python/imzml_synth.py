@@ -5,8 +5,9 @@ bench/imzml_synth.c (built as <build>/imzml_synth; env MSIZ_BUILD_DIR, default <
 of an n_x x n_y x n_z grid (1-based coordinates), with optional missing pixels, shuffled spectrum
 order, float32/float64 m/z and intensity arrays, a few zero intensities, and a variable number
 of peaks per spectrum. m/z values come from a fixed pool of `pool_size` values (np.linspace over
-mz_range; strictly increasing within a spectrum, spread over the whole range), so that
---no-resample gives a bounded number of distinct values. The generator streams: files of 10^9
+mz_range), strictly increasing within a spectrum by random steps of 1 to pool_size/peaks from
+the pool's start (so a spectrum covers about the lower half of the range, as the tests were
+written for), and --no-resample gives a bounded number of distinct values. The generator streams: files of 10^9
 peaks need no memory to speak of.
 """
 import os
@@ -57,7 +58,8 @@ def write_processed(stem, *, n_x, n_y, n_z=1, peaks=50, vary_peaks=True, missing
            "--masses", pool_size or max(4 * peaks, 1000),
            "--mz-range", f"{mz_range[0]!r}:{mz_range[1]!r}", "--mz-dtype", mz_dtype,
            "--int-dtype", int_dtype, "--missing", missing, "--zero-fraction", zero_fraction,
-           "--pixel-size", pixel_size, "--seed", seed, "--manifest", manifest, "--quiet"]
+           "--pixel-size", pixel_size, "--seed", seed, "--manifest", manifest, "--quiet",
+           "--mz-walk"]
     cmd += ["--vary-peaks"] if vary_peaks else []
     cmd += ["--shuffle"] if shuffled else []
     subprocess.run([str(c) for c in cmd + [stem]], check=True)

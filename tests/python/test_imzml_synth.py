@@ -42,14 +42,22 @@ def test_processed_shape_order_and_values(tmp_path):
         assert (inten >= 0).all() and (inten < 1000).all()
 
 
-def test_pool_is_spread_over_the_range(tmp_path):
-    s = imzml_synth.write_processed(tmp_path / "r", n_x=10, n_y=10, peaks=100, vary_peaks=False,
-                                    mz_range=(100.0, 1000.0), pool_size=100_000, seed=1)
-    p = parse(s.imzml)
-    mz = np.concatenate([p.getspectrum(k)[0] for k in range(s.n_spectra)])
+def test_pool_spread_and_walk(tmp_path, build_dir):
+    """Strata over the pool (the presets) span the range; the walk (the tests' generator)
+    covers about its lower half."""
+    stem = tmp_path / "r"
+    subprocess.run([build_dir / "imzml_synth", "--grid", "10x10", "--peaks", "100", "--masses",
+                    "100000", "--mz-range", "100:1000", "--quiet", stem], check=True)
+    p = parse(f"{stem}.imzML")
+    mz = np.concatenate([p.getspectrum(k)[0] for k in range(100)])
     assert mz.min() < 110 and mz.max() > 990
     assert abs(np.median(mz) - 550) < 20
     assert len(np.unique(mz)) > 0.9 * len(mz)
+    s = imzml_synth.write_processed(tmp_path / "w", n_x=10, n_y=10, peaks=100, vary_peaks=False,
+                                    mz_range=(100.0, 1000.0), pool_size=100_000, seed=1)
+    p = parse(s.imzml)
+    mz = np.concatenate([p.getspectrum(k)[0] for k in range(s.n_spectra)])
+    assert mz.min() < 110 and 450 < mz.max() < 700 and (np.diff(p.getspectrum(0)[0]) > 0).all()
 
 
 def test_continuous_profile(tmp_path, build_dir):
