@@ -3,7 +3,8 @@
 docs/benchmarks.md. Not a test: it prints, records and plots numbers, and never asserts them.
 
     .venv/bin/python bench/run.py [--preset pea-like,poc,headline,profile-like] [--runs 3]
-        [--no-thyra] [--build build] [--out bench/out] [--keep-inputs] [--no-doc] [--doc-only]
+        [--no-thyra | --keep-thyra] [--thyra-timeout 1800] [--build build] [--out bench/out]
+        [--keep-inputs] [--no-doc] [--doc-only]
 
 For each preset: writes the input with build/imzml_synth into --out (git-ignored), then runs
 `--runs` rounds of
@@ -17,7 +18,8 @@ For each preset: writes the input with build/imzml_synth into --out (git-ignored
 Each run is timed by /usr/bin/time (wall, user + system CPU, peak RSS). The medians go to
 bench/results.json (merged with earlier presets), the table and the targets of issue 12 into
 docs/benchmarks.md between the bench/run.py markers, with the machine, the load and the commit,
-and a plot to docs/benchmarks.png. --doc-only redraws both from bench/results.json.
+and a plot to docs/benchmarks.png. --doc-only redraws both from bench/results.json;
+--keep-thyra reruns msizarr and the floor but keeps each preset's Thyra figures from there.
 Big inputs are deleted after use unless --keep-inputs (free disk is checked first).
 """
 import argparse
@@ -226,10 +228,17 @@ class Bench:
         remove(store)
         return r
 
-    def preset(self, name, measured):
+    def preset(self, name, measured, before=None):
         res = dict(preset=name, desc=PRESETS[name]["desc"], peaks=PRESETS[name]["peaks"],
                    date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                    commit=commit(), machine=machine(), runs={}, skipped={})
+        kept = {}
+        if self.args.keep_thyra and before:  # Thyra's figures of the earlier run, marked so
+            for key in ("thyra", "thyra-streaming"):
+                if key in before.get("runs", {}):
+                    kept[key] = dict(before["runs"][key], kept_from=before["date"])
+                if key in before.get("skipped", {}):
+                    res["skipped"][key] = before["skipped"][key] + f" (run of {before['date']})"
         why = self.disk_check(name)
         if why:
             res["skipped"]["all"] = why
@@ -269,7 +278,7 @@ class Bench:
                 self.show(name, "floor", k, r)
                 for mode in ("default", "streaming"):
                     key = "thyra" if mode == "default" else "thyra-streaming"
-                    if key in res["skipped"]:
+                    if key in res["skipped"] or key in kept:
                         continue
                     why = self.thyra_skip(name, mode, measured)
                     if why:
@@ -302,6 +311,7 @@ class Bench:
                 vals = [r[extra] for r in ok if extra in r]
                 if vals:
                     res["runs"][m][extra] = statistics.median(vals)
+        res["runs"].update(kept)
         return res
 
     @staticmethod
@@ -370,6 +380,8 @@ def table(all_results):
                 notes = f"spilled {r['spilled_mib']:,.0f} MiB"
             if r and m == "floor" and "read_s" in r:
                 notes = f"read {r['read_s']:.2f} s + compress {r['compress_s']:.2f} s"
+            if r and r.get("kept_from"):
+                notes = f"kept from the run of {r['kept_from']} (--keep-thyra)"
             if skip:
                 notes = ("" if skip.startswith(("failed", "stopped")) else "skipped: ") + skip
             cells = [head if first else "", label,
@@ -522,6 +534,8 @@ def main():
                     help="comma-separated presets (default: all)")
     ap.add_argument("--runs", type=int, default=3, help="rounds per preset (default 3)")
     ap.add_argument("--no-thyra", action="store_true")
+    ap.add_argument("--keep-thyra", action="store_true",
+                    help="reuse each preset's Thyra figures from bench/results.json")
     ap.add_argument("--thyra-timeout", type=float, default=1800,
                     help="seconds after which a Thyra run is stopped and recorded as such")
     ap.add_argument("--build", default=str(REPO / "build"))
@@ -547,7 +561,7 @@ def main():
                 sys.exit(f"unknown preset {name}; known: {', '.join(PRESETS)}")
         this_run = {}
         for name in names:
-            this_run[name] = bench.preset(name, measured)
+            this_run[name] = bench.preset(name, measured, all_results.get(name))
             if not args.no_doc:
                 all_results[name] = this_run[name]
                 RESULTS.write_text(json.dumps(all_results, indent=1) + "\n")
