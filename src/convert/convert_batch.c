@@ -28,18 +28,23 @@ struct msiz_map_pool {
     msiz_batch_slot *job; /* the half being mapped, or NULL */
     size_t job_n, next, finished;
     int stop;
-    msiz_status status; /* first failure of the current job */
+    msiz_status status; /* the failure of the first failing slot of the current job */
+    size_t failed_slot;
     char message[MSIZ_ERRMSG_MAX];
 };
 
-static void map_one(msiz_map_pool *p, int t, msiz_batch_slot *s)
+/* Maps slot i of the current job. Of several failing slots the first in order is reported,
+ * whichever thread failed first, so the message does not depend on thread timing. */
+static void map_one(msiz_map_pool *p, int t, msiz_batch_slot *slots, size_t i)
 {
+    msiz_batch_slot *s = &slots[i];
     msiz_status status = msiz_mapper_map(p->c, &p->mappers[t], &s->sp, s->idx, s->val, &s->n);
     s->tic = status == MSIZ_OK ? msiz_pairwise_sum(s->val, s->n) : 0.0; /* numpy's np.sum */
     if (status < 0) {
         pthread_mutex_lock(&p->mu);
-        if (p->status == MSIZ_OK) { /* the message is thread-local: carry it to the caller */
+        if (p->status == MSIZ_OK || i < p->failed_slot) { /* the message is thread-local */
             p->status = status;
+            p->failed_slot = i;
             memcpy(p->message, msiz_last_error(), sizeof p->message);
         }
         pthread_mutex_unlock(&p->mu);
@@ -62,9 +67,10 @@ static void *map_worker(void *arg)
             pthread_cond_wait(&p->go, &p->mu);
         if (p->stop)
             break;
-        msiz_batch_slot *s = &p->job[p->next++];
+        msiz_batch_slot *job = p->job;
+        size_t i = p->next++;
         pthread_mutex_unlock(&p->mu);
-        map_one(p, t, s);
+        map_one(p, t, job, i);
         pthread_mutex_lock(&p->mu);
         if (++p->finished == p->job_n)
             pthread_cond_signal(&p->done);
@@ -77,8 +83,8 @@ static void *map_worker(void *arg)
 static void map_start(msiz_map_pool *p, msiz_batch_slot *slots, size_t n)
 {
     if (p->started == 0) {
-        for (size_t i = 0; i < n; i++)
-            map_one(p, 0, &slots[i]);
+        for (size_t i = 0; i < n && p->status == MSIZ_OK; i++)
+            map_one(p, 0, slots, i);
         return;
     }
     pthread_mutex_lock(&p->mu);
