@@ -109,7 +109,8 @@ def machine():
 
 def commit():
     head = sh(["git", "-C", REPO, "rev-parse", "--short", "HEAD"]).stdout.strip()
-    dirty = sh(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"]).stdout
+    dirty = sh(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no", "--", ".",
+                ":!docs/benchmarks.md", ":!docs/benchmarks.png", ":!bench/results.json"]).stdout
     return head + ("-dirty" if dirty.strip() else "")
 
 
@@ -442,9 +443,10 @@ def ratio_table(all_results):
         if not all_results.get(n, {}).get("runs", {}).get("msizarr"):
             continue
         r = ratios(all_results[n], all_results)
-        rows.append(f"| {n} | {fmt(r.get('vs_thyra'), '.1f')}x | "
-                    f"{fmt(r.get('cpu_vs_thyra'), '.1f')}x | {fmt(r.get('vs_floor'))}x | "
-                    f"{fmt(r.get('cpu_vs_floor'))}x | {r['ns_per_peak']:.0f} | "
+        x = lambda v, spec=".2f": fmt(v, spec) + "x" if v is not None else "—"
+        rows.append(f"| {n} | {x(r.get('vs_thyra'), '.1f')} | "
+                    f"{x(r.get('cpu_vs_thyra'), '.1f')} | {x(r.get('vs_floor'))} | "
+                    f"{x(r.get('cpu_vs_floor'))} | {r['ns_per_peak']:.0f} | "
                     f"{r['cpu_ns_per_peak']:.0f} |")
     return "\n".join(rows)
 
