@@ -494,7 +494,7 @@ def plot(all_results):
     series = [("msizarr", "msizarr", "#1f77b4"), ("floor", "floor (read + compress)", "#7f7f7f"),
               ("thyra", "thyra 1.27.3", "#d62728"),
               ("thyra-streaming", "thyra --streaming true", "#ff9896")]
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.8))
+    fig, axes = plt.subplots(1, 3, figsize=(16, 5))
     width = 0.2
     for ax, key, label in ((axes[0], "wall", "wall time, s (log)"),
                            (axes[1], "cpu", "CPU time (user + system), s (log)"),
@@ -508,10 +508,11 @@ def plot(all_results):
                     ys.append(r[key])
                 elif m.startswith("thyra"):
                     why = all_results[n]["skipped"].get(m, "skipped")
-                    label = next((w for w in ("failed", "stopped") if why.startswith(w)),
-                                 "skipped")
-                    ax.text(j + (i - 1.5) * width, 1, label, rotation=90, ha="center",
-                            va="bottom", fontsize=7, color=color)
+                    tag = next((w for w in ("failed", "stopped") if why.startswith(w)),
+                               "skipped")
+                    ax.text(j + (i - 1.5) * width, 0.02, tag, rotation=90, ha="center",
+                            va="bottom", fontsize=7, color=color,
+                            transform=ax.get_xaxis_transform())
             if key == "rss_mib" and m == "floor":
                 continue  # the floor's memory is not a converter's
             ax.bar(xs, ys, width, label=name, color=color)
@@ -525,8 +526,7 @@ def plot(all_results):
                     fontsize=8)
     axes[0].legend(fontsize=8)
     fig.suptitle("msizarr vs Thyra 1.27.3 vs the floor (synthetic presets, docs/benchmarks.md)")
-    fig.tight_layout()
-    fig.savefig(PLOT, dpi=110)
+    fig.savefig(PLOT, dpi=100, bbox_inches="tight")
     print(f"wrote {PLOT.relative_to(REPO)}")
 
 
