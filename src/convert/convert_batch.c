@@ -144,6 +144,8 @@ msiz_status msiz_batch_init(msiz_conv *c, msiz_batch *b, size_t cap)
     /* two halves in turn when there are threads to overlap with; the same memory as one batch */
     b->halves = threads > 1 && cap >= 2 ? 2 : 1;
     b->cap = b->halves == 2 ? cap / 2 : cap ? cap : 1;
+    if ((size_t)threads > b->cap) /* more would only wait */
+        threads = (int)b->cap;
     b->slots = msiz_calloc(b->cap * (size_t)b->halves, sizeof *b->slots);
     msiz_map_pool *p = b->pool = msiz_calloc(1, sizeof *b->pool);
     if (!b->slots || !p)

@@ -113,11 +113,12 @@ static msiz_status write_piece(void *ctx, uint64_t lo, uint64_t hi, uint64_t bas
     (void)prefix;
     if (n == 0)
         return MSIZ_OK;
-    if (msiz_grow((void **)&r->pieces, &r->pieces_cap, r->n_pieces + 1, sizeof *r->pieces,
-                  (size_t)1 << 30) < 0)
-        return msiz_fail(MSIZ_E_NOMEM, "out of memory for spill runs");
+    msiz_status status = msiz_grow((void **)&r->pieces, &r->pieces_cap, r->n_pieces + 1,
+                                   sizeof *r->pieces, (size_t)1 << 30);
+    if (status < 0)
+        return msiz_fail_context(status, "transpose: pieces of a spill run");
     r->pieces[r->n_pieces++] = (msiz_tr_piece){lo, base};
-    msiz_status status = msiz_spill_file_write(t->file, rows, n * sizeof *rows);
+    status = msiz_spill_file_write(t->file, rows, n * sizeof *rows);
     return status < 0 ? status : msiz_spill_file_write(t->file, vals, n * sizeof *vals);
 }
 
@@ -127,9 +128,10 @@ static msiz_status spill(msiz_transpose *t)
     msiz_status status = MSIZ_OK;
     if (!t->file)
         MSIZ_TRY(msiz_spill_file_open(t->spill, "transpose-runs", 0, &t->file));
-    if (msiz_grow((void **)&t->runs, &t->runs_capacity, t->n_runs + 1, sizeof *t->runs,
-                  (size_t)1 << 30) < 0)
-        return msiz_fail(MSIZ_E_NOMEM, "out of memory for spill runs");
+    status = msiz_grow((void **)&t->runs, &t->runs_capacity, t->n_runs + 1, sizeof *t->runs,
+                       (size_t)1 << 30);
+    if (status < 0)
+        return msiz_fail_context(status, "transpose: spill runs");
     t->runs[t->n_runs] = (run){t->spilled_bytes, t->buf.n, NULL, 0, 0};
     t->n_runs++; /* its pieces belong to it from now on */
     MSIZ_TRY(msiz_tr_buffer_sort(&t->buf, t->prefix, t->counts, write_piece, t));
