@@ -171,7 +171,8 @@ class Bench:
 
     def run_msizarr(self, name, imzml, store):
         remove(store)
-        r = timed([self.msizarr, "convert", imzml, store, "-v", "info", *PRESETS[name]["args"]])
+        r = timed([self.msizarr, "convert", imzml, store, "--log-level", "info",
+                   *PRESETS[name]["args"]])
         m = re.search(r"spilled ([\d.]+) (\w+)", r["err"])
         if m:
             unit = {"B": 1, "KiB": 1 << 10, "MiB": MiB, "GiB": GiB, "TiB": 1 << 40}[m.group(2)]
