@@ -49,6 +49,7 @@ static void free_blocks(msiz_tr_buffer *b)
     b->len = NULL;
     b->rows = NULL;
     b->vals = NULL;
+    b->temp_alloc = 0;
     b->allocated = 0;
 }
 
@@ -160,18 +161,23 @@ static inline int cursor_next(cursor *c, uint32_t *row, uint64_t *col, double *v
     return 1;
 }
 
+/* Sort buffers for a unit of n entries: grown by doubling as units need (never beyond the unit
+ * limit, except for one column larger than it), so a large budget is not taken up front. */
 static msiz_status temp_room(msiz_tr_buffer *b, size_t n)
 {
-    size_t want = n > b->temp_cap ? n : b->temp_cap; /* one column may exceed the temp */
-    if (b->rows && want <= b->temp_cap)
+    if (b->rows && n <= b->temp_alloc)
         return MSIZ_OK;
+    size_t want = b->temp_alloc > 2048 ? 2 * b->temp_alloc : 4096;
+    want = want < b->temp_cap ? want : b->temp_cap;
+    want = want > n ? want : n;
     msiz_free(b->rows);
     msiz_free(b->vals);
+    b->temp_alloc = 0;
     b->rows = msiz_malloc(want * sizeof *b->rows);
     b->vals = msiz_malloc(want * sizeof *b->vals);
     if (!b->rows || !b->vals)
         return msiz_fail(MSIZ_E_NOMEM, "out of memory sorting %zu transpose entries", want);
-    b->temp_cap = want;
+    b->temp_alloc = want;
     return MSIZ_OK;
 }
 

@@ -42,7 +42,8 @@ typedef struct msiz_tr_buffer {
     /* sorting: one unit (a column range of a group) at a time */
     int32_t *rows;
     double *vals;
-    size_t temp_cap; /* entries */
+    size_t temp_cap;   /* entries a unit may hold (a single column may exceed it) */
+    size_t temp_alloc; /* entries rows/vals hold now */
 } msiz_tr_buffer;
 
 /* cap_bytes: blocks; temp_entries: the sort's units (12 bytes each). */
