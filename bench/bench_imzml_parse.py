@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Parse time and peak RSS of an imzML header: msizarr against pyimzML (pyimzml==1.5.5).
 
-Generates a processed pair of N spectra with tests/programs/imzml_gen_large (realistic layout,
-about 1.6 KB of XML per spectrum), then runs, each in its own process under /usr/bin/time -v:
+Generates a processed pair of about N 2-peak spectra (a square grid) with imzml_synth --xml
+verbose (an exporter's layout, about 1.6 KB of XML per spectrum), then runs, each in its own process under /usr/bin/time -v:
   - msizarr: imzml_parse_stats (open = parse + checks, then 3 spectra by index)
   - pyimzML: ImzMLParser(path) (parse only)
 Usage: bench/bench_imzml_parse.py [--build build] [--n 1000000] [--tmp /tmp] [--skip-pyimzml]
 Results are recorded in docs/imzml.md ("Benchmark")."""
 import argparse
+import math
 import os
 import pathlib
 import re
@@ -47,9 +48,11 @@ def main():
     args = ap.parse_args()
     build = pathlib.Path(args.build)
     stem = pathlib.Path(args.tmp) / f"bench_imzml_{args.n}"
-    subprocess.run([str(build / "imzml_gen_large"), str(stem), str(args.n)], check=True)
+    side = math.isqrt(args.n - 1) + 1
+    subprocess.run([str(build / "imzml_synth"), "--grid", f"{side}x{side}", "--peaks", "2",
+                    "--xml", "verbose", "--quiet", str(stem)], check=True)
     xml = pathlib.Path(f"{stem}.imzML")
-    print(f"header: {args.n} spectra, {xml.stat().st_size / 1e9:.2f} GB of XML, "
+    print(f"header: {side * side} spectra, {xml.stat().st_size / 1e9:.2f} GB of XML, "
           f"{os.cpu_count()} CPUs")
     try:
         rows = [("msizarr", timed([str(build / "imzml_parse_stats"), str(xml)]))]

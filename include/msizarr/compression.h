@@ -30,7 +30,9 @@ typedef struct msiz_compression {
 
 #define MSIZ_LEVEL_DEFAULT (-1000)
 
-/* zstd level 0, which zstd maps to its default (3), as zarr-python writes by default. */
+/* zstd level 0, which zstd maps to its default (3), as zarr-python writes by default (the
+ * store writes a sparse matrix's X/data at level 2 and X/indices at level 1 while the level is
+ * MSIZ_LEVEL_DEFAULT: faster at about the same size, docs/output-layout.md). */
 MSIZ_API void msiz_compression_init(msiz_compression *c);
 
 /* Parses "zstd", "zstd:5", "gzip", "gzip:6", "blosc-lz4", "blosc-zstd:3", "none". */

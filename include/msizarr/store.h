@@ -42,7 +42,8 @@ typedef struct msiz_table msiz_table;
 
 typedef struct msiz_store_opts {
     int zarr_format;              /* 3 (default) or 2 */
-    msiz_compression compression; /* default: zstd level 0 (zarr-python's default) */
+    msiz_compression compression;    /* default: zstd level 0 (zarr-python's default; X/data 2,
+                                        X/indices 1) */
     msiz_parquet_codec shapes_codec; /* shapes.parquet pages (default: snappy) */
     int threads;                  /* compression worker threads (default 2; 0 = none) */
     int overwrite;                /* replace an existing Zarr store at finish (default 0) */

@@ -55,12 +55,25 @@ static inline uint32_t lower_bound(const double *axis, uint32_t lo, uint32_t hi,
 /* numpy searchsorted side="left" for a non-NaN key. */
 static inline uint32_t bucket_of(const msiz_binner *b, double key);
 
+/* lower_bound without branches on the comparisons (a table bucket holds a few axis values,
+ * and which of them a peak lands on is unpredictable). */
+static inline uint32_t lower_bound_small(const double *axis, uint32_t lo, uint32_t hi, double key)
+{
+    uint32_t base = lo, len = hi - lo;
+    while (len > 1) {
+        uint32_t half = len / 2;
+        base += axis[base + half - 1] < key ? half : 0;
+        len -= half;
+    }
+    return base + (len == 1 && axis[base] < key);
+}
+
 static inline uint32_t search_left(const msiz_binner *b, double key)
 {
     if (!b->lut)
         return lower_bound(b->axis, 0, b->n, key);
     uint32_t k = bucket_of(b, key);
-    uint32_t i = lower_bound(b->axis, b->lut[k], b->lut[k + 1], key);
+    uint32_t i = lower_bound_small(b->axis, b->lut[k], b->lut[k + 1], key);
     while (i > 0 && b->axis[i - 1] >= key)
         i--;
     while (i < b->n && b->axis[i] < key)
@@ -206,11 +219,9 @@ static inline int64_t locate(const msiz_binner *b, double mz)
         if (!(mz >= b->keep_lo && mz <= b->keep_hi))
             return -1;
         uint32_t i = search_left(b, mz);
-        if (i == b->n)
-            i--;
-        if (i > 0 && fabs(axis[i - 1] - mz) < fabs(axis[i] - mz))
-            i--;
-        return i;
+        i -= i == b->n;                 /* beyond the last centre: the outer bin */
+        uint32_t j = i > 0 ? i - 1 : 0; /* no branch: the nearer side is unpredictable */
+        return i - (i > 0 && fabs(axis[j] - mz) < fabs(axis[i] - mz));
     }
     uint32_t i = search_left(b, mz);
     if (i > b->n - 1)
@@ -292,6 +303,26 @@ static inline void prefetch(const msiz_binner *b, const double *mz, size_t k, si
     }
 }
 
+/* Prefetches, for the next `g` peaks, their table entries, then (once those arrived) the axis
+ * values the table points to: a group's cache misses overlap instead of stalling each lookup in
+ * turn (on a 300k-bin axis the lookups are memory-bound; the axis load was half of their time). */
+#define PREFETCH_GROUP 32
+
+static inline void prefetch_group(const msiz_binner *b, const double *mz, size_t g)
+{
+    if (!b->lut)
+        return;
+    uint32_t k[PREFETCH_GROUP];
+    for (size_t j = 0; j < g; j++) {
+        k[j] = bucket_of(b, mz[j]);
+        __builtin_prefetch(b->lut + k[j]);
+    }
+    for (size_t j = 0; j < g; j++) {
+        uint32_t i = b->lut[k[j]];
+        __builtin_prefetch(b->axis + (i < b->n ? i : b->n - 1));
+    }
+}
+
 /* Fast path for peaks in non-decreasing bin order (sorted m/z, the usual case): collisions are
  * consecutive, so summing runs in input order is exactly bincount's order and no scratch is
  * touched. Returns the number of peaks consumed; < m when a bin went down (unsorted input). */
@@ -302,7 +333,8 @@ static size_t map_sorted(const msiz_binner *b, const double *mz, const double *i
     size_t kept = 0, k;
     int64_t last = -1;
     for (k = 0; k < m; k++) {
-        prefetch(b, mz, k, m);
+        if (k % PREFETCH_GROUP == 0)
+            prefetch_group(b, mz + k, m - k < PREFETCH_GROUP ? m - k : PREFETCH_GROUP);
         double x = mz[k];
         if (isnan(x)) {
             ++*nans;

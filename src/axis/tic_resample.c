@@ -91,12 +91,19 @@ static msiz_status grow(void *buf, size_t *cap, size_t need, size_t elem)
 
 /* ---- numpy pieces ---- */
 
-/* Last j with xp[j] <= x for xp[0] <= x <= xp[m-1] (binary_search_with_guess's result). */
+/* Last j with xp[j] <= x for xp[0] <= x <= xp[m-1] (binary_search_with_guess's result). The
+ * axis values come in ascending order, so the answer is usually the guess or a few points past
+ * it: those are tried first (a binary search over 100,000 points for every bin made the profile
+ * benchmark 2x slower); the search covers the rest, with the same result. */
 static size_t last_le(const double *xp, size_t m, double x, size_t guess)
 {
     size_t lo = 0, hi = m;
-    if (guess < m && xp[guess] <= x && (guess + 1 == m || x < xp[guess + 1]))
-        return guess;
+    if (guess < m && xp[guess] <= x) {
+        for (int step = 0; step < 8; step++, guess++)
+            if (guess + 1 == m || x < xp[guess + 1])
+                return guess;
+        lo = guess; /* xp[guess] <= x still holds */
+    }
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (x >= xp[mid])

@@ -304,9 +304,10 @@ void msiz_conv_budget_split(msiz_conv *c)
                                                     : chunk);
     uint64_t zarr_bytes = (uint64_t)c->chunk_elems * per_elem;
     uint64_t budget_bytes = rest - zarr_bytes;
-    /* a batch of spectra takes at most a quarter of what is left (at least one spectrum), and
-     * holds no more than --chunk-size spectra and no more than the input has */
-    uint64_t cap = budget_bytes / 4 / slot;
+    /* a batch of spectra takes at most a 16th of what is left (at least one spectrum): the
+     * pipeline needs only enough to keep the mapping threads busy, the transpose the rest; and
+     * it holds no more than --chunk-size spectra and no more than the input has */
+    uint64_t cap = budget_bytes / 16 / slot;
     uint64_t spectra = c->o->chunk_size < c->n_order ? c->o->chunk_size : c->n_order;
     c->batch_cap = cap < 1 || spectra < 1 ? 1 : cap > spectra ? (size_t)spectra : (size_t)cap;
     budget_bytes -= (uint64_t)c->batch_cap * slot;

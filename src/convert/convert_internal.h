@@ -154,27 +154,40 @@ void msiz_mapper_release(msiz_conv *c, msiz_mapper *m);
 msiz_status msiz_mapper_map(const msiz_conv *c, msiz_mapper *m, msiz_spectrum *sp, uint32_t *idx,
                             double *val, size_t *n);
 
-/* convert_batch.c: spectra read in batches (calling thread) and mapped in parallel. */
+/* convert_batch.c: the bin pass's pipeline. Spectra are read on the calling thread and mapped
+ * by a pool of `threads` mapping threads; two halves of the batch alternate, so that reading
+ * the next half and emitting the previous one overlap the mapping of the current one. */
 typedef struct msiz_batch_slot {
     msiz_spectrum sp;
     uint32_t *idx;
     double *val;
-    size_t n; /* stored entries */
+    size_t n;   /* stored entries */
+    double tic; /* numpy's pairwise sum of val (Thyra's TIC), computed by the mapping thread */
 } msiz_batch_slot;
 
+typedef struct msiz_map_pool msiz_map_pool;
+
 typedef struct msiz_batch {
-    size_t cap; /* slots */
-    msiz_batch_slot *slots;
-    msiz_mapper *mappers; /* one per thread */
-    int threads;
+    size_t cap;             /* slots per half */
+    int halves;             /* 2: pipelined; 1: one thread, or a one-spectrum budget */
+    msiz_batch_slot *slots; /* halves * cap */
+    msiz_map_pool *pool;
+    void *args;
+    int pool_ready;
 } msiz_batch;
+
+/* Receives slots[0..n) mapped, the spectra first .. first+n-1 of the pass, in order. */
+typedef msiz_status (*msiz_batch_emit_fn)(void *ctx, msiz_batch_slot *slots, size_t n,
+                                          uint64_t first);
 
 /* Bytes one slot needs (spectrum arrays and mapped entries). */
 size_t msiz_batch_slot_bytes(const msiz_conv *c);
+/* cap: slots in all (both halves together), so the memory is that of cap slots. */
 msiz_status msiz_batch_init(msiz_conv *c, msiz_batch *b, size_t cap);
 void msiz_batch_release(msiz_conv *c, msiz_batch *b);
-/* Reads spectra[0..n) (n <= cap) into the slots and maps them on the batch's threads. */
-msiz_status msiz_batch_run(msiz_conv *c, msiz_batch *b, const uint64_t *spectra, size_t n);
+/* Reads spectra[0..total), maps them and hands them to emit in order, a half at a time. */
+msiz_status msiz_batch_pass(msiz_conv *c, msiz_batch *b, const uint64_t *spectra, uint64_t total,
+                            msiz_batch_emit_fn emit, void *ctx);
 
 /* convert_table.c: one table (and its image and shapes) for spectra order[lo..hi). */
 msiz_status msiz_conv_write_plane(msiz_conv *c, int plane, uint64_t lo, uint64_t hi);

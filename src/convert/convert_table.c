@@ -80,7 +80,7 @@ static msiz_status emit_row(msiz_conv *c, plane *p, int64_t key, const msiz_batc
 {
     size_t k = s->n;
     uint64_t cell = p->index < 0 ? (uint64_t)key : (uint64_t)key % p->cells;
-    c->tic[cell] = msiz_pairwise_sum(s->val, k); /* numpy's np.sum order: Thyra's TIC */
+    c->tic[cell] = s->tic; /* numpy's np.sum order: Thyra's TIC */
     for (size_t j = 0; j < k; j++)
         c->average[s->idx[j]] += s->val[j];
     uint32_t row = (uint32_t)c->n_rows;
@@ -97,25 +97,38 @@ static msiz_status emit_row(msiz_conv *c, plane *p, int64_t key, const msiz_batc
     return msiz_table_x_append(p->t, c->idx32, s->val, k);
 }
 
+typedef struct row_sink {
+    msiz_conv *c;
+    plane *p;
+    uint64_t lo, hi;
+    struct timespec start;
+} row_sink;
+
+static msiz_status take_rows(void *ctx, msiz_batch_slot *slots, size_t n, uint64_t first)
+{
+    row_sink *k = ctx;
+    msiz_conv *c = k->c;
+    for (size_t j = 0; j < n; j++) {
+        c->plane_spectra++;
+        if (slots[j].n > 0) {
+            msiz_status status = emit_row(c, k->p, c->key[c->order[k->lo + first + j]], &slots[j]);
+            if (status < 0)
+                return status;
+        }
+    }
+    return msiz_conv_tick(c, "bin", k->p->index, first + n, k->hi - k->lo, &k->start, 0);
+}
+
 /* Spectra of the plane in grid order, batch by batch; rows emitted in that order. */
 static msiz_status bin_pass(msiz_conv *c, plane *p, uint64_t lo, uint64_t hi)
 {
     msiz_status status = MSIZ_OK;
     msiz_batch b;
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    row_sink k = {c, p, lo, hi, {0, 0}};
+    clock_gettime(CLOCK_MONOTONIC, &k.start);
     MSIZ_TRY(msiz_batch_init(c, &b, c->batch_cap));
-    for (uint64_t i = lo; i < hi; i += b.cap) {
-        size_t n = (size_t)(hi - i < b.cap ? hi - i : b.cap);
-        MSIZ_TRY(msiz_batch_run(c, &b, c->order + i, n));
-        for (size_t j = 0; j < n; j++) {
-            c->plane_spectra++;
-            if (b.slots[j].n > 0)
-                MSIZ_TRY(emit_row(c, p, c->key[c->order[i + j]], &b.slots[j]));
-        }
-        MSIZ_TRY(msiz_conv_tick(c, "bin", p->index, i - lo + n, hi - lo, &start, 0));
-    }
-    MSIZ_TRY(msiz_conv_tick(c, "bin", p->index, hi - lo, hi - lo, &start, 1));
+    MSIZ_TRY(msiz_batch_pass(c, &b, c->order + lo, hi - lo, take_rows, &k));
+    MSIZ_TRY(msiz_conv_tick(c, "bin", p->index, hi - lo, hi - lo, &k.start, 1));
     MSIZ_FAIL_IF(c->n_rows == 0, MSIZ_E_FORMAT,
                  "%s: no peak falls inside the requested m/z range %.6f-%.6f%s: nothing to store",
                  c->input, c->keep_min, c->keep_max, p->index >= 0 ? " in this plane" : "");

@@ -1,15 +1,16 @@
 /*
  * External-memory transpose (see transpose.h).
  *
- * In memory: entries (row, col, value) are buffered in row order; at the end a stable counting
- * sort by column gives every column with its rows ascending.
+ * In memory: entries are buffered as compact items (8 bytes, 16 for a value that is not a
+ * float32) grouped by column range in row order (transpose_buffer.c); at the end each group is
+ * counting-sorted by column and its columns emitted, so rows ascend within every column.
  *
- * Spilled: whenever the buffer is full it is counting-sorted by column and appended to one spill
- * file as a run: the run's column prefix sums (u64[n_cols + 1]), its row ids (u32[n]) and its
- * values (f64[n]), in column order. Runs cover consecutive row ranges. At the end the columns
- * are emitted in blocks that fit the budget: for each block, each run's slice (contiguous
- * thanks to the sort) is read in run order, so rows stay ascending within every column. Every
- * entry is written once and read once.
+ * Spilled: whenever the buffer is full it is sorted the same way and appended to one spill file
+ * as a run: its sorted units ("pieces": a group, or part of a large one), each with its row ids
+ * (i32) then its values (f64), then the run's column starts (u64[n_cols + 1]). Runs cover
+ * consecutive row ranges. At the end the columns are emitted in blocks that fit the budget: for
+ * each block, each run's slice is read piece by piece in run order, so rows stay ascending
+ * within every column. Every spilled entry is written once and read once (12 bytes).
  */
 #include "sparse/transpose_internal.h"
 
@@ -81,84 +82,69 @@ msiz_status msiz_transpose_new(uint64_t n_cols, size_t budget, msiz_spill *spill
     t->spill = spill;
     t->n_cols = n_cols;
     t->budget = budget < MIN_BUDGET ? MIN_BUDGET : budget;
-    t->cap = t->budget / MSIZ_TRANSPOSE_BYTES_PER_ENTRY;
+    /* a 32nd of the budget sorts one unit at a time (12 bytes an entry), the rest holds items */
+    size_t temp = t->budget / 32 / 12;
+    size_t items = t->budget - 12 * (temp < 4096 ? 4096 : temp);
     /* a run writes 8 bytes per column: worth it only when runs are much longer than that */
-    t->run_mode = t->cap >= 2 * n_cols;
+    t->run_mode = items / 8 >= 2 * n_cols;
     t->last_row = -1;
     t->counts = msiz_calloc(n_cols, sizeof *t->counts);
     t->prefix = msiz_calloc(n_cols + 1, sizeof *t->prefix);
-    if (!t->counts || !t->prefix) {
+    msiz_status status = t->counts && t->prefix
+                             ? msiz_tr_buffer_init(&t->buf, n_cols, items, temp)
+                             : msiz_fail(MSIZ_E_NOMEM, "out of memory for %llu column counters",
+                                         (unsigned long long)n_cols);
+    if (status < 0) {
         msiz_transpose_free(t);
-        return msiz_fail(MSIZ_E_NOMEM, "out of memory for %llu column counters",
-                         (unsigned long long)n_cols);
+        return status;
     }
     *out = t;
     return MSIZ_OK;
 }
 
-static msiz_status open_spill(msiz_transpose *t)
+/* Writes one sorted unit of a run: its row ids, then its values. */
+static msiz_status write_piece(void *ctx, uint64_t lo, uint64_t hi, uint64_t base,
+                               const uint64_t *prefix, const int32_t *rows, const double *vals,
+                               size_t n)
 {
-    msiz_status status = msiz_spill_file_open(t->spill, "transpose-runs", 0, &t->file);
+    msiz_transpose *t = ctx;
+    run *r = &t->runs[t->n_runs - 1];
+    (void)hi;
+    (void)prefix;
+    if (n == 0)
+        return MSIZ_OK;
+    msiz_status status = msiz_grow((void **)&r->pieces, &r->pieces_cap, r->n_pieces + 1,
+                                   sizeof *r->pieces, (size_t)1 << 30);
     if (status < 0)
-        return status;
-    t->run_rows = msiz_malloc(t->cap * sizeof *t->run_rows);
-    t->run_vals = msiz_malloc(t->cap * sizeof *t->run_vals);
-    if (!t->run_rows || !t->run_vals)
-        return msiz_fail(MSIZ_E_NOMEM, "out of memory for the transpose's run buffers");
-    return MSIZ_OK;
+        return msiz_fail_context(status, "transpose: pieces of a spill run");
+    r->pieces[r->n_pieces++] = (msiz_tr_piece){lo, base};
+    status = msiz_spill_file_write(t->file, rows, n * sizeof *rows);
+    return status < 0 ? status : msiz_spill_file_write(t->file, vals, n * sizeof *vals);
 }
 
-/* Sorts the buffer by column into run_rows/run_vals; prefix[c] = start of column c. */
-static void sort_buffer(msiz_transpose *t)
-{
-    uint64_t *p = t->prefix;
-    memset(p, 0, (t->n_cols + 1) * sizeof *p);
-    for (size_t i = 0; i < t->n_buf; i++)
-        p[t->buf[i].col + 1]++;
-    for (uint64_t c = 0; c < t->n_cols; c++)
-        p[c + 1] += p[c];
-    for (size_t i = 0; i < t->n_buf; i++) {
-        uint64_t slot = p[t->buf[i].col]++;
-        t->run_rows[slot] = (int32_t)t->buf[i].row;
-        t->run_vals[slot] = t->buf[i].val;
-    }
-    /* p[c] is now the end of column c: shift back to starts */
-    memmove(p + 1, p, t->n_cols * sizeof *p);
-    p[0] = 0;
-}
-
-/* Writes the buffer as one run: prefix sums, row ids, values. */
+/* Writes the buffer as one run: its sorted units, then its column starts. */
 static msiz_status spill(msiz_transpose *t)
 {
     msiz_status status = MSIZ_OK;
     if (!t->file)
-        MSIZ_TRY(open_spill(t));
+        MSIZ_TRY(msiz_spill_file_open(t->spill, "transpose-runs", 0, &t->file));
     status = msiz_grow((void **)&t->runs, &t->runs_capacity, t->n_runs + 1, sizeof *t->runs,
                        (size_t)1 << 30);
     if (status < 0)
         return msiz_fail_context(status, "transpose: spill runs");
-    sort_buffer(t);
-    size_t n = t->n_buf;
+    t->runs[t->n_runs] = (run){t->spilled_bytes, t->buf.n, NULL, 0, 0};
+    t->n_runs++; /* its pieces belong to it from now on */
+    MSIZ_TRY(msiz_tr_buffer_sort(&t->buf, t->prefix, t->counts, write_piece, t));
     MSIZ_TRY(msiz_spill_file_write(t->file, t->prefix, (t->n_cols + 1) * sizeof *t->prefix));
-    MSIZ_TRY(msiz_spill_file_write(t->file, t->run_rows, n * sizeof *t->run_rows));
-    MSIZ_TRY(msiz_spill_file_write(t->file, t->run_vals, n * sizeof *t->run_vals));
-    t->runs[t->n_runs++] = (run){t->spilled_bytes, n};
-    t->spilled_bytes += (t->n_cols + 1) * sizeof *t->prefix + n * 12;
-    t->n_buf = 0;
+    t->spilled_bytes += (t->n_cols + 1) * sizeof *t->prefix + t->buf.n * 12;
+    msiz_tr_buffer_clear(&t->buf);
 cleanup:
     return status;
 }
 
-static msiz_status buffer_room(msiz_transpose *t)
+/* The buffer is full: spill it as a sorted run or as raw entries. */
+static msiz_status spill_buffer(msiz_transpose *t)
 {
-    if (t->n_buf < t->buf_capacity)
-        return MSIZ_OK;
-    msiz_status status =
-        msiz_grow((void **)&t->buf, &t->buf_capacity, t->n_buf + 1, sizeof *t->buf, t->cap);
-    if (status == MSIZ_OK)
-        return MSIZ_OK;
-    if (status != MSIZ_E_LIMIT) /* at the cap the buffer spills; below it memory ran out */
-        return msiz_fail_context(status, "transpose buffer");
     return t->run_mode ? spill(t) : msiz_transpose_spill_raw(t);
 }
 
@@ -169,14 +155,19 @@ msiz_status msiz_transpose_add_row(msiz_transpose *t, uint32_t row, const uint32
         return msiz_fail(MSIZ_E_ARG, "transpose: row %u after row %lld", row,
                          (long long)t->last_row);
     t->last_row = row;
+    if (n > 0 && !msiz_tr_buffer_fits_row(&t->buf, row)) {
+        msiz_status status = spill_buffer(t);
+        if (status < 0)
+            return status;
+    }
     for (size_t i = 0; i < n; i++) {
         if (cols[i] >= t->n_cols)
             return msiz_fail(MSIZ_E_ARG, "transpose: column %u out of range", cols[i]);
-        msiz_status status = buffer_room(t);
+        msiz_status status = msiz_tr_buffer_push(&t->buf, row, cols[i], vals[i]);
+        if (status == MSIZ_END && (status = spill_buffer(t)) == MSIZ_OK)
+            status = msiz_tr_buffer_push(&t->buf, row, cols[i], vals[i]);
         if (status < 0)
             return status;
-        t->buf[t->n_buf++] = (entry){row, cols[i], vals[i]};
-        t->counts[cols[i]]++;
     }
     t->nnz += n;
     return MSIZ_OK;
@@ -184,38 +175,88 @@ msiz_status msiz_transpose_add_row(msiz_transpose *t, uint32_t row, const uint32
 
 /* ---- emitting ---- */
 
+typedef struct column_emit {
+    msiz_column_fn fn;
+    void *ctx;
+} column_emit;
+
+/* Emits the columns of one sorted unit. */
+static msiz_status emit_unit(void *ctx, uint64_t lo, uint64_t hi, uint64_t base,
+                             const uint64_t *prefix, const int32_t *rows, const double *vals,
+                             size_t n)
+{
+    column_emit *e = ctx;
+    for (uint64_t c = lo; c < hi; c++) {
+        uint64_t at = prefix[c] - base, end = c + 1 < hi ? prefix[c + 1] - base : n;
+        msiz_status status = e->fn(e->ctx, c, rows + at, vals + at, (size_t)(end - at));
+        if (status < 0)
+            return status;
+    }
+    return MSIZ_OK;
+}
+
+/* Nothing spilled: the buffer is sorted and emitted unit by unit. */
 static msiz_status emit_in_memory(msiz_transpose *t, msiz_column_fn fn, void *ctx)
 {
-    sorter so = {0};
-    msiz_status status = msiz_sorter_init(t, &so, t->n_buf, 0, t->n_cols);
-    for (size_t i = 0; status == MSIZ_OK && i < t->n_buf; i++)
-        msiz_sorter_put(&so, t->buf[i].col, (int32_t)t->buf[i].row, t->buf[i].val);
-    if (status == MSIZ_OK)
-        status = msiz_sorter_emit(t, &so, fn, ctx);
-    msiz_sorter_free(&so);
+    column_emit e = {fn, ctx};
+    return msiz_tr_buffer_sort(&t->buf, t->prefix, t->counts, emit_unit, &e);
+}
+
+/* The piece of run r holding column col: the last one starting at or before it. */
+static size_t piece_of(const run *r, uint64_t col)
+{
+    size_t a = 0, z = r->n_pieces; /* pieces[a].col <= col < pieces[z].col */
+    while (z - a > 1) {
+        size_t m = (a + z) / 2;
+        if (r->pieces[m].col <= col)
+            a = m;
+        else
+            z = m;
+    }
+    return a;
+}
+
+/* Puts entries [from, to) of run r (all in piece q) into the sorter, READ_BLOCK at a time;
+ * p[0 .. hi-lo] are the run's starts of columns lo .. hi, *col the column of entry `from`. */
+static msiz_status put_piece(msiz_transpose *t, const run *r, size_t q, uint64_t from, uint64_t to,
+                             const uint64_t *p, uint64_t lo, uint64_t *col, sorter *so,
+                             int32_t *rows, double *vals)
+{
+    uint64_t first = r->pieces[q].first;
+    uint64_t end = q + 1 < r->n_pieces ? r->pieces[q + 1].first : r->n;
+    uint64_t rows_at = r->offset + 12 * first, vals_at = rows_at + 4 * (end - first);
+    msiz_status status = MSIZ_OK;
+    for (uint64_t pos = from; status == MSIZ_OK && pos < to; pos += READ_BLOCK) {
+        size_t k = (size_t)(to - pos < READ_BLOCK ? to - pos : READ_BLOCK);
+        status = msiz_spill_file_read(t->file, rows, k * 4, rows_at + 4 * (pos - first));
+        if (status == MSIZ_OK)
+            status = msiz_spill_file_read(t->file, vals, k * 8, vals_at + 8 * (pos - first));
+        for (size_t j = 0; status == MSIZ_OK && j < k; j++) {
+            while (pos + j >= p[*col + 1 - lo])
+                ++*col;
+            msiz_sorter_put(so, *col, rows[j], vals[j]);
+        }
+    }
     return status;
 }
 
-/* Puts run r's entries of columns [lo, hi) into the sorter, READ_BLOCK at a time. */
+/* Puts run r's entries of columns [lo, hi) into the sorter, piece by piece. */
 static msiz_status put_run_slice(msiz_transpose *t, const run *r, uint64_t lo, uint64_t hi,
                                  sorter *so, int32_t *rows, double *vals)
 {
-    uint64_t *p = t->prefix; /* p[0 .. hi-lo]: the run's offsets of columns lo .. hi */
+    uint64_t *p = t->prefix; /* p[0 .. hi-lo]: the run's starts of columns lo .. hi */
+    uint64_t starts_at = r->offset + 12 * r->n;
     msiz_status status =
-        msiz_spill_file_read(t->file, p, (hi - lo + 1) * sizeof *p, r->offset + lo * sizeof *p);
-    uint64_t rows_at = r->offset + (t->n_cols + 1) * sizeof *p;
-    uint64_t vals_at = rows_at + r->n * sizeof *rows;
+        msiz_spill_file_read(t->file, p, (hi - lo + 1) * sizeof *p, starts_at + lo * sizeof *p);
     uint64_t col = lo;
-    for (uint64_t pos = p[0]; status == MSIZ_OK && pos < p[hi - lo]; pos += READ_BLOCK) {
-        size_t k = (size_t)(p[hi - lo] - pos < READ_BLOCK ? p[hi - lo] - pos : READ_BLOCK);
-        status = msiz_spill_file_read(t->file, rows, k * sizeof *rows, rows_at + pos * 4);
-        if (status == MSIZ_OK)
-            status = msiz_spill_file_read(t->file, vals, k * sizeof *vals, vals_at + pos * 8);
-        for (size_t j = 0; status == MSIZ_OK && j < k; j++) {
-            while (pos + j >= p[col + 1 - lo])
-                col++;
-            msiz_sorter_put(so, col, rows[j], vals[j]);
-        }
+    for (uint64_t pos = p[0]; status == MSIZ_OK && pos < p[hi - lo];) {
+        while (p[col + 1 - lo] == pos) /* skip to the column of entry pos */
+            col++;
+        size_t q = piece_of(r, col);
+        uint64_t piece_end = q + 1 < r->n_pieces ? r->pieces[q + 1].first : r->n;
+        uint64_t to = piece_end < p[hi - lo] ? piece_end : p[hi - lo];
+        status = put_piece(t, r, q, pos, to, p, lo, &col, so, rows, vals);
+        pos = to;
     }
     return status;
 }
@@ -265,15 +306,9 @@ msiz_status msiz_transpose_finish(msiz_transpose *t, msiz_column_fn fn, void *ct
         return emit_in_memory(t, fn, ctx);
     if (!t->run_mode)
         return msiz_transpose_emit_raw(t, fn, ctx);
-    msiz_status status = t->n_buf ? spill(t) : MSIZ_OK;
+    msiz_status status = t->buf.n ? spill(t) : MSIZ_OK;
     /* give the buffers back before the blocks take their share of the budget */
-    msiz_free(t->buf);
-    msiz_free(t->run_rows);
-    msiz_free(t->run_vals);
-    t->buf = NULL;
-    t->run_rows = NULL;
-    t->run_vals = NULL;
-    t->n_buf = t->buf_capacity = 0;
+    msiz_tr_buffer_release(&t->buf);
     return status < 0 ? status : emit_runs(t, fn, ctx);
 }
 
@@ -297,11 +332,11 @@ void msiz_transpose_free(msiz_transpose *t)
     if (!t)
         return;
     msiz_spill_file_close(t->file);
-    msiz_free(t->buf);
-    msiz_free(t->run_rows);
-    msiz_free(t->run_vals);
+    msiz_tr_buffer_destroy(&t->buf);
     msiz_free(t->prefix);
     msiz_free(t->counts);
+    for (size_t r = 0; r < t->n_runs; r++)
+        msiz_free(t->runs[r].pieces);
     msiz_free(t->runs);
     msiz_free(t);
 }

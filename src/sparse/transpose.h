@@ -2,8 +2,9 @@
  * External-memory transpose for building CSC from rows: rows arrive in ascending order with
  * their (column, value) entries; columns come out in ascending order with row ids ascending.
  *
- * Entries are held in memory up to a budget; beyond it each full buffer is sorted by column and
- * written as a run to a temporary file; at the end, blocks of columns that fit the budget are
+ * Entries are held in memory up to a budget (8 bytes each when the value is a float32, 16
+ * otherwise); beyond it each full buffer is sorted by column and written as a run to a temporary
+ * file; at the end, blocks of columns that fit the budget are
  * read back from every run in run order and counting-sorted (stable, so row ids stay
  * ascending). Every spilled entry is written once and read once (12 bytes, plus 8 bytes per
  * column per run). The result is the same whatever the budget. Spilled files live in the run's
@@ -19,9 +20,6 @@
 #include "msizarr/msizarr.h"
 
 typedef struct msiz_transpose msiz_transpose;
-
-/* Bytes of budget per buffered entry (16 in the buffer, 12 in the sort output of a run). */
-#define MSIZ_TRANSPOSE_BYTES_PER_ENTRY 28
 
 /* n_cols columns; `budget` bytes for entry buffers (at least 256 KiB is used); files beyond it go
  * to `spill` (borrowed: it must outlive the transpose). */
@@ -44,7 +42,7 @@ MSIZ_NODISCARD msiz_status msiz_transpose_finish(msiz_transpose *t, msiz_column_
 uint64_t msiz_transpose_nnz(const msiz_transpose *t);
 uint64_t msiz_transpose_spilled_bytes(const msiz_transpose *t);
 
-/* Stored entries per column (valid after all rows were added; n_cols values). */
+/* Stored entries per column (n_cols values; complete once msiz_transpose_finish returned). */
 const uint64_t *msiz_transpose_column_counts(const msiz_transpose *t);
 
 /* Frees memory and removes temporary files; NULL is fine. */

@@ -11,6 +11,7 @@
 #define MAX_FANOUT       64
 #define READ_BLOCK       ((size_t)4096)
 #define MIN_WRITE_BUFFER ((size_t)4096)
+#define RAW_WRITE_BUFFER ((size_t)64 << 10) /* the buffer's blocks are 4 KiB */
 
 typedef msiz_tr_entry entry;
 typedef msiz_spill_file spill_file;
@@ -23,13 +24,14 @@ static uint64_t entries_in(const spill_file *f)
 msiz_status msiz_transpose_spill_raw(msiz_transpose *t)
 {
     if (!t->file) {
-        msiz_status status = msiz_spill_file_open(t->spill, "transpose-raw", 0, &t->file);
+        msiz_status status =
+            msiz_spill_file_open(t->spill, "transpose-raw", RAW_WRITE_BUFFER, &t->file);
         if (status < 0)
             return status;
     }
-    msiz_status status = msiz_spill_file_write(t->file, t->buf, t->n_buf * sizeof *t->buf);
-    t->spilled_bytes += t->n_buf * sizeof *t->buf;
-    t->n_buf = 0;
+    msiz_status status = msiz_tr_buffer_write(&t->buf, t->file, t->counts);
+    t->spilled_bytes += t->buf.n * sizeof(entry);
+    msiz_tr_buffer_clear(&t->buf);
     return status;
 }
 
@@ -162,10 +164,10 @@ static msiz_status process_range(msiz_transpose *t, spill_file *in, uint64_t lo,
 
 msiz_status msiz_transpose_emit_raw(msiz_transpose *t, msiz_column_fn fn, void *ctx)
 {
-    msiz_status status = t->n_buf ? msiz_transpose_spill_raw(t) : MSIZ_OK;
-    msiz_free(t->buf); /* give the buffer back before the distribution passes */
-    t->buf = NULL;
-    t->n_buf = t->buf_capacity = 0;
+    msiz_status status = t->buf.n ? msiz_transpose_spill_raw(t) : MSIZ_OK;
+    msiz_tr_buffer_release(&t->buf); /* give the buffer back before the distribution passes */
+    if (status == MSIZ_OK)
+        status = msiz_spill_file_seal(t->file); /* and its write buffer */
     if (status < 0)
         return status;
     return process_range(t, t->file, 0, t->n_cols, fn, ctx);

@@ -2,6 +2,7 @@
 spatialdata: the table validates, instance ids equal the shapes index, obs rows in ascending grid
 order, X canonical, sum(TIC) == sum(X), TIC zero outside acquired pixels; zarr v2 and v3 decode to
 the same arrays, CSC and CSR to the same matrix."""
+import json
 import math
 import pathlib
 import sqlite3
@@ -151,3 +152,28 @@ def test_two_precision_terms_fails_cleanly(build_dir, tmp_path):
     assert len(proc.stderr.strip().splitlines()) <= 3, proc.stderr
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def zstd_levels(store):
+    """{array: zstd level} of the table's X arrays (v3 metadata)."""
+    x = pathlib.Path(store) / "tables" / "msi_dataset_z0" / "X"
+    out = {}
+    for name in ("data", "indices", "indptr"):
+        meta = json.loads((x / name / "zarr.json").read_text())
+        out[name] = next(c["configuration"]["level"] for c in meta["codecs"]
+                         if c["name"] == "zstd")
+    return out
+
+
+def test_x_zstd_levels(build_dir, tmp_path):
+    """X/data and X/indices get their own zstd levels unless a level is given (faster at about
+    the same size, docs/output-layout.md); the arrays decode the same either way."""
+    src = IMZML[0]
+    convert(build_dir, src, tmp_path / "default.zarr")
+    convert(build_dir, src, tmp_path / "three.zarr", "--compression", "zstd:3")
+    convert(build_dir, src, tmp_path / "named.zarr", "--compression", "zstd")
+    assert zstd_levels(tmp_path / "default.zarr") == {"data": 2, "indices": 1, "indptr": 0}
+    assert zstd_levels(tmp_path / "named.zarr") == {"data": 2, "indices": 1, "indptr": 0}
+    assert zstd_levels(tmp_path / "three.zarr") == {"data": 3, "indices": 3, "indptr": 3}
+    assert_same_store(snapshot(tmp_path / "default.zarr"), snapshot(tmp_path / "three.zarr"),
+                      "zstd levels", attrs=False)

@@ -53,9 +53,10 @@ static int has_entry(uint32_t r, uint32_t c)
     return (h * 0x9E3779B97F4A7C15ull >> 61) == 0 || c == 5;
 }
 
+/* A third of the values are not float32 numbers (stored as two items in the buffer). */
 static double value_of(uint32_t r, uint32_t c)
 {
-    return (double)r * 1000.0 + c + 0.5;
+    return (double)r * 1000.0 + c + ((r + c) % 3 == 0 ? 0.1 : 0.5);
 }
 
 static void add_rows(msiz_transpose *t)
@@ -126,6 +127,8 @@ static void test_columns_exact(void **state)
     }
 }
 
+#define HEAVY_ROWS 60000 /* more than 256 KiB holds */
+
 typedef struct heavy_ctx {
     uint64_t next_col, seen;
     int ok;
@@ -136,7 +139,7 @@ static msiz_status heavy_column(void *ctx, uint64_t col, const int32_t *rows, co
 {
     heavy_ctx *k = ctx;
     k->ok &= col == k->next_col++;
-    k->ok &= col == 50000 ? n == 20000 : n == 0;
+    k->ok &= col == 50000 ? n == HEAVY_ROWS : n == 0;
     for (size_t i = 0; i < n; i++)
         k->ok &= rows[i] == (int32_t)i && vals[i] == (double)i + 1;
     k->seen += n;
@@ -150,7 +153,7 @@ static void test_heavy_column_after_empty_ones(void **state)
     fixture *f = *state;
     msiz_transpose *t = NULL;
     assert_int_equal(msiz_transpose_new(100000, (size_t)256 << 10, f->spill, &t), MSIZ_OK);
-    for (uint32_t r = 0; r < 20000; r++) {
+    for (uint32_t r = 0; r < HEAVY_ROWS; r++) {
         uint32_t col = 50000;
         double v = (double)r + 1;
         assert_int_equal(msiz_transpose_add_row(t, r, &col, &v, 1), MSIZ_OK);
@@ -158,10 +161,73 @@ static void test_heavy_column_after_empty_ones(void **state)
     heavy_ctx k = {0, 0, 1};
     assert_int_equal(msiz_transpose_finish(t, heavy_column, &k), MSIZ_OK);
     assert_true(k.ok);
-    assert_int_equal(k.seen, 20000);
+    assert_int_equal(k.seen, HEAVY_ROWS);
     assert_int_equal(k.next_col, 100000);
     assert_true(msiz_transpose_spilled_bytes(t) > 0);
     msiz_transpose_free(t);
+}
+
+/* Values the buffer must keep bit for bit: float32 numbers (one item) and the rest (two). */
+static const uint64_t ODD_BITS[] = {
+    0x8000000000000000ull, /* -0.0 */
+    0x7ff8000000000123ull, /* a NaN with a payload */
+    0x7e37e43c8800759cull, /* 1e300 */
+    0x0000000000000fa0ull, /* a subnormal */
+    0x47efffffe0000000ull, /* FLT_MAX */
+    0x47efffffe0000001ull, /* just above it */
+    0x36a0000000000000ull, /* the smallest float32 subnormal */
+    0xfff0000000000000ull, /* -Inf */
+};
+#define N_ODD (sizeof ODD_BITS / sizeof ODD_BITS[0])
+
+typedef struct bits_ctx {
+    uint64_t col, rows_seen;
+    int ok;
+} bits_ctx;
+
+static msiz_status bits_column(void *ctx, uint64_t col, const int32_t *rows, const double *vals,
+                               size_t n)
+{
+    bits_ctx *k = ctx;
+    k->ok &= col == k->col++;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b;
+        memcpy(&b, &vals[i], 8);
+        /* row r holds ODD_BITS[(r + col) % N_ODD] in columns col = 0 .. 9 */
+        uint32_t r = (uint32_t)rows[i]; /* row ids beyond INT32_MAX come back as int32 bits */
+        k->ok &= b == ODD_BITS[((uint64_t)r + col) % N_ODD];
+        k->ok &= i == 0 || r > (uint32_t)rows[i - 1];
+    }
+    k->rows_seen += n;
+    return MSIZ_OK;
+}
+
+/* Exact values come back bit for bit, in memory and spilled; rows far apart (beyond what one
+ * buffered run can number) force a spill and keep their ids. */
+static void test_values_and_row_ids_exact(void **state)
+{
+    fixture *f = *state;
+    size_t budgets[] = {(size_t)64 << 20, (size_t)256 << 10};
+    for (size_t b = 0; b < 2; b++) {
+        msiz_transpose *t = NULL;
+        assert_int_equal(msiz_transpose_new(10, budgets[b], f->spill, &t), MSIZ_OK);
+        uint32_t cols[10];
+        double vals[10];
+        uint32_t rows[] = {0, 1, 2, 40000, 40001, 3000000000u, 3000000001u, 4294967295u};
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+            for (uint32_t c = 0; c < 10; c++) {
+                cols[c] = c;
+                memcpy(&vals[c], &ODD_BITS[((uint64_t)rows[i] + c) % N_ODD], 8);
+            }
+            assert_int_equal(msiz_transpose_add_row(t, rows[i], cols, vals, 10), MSIZ_OK);
+        }
+        bits_ctx k = {0, 0, 1};
+        assert_int_equal(msiz_transpose_finish(t, bits_column, &k), MSIZ_OK);
+        assert_true(k.ok);
+        assert_int_equal(k.rows_seen, 80);
+        assert_true(msiz_transpose_spilled_bytes(t) > 0); /* row ids beyond a run's reach */
+        msiz_transpose_free(t);
+    }
 }
 
 static void test_rows_must_ascend(void **state)
@@ -223,6 +289,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_columns_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_heavy_column_after_empty_ones, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_values_and_row_ids_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rows_must_ascend, setup, teardown),
         cmocka_unit_test_setup_teardown(test_temp_files_removed, setup, teardown),
     };
