@@ -241,12 +241,12 @@ class Bench:
                     kept[key] = dict(before["runs"][key], kept_from=before["date"])
                 if key in before.get("skipped", {}):
                     res["skipped"][key] = before["skipped"][key] + f" (run of {before['date']})"
+        self.out.mkdir(parents=True, exist_ok=True)  # the disk check looks at its file system
         why = self.disk_check(name)
         if why:
             res["skipped"]["all"] = why
             print(f"{name}: skipped: {why}")
             return res
-        self.out.mkdir(parents=True, exist_ok=True)
         imzml, ibd, gen_s = self.generate(name)
         res["input_mib"] = (imzml.stat().st_size + ibd.stat().st_size) / MiB
         res["generate_s"] = round(gen_s, 1)
