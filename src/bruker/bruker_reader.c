@@ -230,7 +230,7 @@ static void op_close(msiz_source *src)
     src->impl = NULL;
 }
 
-static const msiz_source_ops bruker_ops = {op_next, op_read, op_rewind, op_close, op_locate};
+static const msiz_source_ops bruker_ops = {op_next, op_read, op_rewind, op_close, op_locate, NULL};
 
 /* ---- opening ---- */
 

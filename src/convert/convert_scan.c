@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "convert/convert_internal.h"
+#include "source/source_scan.h"
 
 static const int64_t *g_sort_keys; /* qsort has no context argument */
 
@@ -114,7 +115,9 @@ static msiz_status read_all(msiz_conv *c, uint8_t *seen)
             MSIZ_TRY(msiz_source_locate(c->src, i, &c->sp)); /* the length, before buffers */
             if (c->sp.n > room)
                 MSIZ_TRY(msiz_conv_refuse_spectrum(c, i, c->sp.n));
-            MSIZ_TRY(msiz_source_read(c->src, i, &c->sp));
+            /* the union axis filters on intensities; the range needs only m/z */
+            MSIZ_TRY(c->uaxis ? msiz_source_read(c->src, i, &c->sp)
+                              : msiz_source_read_mz(c->src, i, &c->sp));
             if (need_range)
                 MSIZ_TRY(widen_range(c, &c->sp));
         } else {

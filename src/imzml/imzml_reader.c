@@ -67,6 +67,20 @@ cleanup:
     return status;
 }
 
+static msiz_status imzml_read_mz(msiz_source *src, uint64_t index, msiz_spectrum *sp)
+{
+    msiz_status status = MSIZ_OK;
+    imzml_reader *r = src->impl;
+    const imzml_rec *rec = &r->hdr->recs[index];
+    MSIZ_TRY(msiz_spectrum_reserve(sp, rec->len, r->max_peaks));
+    MSIZ_TRY(read_mz(r, rec, sp->mz));
+    fill_position(r, index, sp);
+cleanup:
+    if (status < 0)
+        msiz_fail_context(status, "%s: spectrum %llu", r->path, (unsigned long long)index);
+    return status;
+}
+
 static msiz_status imzml_next(msiz_source *src, msiz_spectrum *sp)
 {
     imzml_reader *r = src->impl;
@@ -117,5 +131,5 @@ static void imzml_close(msiz_source *src)
     src->impl = NULL;
 }
 
-const msiz_source_ops msiz_imzml_source_ops = {imzml_next, imzml_read, imzml_rewind, imzml_close,
-                                               imzml_locate};
+const msiz_source_ops msiz_imzml_source_ops = {imzml_next,  imzml_read,   imzml_rewind,
+                                               imzml_close, imzml_locate, imzml_read_mz};

@@ -11,6 +11,7 @@
 #include "common/sized.h"
 #include "source/source_internal.h"
 #include "source/source_opts.h"
+#include "source/source_scan.h"
 
 #define MSIZ_DEFAULT_MAX_PEAKS ((size_t)INT32_MAX)
 
@@ -181,22 +182,37 @@ msiz_status msiz_source_next(msiz_source *src, msiz_spectrum *sp)
     return src->ops->next(src, sp);
 }
 
-msiz_status msiz_source_read(msiz_source *src, uint64_t index, msiz_spectrum *sp)
+static msiz_status check_index(const msiz_source *src, uint64_t index)
 {
     if (index >= src->info.n_spectra)
         return msiz_fail(MSIZ_E_ARG, "%s: spectrum index %llu out of range (%llu spectra)",
                          src->info.path, (unsigned long long)index,
                          (unsigned long long)src->info.n_spectra);
+    return MSIZ_OK;
+}
+
+msiz_status msiz_source_read(msiz_source *src, uint64_t index, msiz_spectrum *sp)
+{
+    msiz_status status = check_index(src, index);
+    if (status < 0)
+        return status;
     return src->ops->read(src, index, sp);
 }
 
 msiz_status msiz_source_locate(msiz_source *src, uint64_t index, msiz_spectrum *sp)
 {
-    if (index >= src->info.n_spectra)
-        return msiz_fail(MSIZ_E_ARG, "%s: spectrum index %llu out of range (%llu spectra)",
-                         src->info.path, (unsigned long long)index,
-                         (unsigned long long)src->info.n_spectra);
+    msiz_status status = check_index(src, index);
+    if (status < 0)
+        return status;
     return src->ops->locate ? src->ops->locate(src, index, sp) : src->ops->read(src, index, sp);
+}
+
+msiz_status msiz_source_read_mz(msiz_source *src, uint64_t index, msiz_spectrum *sp)
+{
+    msiz_status status = check_index(src, index);
+    if (status < 0)
+        return status;
+    return src->ops->read_mz ? src->ops->read_mz(src, index, sp) : src->ops->read(src, index, sp);
 }
 
 msiz_status msiz_source_rewind(msiz_source *src)

@@ -11,6 +11,9 @@ typedef struct msiz_source_ops {
     void (*close)(msiz_source *src); /* frees the backend state (not the msiz_source) */
     /* Optional: position fields and n of spectrum `index` without its data (NULL: read). */
     msiz_status (*locate)(msiz_source *src, uint64_t index, msiz_spectrum *sp);
+    /* Optional: as locate, plus the m/z values; intensities are left as they were (NULL: read).
+     * The scan pass needs only the m/z range: skipping the intensities skips their I/O. */
+    msiz_status (*read_mz)(msiz_source *src, uint64_t index, msiz_spectrum *sp);
 } msiz_source_ops;
 
 struct msiz_source {
