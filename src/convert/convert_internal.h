@@ -27,6 +27,11 @@ typedef struct msiz_filter_counts {
  * column counts); see docs/memory.md. */
 typedef struct msiz_conv {
     const msiz_convert_opts *o;
+    /* progress throttling (convert_progress.c): the pass of the last delivered event */
+    const char *tick_pass;
+    int tick_plane;
+    uint64_t tick_checked; /* done at the last clock reading */
+    double tick_last;      /* seconds into the pass of the last delivered event */
     const char *input, *output;
     msiz_source *src;
     const msiz_source_info *info;
@@ -144,7 +149,7 @@ typedef struct msiz_mapper {
     msiz_bin_stats stats;
     msiz_filter_counts dropped;
     uint64_t first_drop; /* lowest spectrum index with dropped peaks, or UINT64_MAX */
-    uint64_t unsorted; /* spectra whose m/z values are not ascending */
+    uint64_t unsorted;   /* spectra whose m/z values are not ascending */
 } msiz_mapper;
 
 msiz_status msiz_mapper_init(const msiz_conv *c, msiz_mapper *m);

@@ -1,6 +1,7 @@
-/* Cancellation reaches every pass (issue 13 item 4): a conversion asked to stop right after its
- * last binning or transpose step stops at the first of the final writes (obs), not after all of
- * them; the store writer stops its chunks and its shapes pages; nothing is left at the output. */
+/* Progress and cancellation. Cancellation reaches every pass (issue 13 item 4): a conversion asked
+ * to stop right after its last binning or transpose step stops at the first of the final writes
+ * (obs), not after all of them; the store writer stops its chunks and its shapes pages; nothing is
+ * left at the output. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -69,6 +70,46 @@ static void test_csr_stops_after_binning(void **state)
     stops_at_final_writes(MSIZ_SPARSE_CSR, "bin");
 }
 
+typedef struct first_steps {
+    char pass[4][16];
+    uint64_t done[4];
+    int n;
+} first_steps;
+
+static void on_first_step(void *user, const msiz_progress *p)
+{
+    first_steps *f = user;
+    if (f->n > 0 && strcmp(f->pass[f->n - 1], p->pass) == 0)
+        return;
+    if (f->n == 4)
+        return;
+    snprintf(f->pass[f->n], sizeof f->pass[f->n], "%s", p->pass);
+    f->done[f->n++] = p->done;
+}
+
+/* Throttling never hides a pass's start: the first step of each pass is delivered whatever
+ * the previous pass's length (a thread-local "last event" once hid short passes) and whether
+ * or not the step count is a multiple of 256 (the transpose's column 1 was never shown). */
+static void test_progress_first_step_of_each_pass(void **state)
+{
+    (void)state;
+    setup_paths();
+    first_steps f;
+    memset(&f, 0, sizeof f);
+    msiz_convert_opts o;
+    msiz_convert_opts_init(&o);
+    o.progress = on_first_step;
+    o.progress_user = &f;
+    assert_int_equal(msiz_convert(g_in, g_out, &o, NULL), MSIZ_OK);
+    assert_int_equal(f.n, 3);
+    assert_string_equal(f.pass[0], "scan");
+    assert_int_equal(f.done[0], 1);
+    assert_string_equal(f.pass[1], "bin");
+    assert_string_equal(f.pass[2], "transpose");
+    assert_int_equal(f.done[2], 1);
+    assert_int_equal(msiz_remove_tree(g_out), MSIZ_OK);
+}
+
 static msiz_status box(void *ctx, uint64_t i, double b[4], char *id, size_t cap)
 {
     (void)ctx;
@@ -106,6 +147,7 @@ int main(void)
         cmocka_unit_test(test_csc_stops_after_transpose),
         cmocka_unit_test(test_csr_stops_after_binning),
         cmocka_unit_test(test_store_polls),
+        cmocka_unit_test(test_progress_first_step_of_each_pass),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
