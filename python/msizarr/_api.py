@@ -281,6 +281,37 @@ def info(path: StrPath, *, verify_checksums: bool = False) -> Dict[str, Any]:
     return json.loads(text)
 
 
+def report(store: StrPath, html: Optional[StrPath] = None, *, ions: int = 12,
+           overwrite: bool = False) -> pathlib.Path:
+    """Write the QC report of a converted store: ``msizarr report STORE [-o HTML]``.
+
+    One self-contained HTML page (summary, TIC image of every plane, average spectrum with its
+    top peaks, an ion image of each); the store is only read. Open it in a browser, or show it
+    in a notebook with ``IPython.display.IFrame(str(path), width=1000, height=800)``.
+
+    Args:
+        store: a store msizarr wrote (zarr v2 or v3).
+        html: the page; default: beside the store, ``run.zarr`` -> ``run.report.html``.
+        ions: ion images per table, 0 to 100.
+        overwrite: replace ``html`` if it is an earlier msizarr report (never anything else).
+
+    Returns:
+        The page's path.
+
+    Raises:
+        ConversionError: no store, a store this reader cannot read, ``html`` exists and is not
+            an earlier report (or ``overwrite`` is off), ``html`` inside the store, ...
+    """
+    if html is None:
+        base = os.fspath(store).rstrip("/") or "/"
+        if len(base) > 5 and base.endswith(".zarr"):
+            base = base[:-5]
+        html = base + ".report.html"
+    _core.report(store, html, ions=int(ions), overwrite=bool(overwrite), on_log=_on_log,
+                 log_level=_library_log_level())
+    return pathlib.Path(html)
+
+
 def read(path: StrPath) -> "spatialdata.SpatialData":
     """Open a converted store with spatialdata (``pip install msizarr[spatialdata]``)."""
     try:

@@ -25,5 +25,13 @@ def info(
     on_log: Optional[Callable[[int, str], object]] = ...,
     log_level: int = ...,
 ) -> str: ...
+def report(
+    store: Union[str, os.PathLike],
+    html: Union[str, os.PathLike],
+    ions: int = ...,
+    overwrite: bool = ...,
+    on_log: Optional[Callable[[int, str], object]] = ...,
+    log_level: int = ...,
+) -> None: ...
 def option_names() -> List[str]: ...
 def version() -> str: ...

@@ -25,6 +25,7 @@
 
 #include "core.h"
 #include "msizarr/convert.h"
+#include "msizarr/report.h"
 #include "msizarr/source.h"
 
 #define WAKE_MS    50
@@ -381,6 +382,43 @@ static PyObject *core_info(PyObject *self, PyObject *args, PyObject *kwargs)
     return result;
 }
 
+/* ---- report --------------------------------------------------------------------------------- */
+
+static PyObject *core_report(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"store", "html", "ions", "overwrite", "on_log", "log_level", NULL};
+    PyObject *store = NULL, *html = NULL, *on_log = Py_None, *result = NULL;
+    Py_ssize_t ions = 12;
+    int overwrite = 0, log_level = MSIZ_LOG_WARNING;
+    char message[1024] = "";
+    msiz_status st;
+    (void)self;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&O&|npOi", kwlist, PyUnicode_FSConverter,
+                                     &store, PyUnicode_FSConverter, &html, &ions, &overwrite,
+                                     &on_log, &log_level))
+        goto cleanup;
+    if (ions < 0) { /* the library refuses more than 100; a negative count is no size_t */
+        PyErr_SetString(PyExc_ValueError, "ions: a count from 0 to 100");
+        goto cleanup;
+    }
+    msiz_report_opts opts;
+    msiz_report_opts_init(&opts);
+    opts.ions = (size_t)ions;
+    opts.overwrite = overwrite;
+    core_log_set_level(log_level);
+    Py_BEGIN_ALLOW_THREADS /* reads the whole store: seconds to minutes */
+    msiz_clear_error();
+    st = msiz_report_store(PyBytes_AsString(store), PyBytes_AsString(html), &opts);
+    if (st < 0)
+        snprintf(message, sizeof message, "%s", msiz_last_error());
+    Py_END_ALLOW_THREADS if (deliver_logs(on_log) == 0) result =
+        st < 0 ? raise_conversion_error(st, message) : (Py_INCREF(Py_None), Py_None);
+cleanup:
+    Py_XDECREF(store);
+    Py_XDECREF(html);
+    return result;
+}
+
 /* The option names msiz_convert_opts_set takes (for the package's own consistency test). */
 static PyObject *core_option_names(PyObject *self, PyObject *unused)
 {
@@ -415,6 +453,9 @@ static PyMethodDef core_methods[] = {
     {"info", (PyCFunction)(void (*)(void))core_info, METH_VARARGS | METH_KEYWORDS,
      "info(path, verify_checksums=False, on_log=None, log_level=1) -> str\n\n"
      "The JSON text of msiz_source_info_json. Use msizarr.info."},
+    {"report", (PyCFunction)(void (*)(void))core_report, METH_VARARGS | METH_KEYWORDS,
+     "report(store, html, ions=12, overwrite=False, on_log=None, log_level=1) -> None\n\n"
+     "Runs msiz_report_store. Use msizarr.report."},
     {"option_names", core_option_names, METH_NOARGS,
      "The msizarr convert option names the library parses."},
     {"version", core_version, METH_NOARGS, "The C library's version."},

@@ -5,8 +5,8 @@ that venv's Python. Checks: the extension and the bundled CLI need only the C li
 auditwheel); every array the binding writes equals the CLI's output for the same input and
 options; info() equals `msizarr info --json`; a Thyra-style call; errors (exception, message,
 nothing on disk); KeyboardInterrupt from another thread and SIGINT cancel and clean up; other
-Python threads run during a conversion; warnings, logging and progress events; the Python
-examples of docs/python.md (with tqdm and spatialdata importable: the bar, read())."""
+Python threads run during a conversion; warnings, logging and progress events; report() writes
+the CLI's page and its guard holds; the Python examples of docs/python.md (with tqdm and spatialdata importable: the bar, read())."""
 import json
 import os
 import pathlib
@@ -369,3 +369,50 @@ def test_docs_examples(venv, tmp_path):
     assert re.search(r"bin: 100%.*spectra", proc.stderr), proc.stderr
     for store in ("processed.zarr", "tsf.zarr", "continuous.zarr", "thyra_style.zarr"):
         assert (tmp_path / store / "zarr.json").is_file(), store
+    assert "tsf.report.html" in proc.stdout
+    assert b"<img" in (tmp_path / "tsf.report.html").read_bytes()  # the report() example
+
+
+def test_report_same_as_cli(build_dir, venv, tmp_path):
+    """msizarr.report writes the page `msizarr report` writes (byte for byte), beside the store
+    by default; it refuses to replace anything but an earlier report, and bad counts."""
+    store = tmp_path / "tsf.zarr"
+    convert(build_dir, TSF, store, "-q")
+    subprocess.run([str(build_dir / "msizarr"), "report", str(store), "-o",
+                    str(tmp_path / "cli.html"), "--ions", "4"], check=True)
+    (tmp_path / "notes.html").write_text("mine")
+    code = """
+        import pathlib, sys, msizarr
+        store, notes = sys.argv[1], sys.argv[2]
+        page = msizarr.report(store + "/", ions=4)
+        print(type(page).__name__, page.name)
+        for call in (lambda: msizarr.report(store, ions=4),
+                     lambda: msizarr.report(store, notes, overwrite=True),
+                     lambda: msizarr.report(store, ions=-1)):
+            try:
+                call()
+            except (msizarr.ConversionError, ValueError) as err:
+                print(type(err).__name__, "|", err)
+        print(msizarr.report(store, ions=4, overwrite=True).name)
+        """
+    out = run_py(venv, code, store, tmp_path / "notes.html").stdout.splitlines()
+    assert out[0].endswith("Path tsf.report.html"), out
+    assert (tmp_path / "tsf.report.html").read_bytes() == (tmp_path / "cli.html").read_bytes()
+    assert out[1].startswith("ConversionError |") and "tsf.report.html" in out[1], out
+    assert out[2].startswith("ConversionError |") and "notes.html" in out[2], out
+    assert out[3].startswith("ValueError |") and "ions" in out[3], out
+    assert out[4] == "tsf.report.html"
+    assert (tmp_path / "notes.html").read_text() == "mine"
+
+
+def test_readme_python(venv, tmp_path):
+    """The README's "From Python" block, where sample.imzML is the bundled imzML example."""
+    blocks = re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(encoding="utf-8"),
+                        re.S)
+    (block,) = [b for b in blocks if "import msizarr" in b]
+    for suffix in (".imzML", ".ibd"):
+        (tmp_path / f"sample{suffix}").write_bytes(PROCESSED.with_suffix(suffix).read_bytes())
+    run_py(venv, block + "\nprint(sdata.tables['msi_dataset_z0'].n_obs)", extras=True,
+           cwd=tmp_path)
+    assert (tmp_path / "sample.zarr" / "zarr.json").is_file()
+    assert b"<img" in (tmp_path / "sample.report.html").read_bytes()
