@@ -59,7 +59,14 @@ PRESETS = {
                               "TIC-preserving onto the default constant axis (100,000 bins)",
                          peaks=50 * 40 * 100000, input_bytes=0.81e9, nnz=50 * 40 * 100000,
                          args=["--resample-method", "tic_preserving"]),
+    # not a benchmark: a few seconds of every step, so the suite can run this script
+    # (tests/python/test_bench_script.py); never recorded (--no-doc)
+    "smoke": dict(desc="12x10 pixels x 200 centroid peaks from 2,000 masses (checks the script)",
+                  peaks=12 * 10 * 200, input_bytes=1e6, nnz=12 * 10 * 200, args=[],
+                  synth=["--grid", "12x10", "--peaks", "200", "--masses", "2000",
+                         "--mz-range", "300:1500", "--shuffle"]),
 }
+MEASURED = [n for n in PRESETS if n != "smoke"]
 # Thyra's peak RSS per input peak when nothing was measured yet in this run or in results.json:
 # pea-like on the development machine (1,585 MiB for 37M peaks, issue 12).
 THYRA_BYTES_PER_PEAK = {"default": 45.0, "streaming": 45.0}
@@ -156,7 +163,7 @@ class Bench:
         if imzml.exists() and ibd.exists() and (self.out / f"{name}.done").exists():
             return imzml, ibd, 0.0
         t0 = time.perf_counter()
-        proc = sh([self.synth, "--preset", name, "--quiet", stem])
+        proc = sh([self.synth, *PRESETS[name].get("synth", ["--preset", name]), "--quiet", stem])
         if proc.returncode != 0:
             raise RuntimeError(f"imzml_synth --preset {name} failed: {proc.stderr}")
         (self.out / f"{name}.done").write_text("")
@@ -533,7 +540,7 @@ def plot(all_results):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--preset", default=",".join(PRESETS),
+    ap.add_argument("--preset", default=",".join(MEASURED),
                     help="comma-separated presets (default: all)")
     ap.add_argument("--runs", type=int, default=3, help="rounds per preset (default 3)")
     ap.add_argument("--no-thyra", action="store_true")
@@ -562,6 +569,8 @@ def main():
         for name in names:
             if name not in PRESETS:
                 sys.exit(f"unknown preset {name}; known: {', '.join(PRESETS)}")
+            if name not in MEASURED and not args.no_doc:
+                sys.exit(f"preset {name} checks the script and is never recorded: add --no-doc")
         this_run = {}
         for name in names:
             this_run[name] = bench.preset(name, measured, all_results.get(name))
