@@ -416,3 +416,26 @@ def test_readme_python(venv, tmp_path):
            cwd=tmp_path)
     assert (tmp_path / "sample.zarr" / "zarr.json").is_file()
     assert b"<img" in (tmp_path / "sample.report.html").read_bytes()
+
+
+def test_pip_install_from_source(tmp_path):
+    """The README's `pip install .`, run as written in a fresh venv (with pip, nothing else): the
+    package builds from the source tree and converts. The build backend's own dependencies come
+    from the lock file, as every test dependency does (PIP_CONSTRAINT reaches the isolated build
+    environment of the venv's pip 23; PIP_BUILD_CONSTRAINT is the newer pips' name for it)."""
+    env_dir = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PIP_CONSTRAINT"] = env["PIP_BUILD_CONSTRAINT"] = str(REPO / "requirements-test.lock")
+    proc = subprocess.run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", "."],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    run_py(env_dir, """
+        import json, pathlib, sys, msizarr
+        out = msizarr.convert(sys.argv[1], sys.argv[2], progress=False)
+        meta = json.loads((out / "zarr.json").read_text())
+        assert meta["zarr_format"] == 3, meta
+        """, PROCESSED, tmp_path / "out.zarr")
+    cli = subprocess.run([str(env_dir / "bin" / "msizarr"), "--version"], capture_output=True,
+                         text=True)
+    assert cli.returncode == 0 and "msizarr" in cli.stdout, cli.stdout + cli.stderr
