@@ -8,6 +8,7 @@
 
 #include "msizarr/compression.h"
 #include "zarr/zarr.h"
+#include "../unit/fixture_strings.h"
 
 #define N1D     103
 #define CHUNK1D 10
@@ -103,16 +104,6 @@ static int write_image(msiz_zarr *z)
     return bad;
 }
 
-static void string_at(uint64_t i, char *out, size_t size)
-{
-    if (i % 7 == 0)
-        out[0] = '\0';
-    else if (i % 5 == 0)
-        snprintf(out, size, "\xc3\xa9_%llu", (unsigned long long)i);
-    else
-        snprintf(out, size, "name_%llu", (unsigned long long)i);
-}
-
 static int write_strings(msiz_zarr *z)
 {
     msiz_zarr_array_opts o;
@@ -124,7 +115,7 @@ static int write_strings(msiz_zarr *z)
     for (uint64_t i = 0; !bad && i < 25; i++) {
         char s[32];
         const char *p = s;
-        string_at(i, s, sizeof s);
+        fixture_string_at(i, s, sizeof s);
         bad = check(msiz_zarr_array_append(a, &p, 1), "names");
     }
     bad = bad || check(msiz_zarr_array_finish(a), "names");

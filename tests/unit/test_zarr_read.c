@@ -19,6 +19,7 @@
 #include "io/fs.h"
 #include "zarr/zarr.h"
 #include "zarr/zarr_read.h"
+#include "fixture_strings.h"
 
 static char g_base[64];
 static int g_counter;
@@ -280,22 +281,12 @@ static void test_nd_regions(void **state)
 
 /* ---- strings and scalars ---- */
 
-static void string_at(uint64_t i, char *out, size_t size)
-{
-    if (i % 7 == 0)
-        out[0] = '\0';
-    else if (i % 5 == 0)
-        snprintf(out, size, "\xc3\xa9_%llu", (unsigned long long)i);
-    else
-        snprintf(out, size, "name_%llu", (unsigned long long)i);
-}
-
 static void write_strings_and_scalars(msiz_zarr *z)
 {
     char cells[25][16];
     const char *ptrs[25];
     for (int i = 0; i < 25; i++) {
-        string_at((uint64_t)i, cells[i], sizeof cells[i]);
+        fixture_string_at((uint64_t)i, cells[i], sizeof cells[i]);
         ptrs[i] = cells[i];
     }
     assert_int_equal(msiz_zarr_write_array1d(z, "s1", MSIZ_DT_STRING, ptrs, 25, 7, NULL), MSIZ_OK);
@@ -335,7 +326,7 @@ static void test_strings_and_scalars(void **state)
             assert_int_equal(msiz_zarr_close(z, 1), MSIZ_OK);
             msiz_zarr_reader *r = open_reader(root, 0);
             for (uint64_t i = 0; i < 25; i++) {
-                string_at(i, want, sizeof want);
+                fixture_string_at(i, want, sizeof want);
                 check_string(r, "s1", i, want);
                 check_string(r, "s2", i, want);
             }
