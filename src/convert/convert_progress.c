@@ -1,5 +1,6 @@
 /* Progress callbacks (throttled), cancellation, and resident-memory readings. */
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -24,7 +25,8 @@ msiz_status msiz_conv_tick(msiz_conv *c, const char *pass, int plane, uint64_t d
     /* The first tick of every pass is delivered, then at most one per interval: the state is
      * per conversion and per pass (a batch-sized step need not hit a multiple of 256, and a
      * short pass after a long one is still seen mid-way). */
-    int same_pass = c->tick_pass == pass && c->tick_plane == plane && done >= c->tick_checked;
+    int same_pass = c->tick_pass && strcmp(c->tick_pass, pass) == 0 && c->tick_plane == plane &&
+                    done >= c->tick_checked;
     if (!force && same_pass && done - c->tick_checked < 256)
         return MSIZ_OK; /* at most one clock reading per 256 spectra */
     c->tick_checked = done;
