@@ -52,14 +52,16 @@ static void fill_position(const imzml_reader *r, uint64_t index, msiz_spectrum *
     sp->n = rec->len;
 }
 
-msiz_status msiz_imzml_reader_fill(imzml_reader *r, uint64_t index, msiz_spectrum *sp)
+/* Spectrum `index` into sp: position, m/z and, when `intensities`, the intensities. */
+static msiz_status fill(imzml_reader *r, uint64_t index, msiz_spectrum *sp, int intensities)
 {
     msiz_status status = MSIZ_OK;
     const imzml_rec *rec = &r->hdr->recs[index];
     MSIZ_TRY(msiz_spectrum_reserve(sp, rec->len, r->max_peaks));
     MSIZ_TRY(read_mz(r, rec, sp->mz));
-    MSIZ_TRY(msiz_imzml_read_array(r->ibd_fd, r->ibd_path, rec->int_off, rec->len, rec->int_enc,
-                                   (msiz_value_type)rec->int_type, &r->scratch, sp->intensity));
+    if (intensities)
+        MSIZ_TRY(msiz_imzml_read_array(r->ibd_fd, r->ibd_path, rec->int_off, rec->len, rec->int_enc,
+                                       (msiz_value_type)rec->int_type, &r->scratch, sp->intensity));
     fill_position(r, index, sp);
 cleanup:
     if (status < 0)
@@ -67,18 +69,14 @@ cleanup:
     return status;
 }
 
+msiz_status msiz_imzml_reader_fill(imzml_reader *r, uint64_t index, msiz_spectrum *sp)
+{
+    return fill(r, index, sp, 1);
+}
+
 static msiz_status imzml_read_mz(msiz_source *src, uint64_t index, msiz_spectrum *sp)
 {
-    msiz_status status = MSIZ_OK;
-    imzml_reader *r = src->impl;
-    const imzml_rec *rec = &r->hdr->recs[index];
-    MSIZ_TRY(msiz_spectrum_reserve(sp, rec->len, r->max_peaks));
-    MSIZ_TRY(read_mz(r, rec, sp->mz));
-    fill_position(r, index, sp);
-cleanup:
-    if (status < 0)
-        msiz_fail_context(status, "%s: spectrum %llu", r->path, (unsigned long long)index);
-    return status;
+    return fill(src->impl, index, sp, 0);
 }
 
 static msiz_status imzml_next(msiz_source *src, msiz_spectrum *sp)
